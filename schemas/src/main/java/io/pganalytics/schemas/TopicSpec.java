@@ -1,0 +1,31 @@
+package io.pganalytics.schemas;
+
+import java.util.Map;
+
+/**
+ * How one topic of the contract is created: its name, partitions, and whether it is compacted.
+ *
+ * @param name        the topic name
+ * @param partitions  default partition count; per-target ordering holds because keys pin a target
+ *                    to one partition
+ * @param compacted   whether only the latest value per key is kept
+ * @param description one line for docs/topics.md
+ */
+public record TopicSpec(String name, int partitions, boolean compacted, String description) {
+
+    /** Default partitions of a data topic: enough to spread a few collectors, cheap on one broker. */
+    public static final int DEFAULT_PARTITIONS = 6;
+
+    static TopicSpec stream(String name, String description) {
+        return new TopicSpec(name, DEFAULT_PARTITIONS, false, description);
+    }
+
+    static TopicSpec compacted(String name, String description) {
+        return new TopicSpec(name, DEFAULT_PARTITIONS, true, description);
+    }
+
+    /** Topic-level configuration to create the topic with. */
+    public Map<String, String> configs() {
+        return compacted ? Map.of("cleanup.policy", "compact") : Map.of("cleanup.policy", "delete");
+    }
+}
