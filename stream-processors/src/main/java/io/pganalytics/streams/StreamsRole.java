@@ -1,0 +1,52 @@
+package io.pganalytics.streams;
+
+import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stream-processing role: runs the metric topologies with exactly-once semantics until closed.
+ *
+ * @param bootstrapServers  Kafka
+ * @param schemaRegistryUrl the registry of the Avro serde
+ * @param stateDir          where Kafka Streams keeps local state (kept across restarts)
+ * @param replicationFactor of the internal topics: 1 on a single embedded broker, 3 in production
+ */
+public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Path stateDir, int replicationFactor) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsRole.class);
+
+    /** The Kafka Streams configuration for the database topology. */
+    public Properties properties() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, DatabaseMetricsTopology.APPLICATION_ID);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+        return props;
+    }
+
+    /** Starts the topology and returns the running instance; close it to stop. */
+    public KafkaStreams start() {
+        Properties props = properties();
+        KafkaStreams streams = new KafkaStreams(DatabaseMetricsTopology.build(Map.of(
+                AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl)), props);
+        streams.setUncaughtExceptionHandler(error -> {
+            // A failed task (registry down, broker fenced) is retried on a fresh thread: under
+            // exactly_once_v2 its open transaction is aborted, so nothing is written twice.
+            LOG.warn("stream thread failed, replacing it: {}", error.toString());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> LOG.info("streams {}: {} -> {}", DatabaseMetricsTopology.APPLICATION_ID, before, now));
+        streams.start();
+        return streams;
+    }
+}

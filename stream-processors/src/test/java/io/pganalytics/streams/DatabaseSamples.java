@@ -1,0 +1,25 @@
+package io.pganalytics.streams;
+
+import io.pganalytics.schemas.metrics.DatabaseSample;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/** Valid samples for tests, one per call, each a millisecond after the last. */
+final class DatabaseSamples {
+
+    private static long tick;
+
+    private DatabaseSamples() {
+    }
+
+    static DatabaseSample.Builder valid(String collectorId, String targetId) {
+        Instant at = Instant.parse("2026-11-22T10:00:00Z").plus(++tick, ChronoUnit.MILLIS);
+        return DatabaseSample.newBuilder()
+                .setCollectorId(collectorId).setTargetId(targetId).setSampledAt(at).setServerVersionNum(170006)
+                .setDatid(5).setDatname("postgres").setNumbackends(3)
+                .setXactCommit(10).setXactRollback(1).setBlksRead(2).setBlksHit(300)
+                .setTupReturned(4).setTupFetched(5).setTupInserted(6).setTupUpdated(7).setTupDeleted(8)
+                .setConflicts(0).setTempFiles(0).setTempBytes(0).setDeadlocks(0)
+                .setBlkReadTimeMs(1.5).setBlkWriteTimeMs(0.25).setStatsReset(at.minusSeconds(3600));
+    }
+}
