@@ -63,7 +63,10 @@ public final class Collector implements AutoCloseable {
         producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         producerConfig.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
         producerConfig.putAll(producerOverrides);
-        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new AvroSerializer<>());
+        // Kafka configures only the serializers it instantiates itself, so configure ours here.
+        AvroSerializer<GenericContainer> values = new AvroSerializer<>();
+        values.configure(producerConfig, false);
+        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values);
         this.producer.partitionsFor(Topics.RAW_DATABASE); // fail fast, and warm the metadata
         this.sessions = config.targets().stream().map(TargetSession::new).toList();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pga-collector-schedule"));
@@ -119,15 +122,22 @@ public final class Collector implements AutoCloseable {
             return; // TargetSession logged the failure once, on the transition
         }
         String key = config.collectorId() + "/" + session.target().id();
-        for (DatabaseSample sample : samples) {
-            producer.send(new ProducerRecord<>(Topics.RAW_DATABASE, key, sample), (metadata, error) -> {
-                if (error == null) {
-                    samplesProduced.incrementAndGet();
-                } else {
-                    samplesFailed.incrementAndGet();
-                    LOG.warn("target {}: sample not produced: {}", session.target().id(), error.getMessage());
-                }
-            });
+        for (int i = 0; i < samples.size(); i++) {
+            try {
+                producer.send(new ProducerRecord<>(Topics.RAW_DATABASE, key, samples.get(i)), (metadata, error) -> {
+                    if (error == null) {
+                        samplesProduced.incrementAndGet();
+                    } else {
+                        samplesFailed.incrementAndGet();
+                        LOG.warn("target {}: sample not produced: {}", session.target().id(), error.getMessage());
+                    }
+                });
+            } catch (RuntimeException e) {
+                // Serialization (registry unreachable) or a closed producer: count it, say it once per round.
+                samplesFailed.addAndGet(samples.size() - i);
+                LOG.warn("target {}: {} samples not produced: {}", session.target().id(), samples.size() - i, e.getMessage());
+                return;
+            }
         }
     }
 
@@ -145,11 +155,16 @@ public final class Collector implements AutoCloseable {
                 .setSamplesProduced(samplesProduced.get())
                 .setSamplesFailed(samplesFailed.get())
                 .build();
-        producer.send(new ProducerRecord<>(Topics.FLEET_HEARTBEATS, config.collectorId(), heartbeat), (metadata, error) -> {
-            if (error != null) {
-                LOG.warn("collector {}: heartbeat not produced: {}", config.collectorId(), error.getMessage());
-            }
-        });
+        try {
+            producer.send(new ProducerRecord<>(Topics.FLEET_HEARTBEATS, config.collectorId(), heartbeat), (metadata, error) -> {
+                if (error != null) {
+                    LOG.warn("collector {}: heartbeat not produced: {}", config.collectorId(), error.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: log and keep the heartbeat alive.
+            LOG.warn("collector {}: heartbeat not produced: {}", config.collectorId(), e.getMessage());
+        }
     }
 
     @Override
