@@ -1,0 +1,39 @@
+package io.pganalytics.platform;
+
+import io.pganalytics.platform.quickstart.QuickstartCommand;
+import io.pganalytics.platform.role.CollectorCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code pganalytics} command: one program, one subcommand per role (ARCHITECTURE.md §6).
+ */
+@Command(name = "pganalytics",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "PostgreSQL fleet monitoring on Apache Kafka.",
+        subcommands = {QuickstartCommand.class, CollectorCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with pgAnalytics' error handling: one line for a user's mistake, no stack traces. */
+    public static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("pganalytics: " + e.getMessage());
+            return 1;
+        });
+        return commandLine;
+    }
+}

@@ -1,0 +1,158 @@
+package io.pganalytics.platform.quickstart;
+
+import io.pganalytics.platform.role.StopSignal;
+import io.pganalytics.schemas.Topics;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pganalytics quickstart}: the whole stack in one process, monitoring itself, until Ctrl-C.
+ */
+@Command(name = "quickstart",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Starts Kafka, the schema registry, Kafka Connect, PostgreSQL and an S3-compatible store",
+            "in this process, runs every pgAnalytics role against them, and monitors the embedded",
+            "PostgreSQL under a small demo workload. Stops cleanly on Ctrl-C.",
+            "",
+            "Data is kept in --data-dir: started again with the same directory, it carries on",
+            "with the same topics, schemas and rows."})
+public final class QuickstartCommand implements Callable<Integer> {
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".pganalytics",
+            description = "Where every component keeps its data (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka listener port (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--kafka-controller-port", defaultValue = "9093",
+            description = "Kafka KRaft controller port (default: ${DEFAULT-VALUE}).")
+    int kafkaControllerPort;
+
+    @Option(names = "--registry-port", defaultValue = "8081", description = "Schema registry port (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--connect-port", defaultValue = "8083", description = "Kafka Connect REST port (default: ${DEFAULT-VALUE}).")
+    int connectPort;
+
+    @Option(names = "--api-port", defaultValue = "8080", description = "API port (default: ${DEFAULT-VALUE}).")
+    int apiPort;
+
+    @Option(names = "--postgres-port", defaultValue = "5433", description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
+    int postgresPort;
+
+    @Option(names = "--s3-port", defaultValue = "9000", description = "S3-compatible store port (default: ${DEFAULT-VALUE}).")
+    int s3Port;
+
+    @Option(names = "--interval", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How often the collector samples, e.g. 5s, 1m (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--demo-tps", defaultValue = "20",
+            description = "Transactions per second of the demo workload (default: ${DEFAULT-VALUE}).")
+    int demoTransactionsPerSecond;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        for (int port : new int[] {kafkaPort, kafkaControllerPort, registryPort, connectPort, apiPort, postgresPort, s3Port}) {
+            if (port < 1 || port > 65535) {
+                err.println("pganalytics quickstart: port " + port + " is not between 1 and 65535");
+                return 2;
+            }
+        }
+        StopSignal stop = StopSignal.install();
+
+        long startNanos = System.nanoTime();
+        out.println("Starting pgAnalytics quickstart (data in " + dataDir.toAbsolutePath().normalize() + ") ...");
+        out.flush();
+        QuickstartOptions options = new QuickstartOptions(dataDir.toAbsolutePath().normalize(), kafkaPort,
+                kafkaControllerPort, registryPort, connectPort, apiPort, postgresPort, s3Port, interval,
+                demoTransactionsPerSecond);
+        QuickstartStack stack;
+        try {
+            stack = QuickstartStack.start(options);
+        } catch (PortCheck.PortTakenException e) {
+            err.println("pganalytics quickstart: " + e.getMessage());
+            return 2;
+        }
+        try {
+            out.println(banner(stack, Duration.ofNanos(System.nanoTime() - startNanos)));
+            out.flush();
+            stop.await();
+            out.println("Stopping pgAnalytics quickstart ...");
+            out.flush();
+        } finally {
+            stack.close();
+        }
+        out.println("Stopped.");
+        out.flush();
+        return 0;
+    }
+
+    static String banner(QuickstartStack stack, Duration took) {
+        var pg = stack.postgres();
+        return """
+
+                pgAnalytics is running (started in %.1f s). Press Ctrl-C to stop.
+
+                  API           %s/api/v1/health
+                  Kafka         %s   topics: %s, %s, %s
+                  Registry      %s/subjects
+                  Connect       %s/connectors
+                  S3            %s   (access key %s, secret key %s)
+                  Metrics store psql postgresql://%s@%s:%d/%s
+                                  SELECT datname, sampled_at, xact_commit FROM database_metrics ORDER BY sampled_at DESC LIMIT 5;
+                  Demo database psql postgresql://%s@%s:%d/%s   (a steady demo workload runs here)
+
+                The collector samples PostgreSQL every %s; the first rows reach the metrics store within one interval.
+                """.formatted(took.toMillis() / 1000.0,
+                stack.api().url(),
+                stack.kafka().bootstrapServers(), Topics.RAW_DATABASE, Topics.METRICS_DATABASE, Topics.DLQ,
+                stack.registry().url(),
+                stack.connect().restUrl(),
+                stack.s3().endpoint(), stack.s3().accessKey(), stack.s3().secretKey(),
+                pg.user(), pg.host(), pg.port(), QuickstartStack.METRICS_DATABASE,
+                pg.user(), pg.host(), pg.port(), QuickstartStack.DEMO_DATABASE,
+                DurationConverter.format(stack.options().interval()));
+    }
+
+    /** Reads durations as people write them: {@code 500ms}, {@code 5s}, {@code 1m}. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m)");
+
+        @Override
+        public Duration convert(String value) {
+            Matcher m = FORMAT.matcher(value.trim());
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("expected a duration like 5s, 500ms or 1m, got '" + value + "'");
+            }
+            long amount = Long.parseLong(m.group(1));
+            Duration duration = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                default -> Duration.ofMinutes(amount);
+            };
+            if (duration.toMillis() < 1000) {
+                throw new CommandLine.TypeConversionException("must be at least 1s, got '" + value + "'");
+            }
+            return duration;
+        }
+
+        static String format(Duration duration) {
+            return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.pganalytics.platform.quickstart;
+
+import io.pganalytics.api.ApiConfig;
+import io.pganalytics.api.ApiServer;
+import io.pganalytics.collector.Collector;
+import io.pganalytics.collector.config.CollectorConfig;
+import io.pganalytics.collector.config.Target;
+import io.pganalytics.embedded.EmbeddedConnect;
+import io.pganalytics.embedded.EmbeddedKafka;
+import io.pganalytics.embedded.EmbeddedPostgres;
+import io.pganalytics.embedded.EmbeddedRegistry;
+import io.pganalytics.embedded.EmbeddedS3;
+import io.pganalytics.schemas.TopicSpec;
+import io.pganalytics.schemas.Topics;
+import io.pganalytics.streams.StreamsRole;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything the quickstart runs, in one process: the embedded infrastructure, then every role
+ * against it, monitoring the embedded PostgreSQL itself under a demo workload.
+ *
+ * <p>Start-up order follows the data: stores first, then the registry, the processors and the sink
+ * that consume, and the collector that produces last, so nothing it sends waits on a missing piece.
+ * {@link #close()} stops them in reverse, each at most once, even after a partial start.
+ */
+public final class QuickstartStack implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QuickstartStack.class);
+
+    /** The metrics store database, which the sink writes and the API checks. */
+    public static final String METRICS_DATABASE = "pganalytics";
+    /** The database the demo workload runs on. */
+    public static final String DEMO_DATABASE = "demo";
+    /** The target id under which the quickstart monitors its own PostgreSQL. */
+    public static final String TARGET_ID = "quickstart-postgres";
+    public static final String COLLECTOR_ID = "quickstart";
+    public static final String SINK_CONNECTOR = "pga-timescale-sink-database";
+
+    private final QuickstartOptions options;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private EmbeddedPostgres postgres;
+    private EmbeddedKafka kafka;
+    private EmbeddedRegistry registry;
+    private EmbeddedS3 s3;
+    private EmbeddedConnect connect;
+    private KafkaStreams streams;
+    private DemoWorkload workload;
+    private Collector collector;
+    private ApiServer api;
+    private boolean closed;
+
+    private QuickstartStack(QuickstartOptions options) {
+        this.options = options;
+    }
+
+    /** Starts the whole stack; on failure, stops what had started and rethrows. */
+    public static QuickstartStack start(QuickstartOptions options) throws Exception {
+        // A PostgreSQL orphaned by a killed quickstart still holds its port: stop it before judging ports.
+        EmbeddedPostgres.stopOrphanedServer(options.dataDir().resolve("postgres"));
+        PortCheck.requireFree(
+                options.kafkaPort(), "--kafka-port",
+                options.kafkaControllerPort(), "--kafka-controller-port",
+                options.registryPort(), "--registry-port",
+                options.connectPort(), "--connect-port",
+                options.apiPort(), "--api-port",
+                options.postgresPort(), "--postgres-port",
+                options.s3Port(), "--s3-port");
+        QuickstartStack stack = new QuickstartStack(options);
+        try {
+            stack.startAll();
+            return stack;
+        } catch (Exception | Error e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        Path data = options.dataDir();
+        postgres = track(EmbeddedPostgres.builder().dataDir(data.resolve("postgres")).port(options.postgresPort()).start());
+        postgres.createDatabaseIfMissing(METRICS_DATABASE);
+        postgres.createDatabaseIfMissing(DEMO_DATABASE);
+
+        kafka = track(EmbeddedKafka.builder().dataDir(data.resolve("kafka")).port(options.kafkaPort())
+                .controllerPort(options.kafkaControllerPort()).start());
+        kafka.createTopics(Topics.all().stream().map(QuickstartStack::newTopic).toArray(NewTopic[]::new));
+
+        registry = track(EmbeddedRegistry.start(kafka.bootstrapServers(), options.registryPort()));
+        s3 = track(EmbeddedS3.builder().dataDir(data.resolve("s3")).port(options.s3Port()).start());
+
+        streams = new StreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1).start();
+        KafkaStreams runningStreams = streams;
+        track(() -> StreamsRole.stop(runningStreams));
+
+        connect = track(EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers())
+                .port(options.connectPort()).start());
+        connect.putConnector(SINK_CONNECTOR, sinkConfig());
+
+        workload = track(DemoWorkload.start(postgres.jdbcUrl(DEMO_DATABASE), postgres.user(),
+                options.demoTransactionsPerSecond()));
+        collector = track(Collector.start(new CollectorConfig(COLLECTOR_ID, kafka.bootstrapServers(), registry.url(),
+                options.interval().toMillis(), options.interval().toMillis(),
+                List.of(new Target(TARGET_ID, postgres.jdbcUrl("postgres"), postgres.user(), null))), Map.of()));
+
+        api = track(ApiServer.start(new ApiConfig("127.0.0.1", options.apiPort(), postgres.jdbcUrl(METRICS_DATABASE),
+                postgres.user(), null, kafka.bootstrapServers())));
+    }
+
+    /** The sink connector's configuration: Avro is decoded inside the connector, so values pass as bytes. */
+    public Map<String, String> sinkConfig() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", "io.pganalytics.sink.timescale.TimescaleSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", Topics.METRICS_DATABASE);
+        config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
+        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        config.put("connection.url", postgres.jdbcUrl(METRICS_DATABASE));
+        config.put("connection.user", postgres.user());
+        config.put("schema.registry.url", registry.url());
+        config.put("errors.tolerance", "all");
+        config.put("errors.deadletterqueue.topic.name", Topics.DLQ);
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        config.put("errors.deadletterqueue.context.headers.enable", "true");
+        return config;
+    }
+
+    private static NewTopic newTopic(TopicSpec spec) {
+        return new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.configs());
+    }
+
+    private <T extends AutoCloseable> T track(T component) {
+        started.push(component);
+        return component;
+    }
+
+    public QuickstartOptions options() {
+        return options;
+    }
+
+    public EmbeddedPostgres postgres() {
+        return postgres;
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public EmbeddedRegistry registry() {
+        return registry;
+    }
+
+    public EmbeddedS3 s3() {
+        return s3;
+    }
+
+    public EmbeddedConnect connect() {
+        return connect;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public Collector collector() {
+        return collector;
+    }
+
+    public ApiServer api() {
+        return api;
+    }
+
+    /** Stops everything that started, newest first; safe to call more than once. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (!started.isEmpty()) {
+            AutoCloseable component = started.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed: {}", component.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

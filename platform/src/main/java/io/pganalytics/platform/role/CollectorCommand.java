@@ -1,0 +1,63 @@
+package io.pganalytics.platform.role;
+
+import io.pganalytics.collector.Collector;
+import io.pganalytics.collector.config.CollectorConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pganalytics collector}: runs the collector role against real Kafka, a registry and targets.
+ */
+@Command(name = "collector",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Samples every configured PostgreSQL target at its interval and produces the samples",
+            "to Kafka, with heartbeats. Configuration: a properties file, overridden by PGA_*",
+            "environment variables (see docs/configuration.md). Stops cleanly on Ctrl-C or TERM."})
+public final class CollectorCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Properties file with collector.id, kafka.bootstrap.servers, schema.registry.url "
+                    + "and collector.targets[N].id|url|user|password. Optional when PGA_* variables say it all.")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        CollectorConfig collectorConfig;
+        try {
+            collectorConfig = CollectorConfig.from(read(config), System.getenv());
+        } catch (IllegalArgumentException | IOException e) {
+            spec.commandLine().getErr().println("pganalytics collector: " + e.getMessage());
+            return 2;
+        }
+        StopSignal stop = StopSignal.install();
+        try (Collector collector = Collector.start(collectorConfig, Map.of())) {
+            stop.await();
+        }
+        return 0;
+    }
+
+    private static Properties read(Path file) throws IOException {
+        Properties properties = new Properties();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("--config: no such file " + file);
+            }
+            try (Reader reader = Files.newBufferedReader(file)) {
+                properties.load(reader);
+            }
+        }
+        return properties;
+    }
+}

@@ -1,0 +1,247 @@
+package io.pganalytics.platform.quickstart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.registry.SchemaRegistryClient;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole path on the real embedded components, as {@code pganalytics quickstart} runs it:
+ * PostgreSQL → collector → Kafka → stream processors → Connect sink → metrics table.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class QuickstartIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String SINK_GROUP = "connect-" + QuickstartStack.SINK_CONNECTOR;
+    private static final String STREAMS_GROUP = "pga-streams-database";
+
+    @TempDir
+    static Path dataDir;
+    static QuickstartOptions options;
+    static QuickstartStack stack;
+
+    @BeforeAll
+    static void start() throws Exception {
+        options = new QuickstartOptions(dataDir, freePort(), freePort(), freePort(), freePort(), freePort(), freePort(),
+                freePort(), Duration.ofSeconds(1), 20);
+        stack = QuickstartStack.start(options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void healthIsUpAndDemoDatabaseRowsArriveAndGrow() throws Exception {
+        HttpResponse<String> health = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(stack.api().url() + "/api/v1/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).until(() -> demoRows() >= 1);
+        long first = demoRows();
+        await().atMost(WAIT).until(() -> demoRows() > first);
+        assertThat(queryLong("SELECT max(xact_commit) FROM database_metrics WHERE datname = 'demo'")).isPositive();
+    }
+
+    @Test
+    @Order(2)
+    void everyDashboardQueryRunsAgainstTheMetricsTable() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(Path.of("..", "dashboards", "databases.json").toFile());
+        List<String> queries = new ArrayList<>();
+        dashboard.path("panels").forEach(panel -> panel.path("targets").forEach(t -> queries.add(t.path("rawSql").asText())));
+        dashboard.path("templating").path("list").forEach(variable -> queries.add(variable.path("query").asText()));
+        assertThat(queries).hasSizeGreaterThan(5);
+        try (Connection c = DriverManager.getConnection(stack.postgres().jdbcUrl(QuickstartStack.METRICS_DATABASE),
+                stack.postgres().user(), null)) {
+            for (String query : queries) {
+                // Grafana's macros, expanded as Grafana would for the last hour and one target.
+                String sql = query.replaceAll("\\$__timeFilter\\((\\w+)\\)", "$1 > now() - interval '1 hour'")
+                        .replace("$target", "'" + QuickstartStack.TARGET_ID + "'");
+                try (ResultSet rs = c.createStatement().executeQuery(sql)) {
+                    assertThat(rs.next()).as("rows from %s", sql).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void malformedRecordLandsInTheDeadLetterTopicAndThePipelineKeepsFlowing() throws Exception {
+        String key = QuickstartStack.COLLECTOR_ID + "/" + QuickstartStack.TARGET_ID;
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.kafka().bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.RAW_DATABASE, key, "garbage".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "quickstart-it-dlq",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.DLQ));
+            await().atMost(WAIT).untilAsserted(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
+                assertThat(dead).anySatisfy(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("garbage"));
+            });
+        }
+        long before = demoRows();
+        await().atMost(WAIT).until(() -> demoRows() > before);
+    }
+
+    @Test
+    @Order(4)
+    void sinkRestartAndReplayFromOffsetZeroLeaveTheRowCountUnchanged() throws Exception {
+        stack.collector().close(); // no new samples, so the count can settle
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+            await().atMost(WAIT).until(() -> caughtUp(admin, STREAMS_GROUP, Topics.RAW_DATABASE)
+                    && caughtUp(admin, SINK_GROUP, Topics.METRICS_DATABASE));
+            long settled = rows();
+            assertThat(settled).isPositive();
+
+            stack.connect().deleteConnector(QuickstartStack.SINK_CONNECTOR);
+            await().atMost(WAIT).until(() -> !stack.connect().connectors().contains(QuickstartStack.SINK_CONNECTOR));
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                admin.deleteConsumerGroups(List.of(SINK_GROUP)).all().get();
+                return true;
+            });
+            stack.connect().putConnector(QuickstartStack.SINK_CONNECTOR, stack.sinkConfig());
+
+            // The re-created connector has no committed offsets, so it reads pga.metrics.database from 0.
+            await().atMost(WAIT).until(() -> caughtUp(admin, SINK_GROUP, Topics.METRICS_DATABASE));
+            assertThat(rows()).isEqualTo(settled);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void restartWithTheSameDataDirContinuesWithoutDuplicates() throws Exception {
+        long before = rows();
+        int schemaId = SchemaRegistryClient.forUrl(stack.registry().url()).latest(Topics.valueSubject(Topics.RAW_DATABASE)).id();
+        stack.close();
+
+        stack = QuickstartStack.start(options);
+
+        assertThat(SchemaRegistryClient.forUrl(stack.registry().url()).latest(Topics.valueSubject(Topics.RAW_DATABASE)).id()).isEqualTo(schemaId);
+        assertThat(rows()).isGreaterThanOrEqualTo(before);
+        await().atMost(WAIT).until(() -> rows() > before);
+        assertThat(queryLong("SELECT count(*) - count(DISTINCT (target_id, datid, sampled_at)) FROM database_metrics")).isZero();
+    }
+
+    /**
+     * Whether a group has committed past the last data record of every partition. Not the end
+     * offset: a transactional topic ends with a commit marker, which a sink never commits past.
+     */
+    private static boolean caughtUp(Admin admin, String group, String topic) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        for (var last : nextAfterLastRecord(topic).entrySet()) {
+            OffsetAndMetadata offset = committed.get(last.getKey());
+            if (offset == null || offset.offset() < last.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** For each partition holding records, the offset just after its last committed record. */
+    private static Map<TopicPartition, Long> nextAfterLastRecord(String topic) {
+        Map<TopicPartition, Long> next = new HashMap<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            for (TopicPartition partition : partitions) {
+                long end = ends.get(partition);
+                if (end == 0) {
+                    continue;
+                }
+                // The last records sit within the last few offsets; transaction markers are in between.
+                consumer.seek(partition, Math.max(0, end - 100));
+            }
+            while (partitions.stream().anyMatch(p -> ends.get(p) > 0 && consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    next.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
+                }
+            }
+        }
+        return next;
+    }
+
+    private static long demoRows() throws SQLException {
+        return queryLong("SELECT count(*) FROM database_metrics WHERE datname = 'demo'");
+    }
+
+    private static long rows() throws SQLException {
+        return queryLong("SELECT count(*) FROM database_metrics");
+    }
+
+    private static long queryLong(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(stack.postgres().jdbcUrl(QuickstartStack.METRICS_DATABASE),
+                stack.postgres().user(), null);
+             ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            if ("42P01".equals(e.getSQLState())) {
+                return 0; // the sink has not created its table yet
+            }
+            throw e;
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.pganalytics.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class TopicsDocTest {
+
+    @Test
+    void everyTopicIsDocumentedWithItsCleanupPolicy() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "topics.md"));
+        for (TopicSpec topic : Topics.all()) {
+            assertThat(doc).as("docs/topics.md row for %s", topic.name())
+                    .containsPattern("\\| `" + topic.name().replace(".", "\\.") + "` \\|[^\\n]*\\| "
+                            + (topic.compacted() ? "compact" : "delete") + " \\|");
+        }
+    }
+
+    @Test
+    void namesFollowTheContract() {
+        assertThat(Topics.RAW_DATABASE).isEqualTo("pga.raw.database");
+        assertThat(Topics.METRICS_DATABASE).isEqualTo("pga.metrics.database");
+        assertThat(Topics.valueSubject(Topics.RAW_DATABASE)).isEqualTo("pga.raw.database-value");
+        assertThat(Topics.all()).extracting(TopicSpec::name).doesNotHaveDuplicates().allMatch(n -> n.startsWith("pga."));
+    }
+}
