@@ -2,6 +2,7 @@ package io.pganalytics.platform;
 
 import io.pganalytics.platform.quickstart.QuickstartCommand;
 import io.pganalytics.platform.role.CollectorCommand;
+import io.pganalytics.platform.role.RegistryCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "PostgreSQL fleet monitoring on Apache Kafka.",
-        subcommands = {QuickstartCommand.class, CollectorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {QuickstartCommand.class, CollectorCommand.class, RegistryCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

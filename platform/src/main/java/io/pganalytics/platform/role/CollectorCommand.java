@@ -3,9 +3,8 @@ package io.pganalytics.platform.role;
 import io.pganalytics.collector.Collector;
 import io.pganalytics.collector.config.CollectorConfig;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -36,7 +35,9 @@ public final class CollectorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CollectorConfig collectorConfig;
         try {
-            collectorConfig = CollectorConfig.from(read(config), System.getenv());
+            Properties file = new Properties();
+            file.putAll(ConfigFile.read(config, List.of(), "", Map.of()));
+            collectorConfig = CollectorConfig.from(file, System.getenv());
         } catch (IllegalArgumentException | IOException e) {
             spec.commandLine().getErr().println("pganalytics collector: " + e.getMessage());
             return 2;
@@ -46,18 +47,5 @@ public final class CollectorCommand implements Callable<Integer> {
             stop.await();
         }
         return 0;
-    }
-
-    private static Properties read(Path file) throws IOException {
-        Properties properties = new Properties();
-        if (file != null) {
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("--config: no such file " + file);
-            }
-            try (Reader reader = Files.newBufferedReader(file)) {
-                properties.load(reader);
-            }
-        }
-        return properties;
     }
 }
