@@ -187,13 +187,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
         /** The PLAINTEXT listener's port on 127.0.0.1; 0 (the default) picks a free one. */
         public Builder port(int port) {
-            this.port = checkPort(port);
+            this.port = FreePorts.check(port);
             return this;
         }
 
         /** The KRaft controller listener's port on 127.0.0.1; 0 (the default) picks a free one. */
         public Builder controllerPort(int controllerPort) {
-            this.controllerPort = checkPort(controllerPort);
+            this.controllerPort = FreePorts.check(controllerPort);
             return this;
         }
 
@@ -328,12 +328,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             return false;
         }
 
-        private static int checkPort(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port: expected 0..65535, got " + port);
-            }
-            return port;
-        }
     }
 
     @Override

@@ -206,10 +206,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
         /** The port on 127.0.0.1; 0 (the default) picks a free one. */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port: expected 0..65535, got " + port);
-            }
-            this.port = port;
+            this.port = FreePorts.check(port);
             return this;
         }
 

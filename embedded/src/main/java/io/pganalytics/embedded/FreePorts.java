@@ -32,4 +32,12 @@ final class FreePorts {
         }
         return port;
     }
+
+    /** Validates a port a caller asked for; 0 means "pick one". */
+    static int check(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: expected 0..65535, got " + port);
+        }
+        return port;
+    }
 }
