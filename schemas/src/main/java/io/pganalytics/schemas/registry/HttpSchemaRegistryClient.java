@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,9 +58,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (baseUrls.isEmpty()) {
             throw new IllegalArgumentException("at least one schema registry URL is required");
         }
-        this.baseUrls = baseUrls.stream().map(HttpSchemaRegistryClient::parseUrl).toList();
-        this.authorization = userInfo == null || userInfo.isBlank() ? null
-                : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+        List<URI> parsed = baseUrls.stream().map(HttpSchemaRegistryClient::parseUrl).toList();
+        // basic.auth.credentials.source=URL: the JDK client ignores user info in a URL, so lift it
+        // into the header ourselves and keep it out of the request line (and the logs).
+        String credentials = userInfo != null && !userInfo.isBlank() ? userInfo
+                : parsed.stream().map(URI::getRawUserInfo).filter(Objects::nonNull).findFirst()
+                        .map(raw -> URLDecoder.decode(raw, StandardCharsets.UTF_8)).orElse(null);
+        this.baseUrls = parsed.stream().map(HttpSchemaRegistryClient::withoutUserInfo).toList();
+        this.authorization = credentials == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
         this.maxRetries = maxRetries;
         this.initialBackoff = initialBackoff;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -115,6 +122,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         RegisteredSchema found = toRegistered(send("GET", "/subjects/" + encode(subject) + "/versions/" + version, null));
         schemasById.putIfAbsent(found.id(), found.schema());
         return found;
+    }
+
+    @Override
+    public CompatibilityResult testCompatibility(String subject, String version, Schema schema, boolean verbose) {
+        JsonNode reply = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/" + version
+                + (verbose ? "?verbose=true" : ""), schemaBody(schema));
+        List<String> messages = new ArrayList<>();
+        reply.path("messages").forEach(node -> messages.add(node.isTextual() ? node.asText() : node.toString()));
+        return new CompatibilityResult(reply.path("is_compatible").asBoolean(false), messages);
     }
 
     @Override
@@ -207,6 +223,14 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     private static String encode(String subject) {
         return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static URI withoutUserInfo(URI uri) {
+        if (uri.getRawUserInfo() == null) {
+            return uri;
+        }
+        return URI.create(uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                + (uri.getRawPath() == null ? "" : uri.getRawPath()));
     }
 
     private static URI parseUrl(String url) {

@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import io.pganalytics.schemas.evolution.SchemaEvolution;
 import org.apache.avro.Schema;
 
 /**
  * An in-memory registry for tests that need no server ({@code schema.registry.url=mock://<scope>}):
- * global ids from 1, one id per distinct schema, versions per subject. No compatibility checks.
+ * global ids from 1, one id per distinct schema, versions per subject. {@link #register} does not
+ * enforce compatibility; {@link #testCompatibility} answers as a registry at level BACKWARD would.
  */
 public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
@@ -82,6 +84,22 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         }
         Schema schema = versions.get(number - 1);
         return new RegisteredSchema(subject, ids.get(schema), number, schema);
+    }
+
+    @Override
+    public CompatibilityResult testCompatibility(String subject, String version, Schema schema, boolean verbose) {
+        Schema existing;
+        try {
+            existing = version(subject, version).schema();
+        } catch (SchemaRegistryException e) {
+            // As Confluent: checking against "latest" of a subject that does not exist yet is compatible.
+            if (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND && "latest".equals(version)) {
+                return new CompatibilityResult(true, List.of());
+            }
+            throw e;
+        }
+        List<String> problems = SchemaEvolution.problemsReading(existing, schema);
+        return new CompatibilityResult(problems.isEmpty(), verbose ? problems : List.of());
     }
 
     @Override

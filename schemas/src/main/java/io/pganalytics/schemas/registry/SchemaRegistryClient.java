@@ -32,6 +32,13 @@ public interface SchemaRegistryClient {
     /** One version of a subject ({@code "latest"} or a number). */
     RegisteredSchema version(String subject, String version);
 
+    /**
+     * Whether {@code schema} could be registered under {@code subject}, checked against one version
+     * ({@code "latest"} or a number) under the subject's compatibility level; with {@code verbose},
+     * the registry says why not.
+     */
+    CompatibilityResult testCompatibility(String subject, String version, Schema schema, boolean verbose);
+
     /** Every subject the registry holds. */
     List<String> subjects();
 
