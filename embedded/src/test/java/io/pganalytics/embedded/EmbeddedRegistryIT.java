@@ -108,7 +108,7 @@ class EmbeddedRegistryIT {
         Answer refused = send(registry, "POST", "/subjects/" + subject + "/versions", schemaBody(SAMPLE_BREAKING));
 
         assertThat(refused.status()).isEqualTo(409);
-        assertThat(refused.json().path("error_code").asInt()).isEqualTo(409);
+        assertThat(refused.json().path("error_code").asInt()).isEqualTo(40901);
         assertThat(refused.json().path("message").asText()).contains("blks_hit");
         assertThat(get(registry, "/subjects/" + subject + "/versions").json().toString()).isEqualTo("[1]");
     }

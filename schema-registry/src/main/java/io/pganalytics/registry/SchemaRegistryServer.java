@@ -1,18 +1,38 @@
 package io.pganalytics.registry;
 
 import io.javalin.Javalin;
+import io.pganalytics.registry.internal.BasicAuthenticator;
+import io.pganalytics.registry.internal.Forwarder;
+import io.pganalytics.registry.internal.LeaderElection;
+import io.pganalytics.registry.internal.Leadership;
 import io.pganalytics.registry.internal.Registry;
 import io.pganalytics.registry.internal.RegistryState;
 import io.pganalytics.registry.internal.RestApi;
 import io.pganalytics.registry.internal.SchemasTopic;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A schema registry server speaking Confluent Schema Registry's REST API (Avro), whose only state is a
  * single-partition compacted Kafka topic: stop it, start it again on the same cluster, and every id and version is
- * still there.
+ * still there. Several instances may share the topic: they elect one leader through a Kafka consumer group, and the
+ * others forward writes to it over HTTP.
  */
 public final class SchemaRegistryServer implements AutoCloseable {
 
@@ -20,15 +40,18 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     private final RegistryConfig config;
     private final SchemasTopic topic;
+    private final LeaderElection election;
     private final Javalin http;
     private final String url;
     private boolean closed;
 
-    private SchemaRegistryServer(RegistryConfig config, SchemasTopic topic, Javalin http) {
+    private SchemaRegistryServer(RegistryConfig config, SchemasTopic topic, LeaderElection election, Javalin http,
+                                 String url) {
         this.config = config;
         this.topic = topic;
+        this.election = election;
         this.http = http;
-        this.url = "http://" + urlHost(config.host()) + ":" + http.port();
+        this.url = url;
     }
 
     /**
@@ -40,35 +63,139 @@ public final class SchemaRegistryServer implements AutoCloseable {
      */
     public static SchemaRegistryServer start(RegistryConfig config) {
         long started = System.nanoTime();
+        SSLContext trust = config.tls() == null ? null : trustContext(config.tls());
         RegistryState state = new RegistryState();
         SchemasTopic topic = SchemasTopic.open(config.bootstrapServers(), config.topic(), state,
                 config.startupTimeout());
+        AtomicReference<LeaderElection> electionRef = new AtomicReference<>();
         Javalin http = null;
+        LeaderElection election = null;
+        String url;
         try {
             Registry registry = new Registry(state, topic);
+            Leadership leadership = new Leadership() {
+                @Override
+                public boolean isLeader() {
+                    return electionRef.get() != null && electionRef.get().isLeader();
+                }
+
+                @Override
+                public Optional<String> awaitLeader(Duration timeout) {
+                    return electionRef.get() == null ? Optional.empty() : electionRef.get().awaitLeader(timeout);
+                }
+
+                @Override
+                public void awaitApplied(long offset) {
+                    topic.awaitApplied(offset);
+                }
+
+                @Override
+                public long appliedOffset() {
+                    return topic.appliedOffset();
+                }
+            };
+            BasicAuthenticator authenticator = config.basicAuthUsers().isEmpty() ? null
+                    : new BasicAuthenticator(config.basicAuthUsers());
+            Forwarder forwarder = new Forwarder(trust);
             http = Javalin.create(javalin -> {
                 javalin.startup.showJavalinBanner = false;
                 javalin.startup.showOldJavalinVersionWarning = false;
                 javalin.jetty.host = config.host();
                 javalin.jetty.port = config.port();
-                RestApi.configure(javalin, registry);
+                javalin.http.maxRequestSize = config.requestMaxBytes();
+                if (config.tls() != null) {
+                    javalin.jetty.addConnector((server, httpConfiguration) -> {
+                        httpConfiguration.addCustomizer(new SecureRequestCustomizer(false));
+                        ServerConnector connector = new ServerConnector(server,
+                                new SslConnectionFactory(serverContext(config.tls()), "http/1.1"),
+                                new HttpConnectionFactory(httpConfiguration));
+                        connector.setHost(config.host());
+                        connector.setPort(config.port());
+                        return connector;
+                    });
+                }
+                RestApi.configure(javalin, registry, leadership, forwarder, authenticator);
             });
             http.start();
+            url = (config.tls() == null ? "http" : "https") + "://"
+                    + urlHost(config.advertisedHost() != null ? config.advertisedHost() : config.host()) + ":"
+                    + boundPort(http);
+            election = new LeaderElection(config.bootstrapServers(), config.groupId(), config.topic(), url,
+                    config.leaderEligible(), new LeaderElection.Listener() {
+                        @Override
+                        public void elected() {
+                            topic.becomeLeader();
+                        }
+
+                        @Override
+                        public void deposed() {
+                            topic.resign();
+                        }
+                    });
+            electionRef.set(election);
+            election.start();
         } catch (RuntimeException e) {
+            if (election != null) {
+                election.close();
+            }
             stopQuietly(http, e);
             topic.close();
             throw new IllegalStateException("cannot start the schema registry HTTP listener on " + config.host() + ":"
                     + config.port() + ": " + e.getMessage(), e);
         }
-        SchemaRegistryServer server = new SchemaRegistryServer(config, topic, http);
-        LOG.info("schema registry listening on {} (topic {}, {} schemas loaded) in {} ms", server.url(),
-                config.topic(), state.schemaCount(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        // Writes wait for an election anyway; waiting here makes the first write after start() as fast as any.
+        Optional<String> leader = election.awaitLeader(Duration.ofSeconds(10));
+        SchemaRegistryServer server = new SchemaRegistryServer(config, topic, election, http, url);
+        LOG.info("schema registry listening on {} (topic {}, {} schemas loaded, leader {}) in {} ms", server.url(),
+                config.topic(), state.schemaCount(), leader.map(l -> l.equals(url) ? "this instance" : l)
+                        .orElse("not yet elected"), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return server;
+    }
+
+    /** True while this instance is the one that writes to the topic. */
+    public boolean isLeader() {
+        return election.isLeader();
+    }
+
+    private static int boundPort(Javalin http) {
+        for (org.eclipse.jetty.server.Connector connector : http.jettyServer().server().getConnectors()) {
+            if (connector instanceof ServerConnector serverConnector && serverConnector.getLocalPort() > 0) {
+                return serverConnector.getLocalPort();
+            }
+        }
+        return http.port();
+    }
+
+    private static SslContextFactory.Server serverContext(RegistryConfig.Tls tls) {
+        SslContextFactory.Server factory = new SslContextFactory.Server();
+        factory.setKeyStorePath(tls.keystore().toAbsolutePath().toString());
+        factory.setKeyStoreType(tls.keystoreType());
+        factory.setKeyStorePassword(tls.keystorePassword());
+        factory.setKeyManagerPassword(tls.keyPassword());
+        return factory;
+    }
+
+    /** Trusts the trust store, or else the key store: what a follower needs to forward to a leader over HTTPS. */
+    private static SSLContext trustContext(RegistryConfig.Tls tls) {
+        boolean own = tls.truststore() == null;
+        try (InputStream in = Files.newInputStream(own ? tls.keystore() : tls.truststore())) {
+            KeyStore store = KeyStore.getInstance(own ? tls.keystoreType() : KeyStore.getDefaultType());
+            String password = own ? tls.keystorePassword() : tls.truststorePassword();
+            store.load(in, password == null ? null : password.toCharArray());
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read " + (own ? RegistryConfig.SSL_KEYSTORE_LOCATION
+                    : RegistryConfig.SSL_TRUSTSTORE_LOCATION) + ": " + e.getMessage(), e);
+        }
     }
 
     /** The port the server listens on; the one picked by the system when the configuration asked for 0. */
     public int port() {
-        return http.port();
+        return boundPort(http);
     }
 
     /** The base URL clients use, e.g. {@code http://127.0.0.1:8081}. */
@@ -86,7 +213,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try {
             http.stop();
         } finally {
-            topic.close();
+            try {
+                election.close();
+            } finally {
+                topic.close();
+            }
         }
         LOG.info("schema registry on {} (topic {}) stopped", url, config.topic());
     }

@@ -55,12 +55,66 @@ class RegistryConfigTest {
     }
 
     @Test
+    void clusterAuthenticationAndTlsKeysAreReadAndNeverShown(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Path keystore = Files.writeString(dir.resolve("registry.p12"), "not really a key store");
+        PasswordHash hash = PasswordHash.of("p4ss-word".toCharArray());
+        RegistryConfig config = RegistryConfig.fromProperties(Map.of(
+                "kafkastore.bootstrap.servers", "k:9092",
+                "schema.registry.group.id", "registries",
+                "leader.eligibility", "false",
+                "host.name", "registry-1.internal",
+                "request.max.bytes", "65536",
+                "authentication.method", "basic",
+                "authentication.basic.users", "alice=" + hash,
+                "ssl.keystore.location", keystore.toString(),
+                "ssl.keystore.password", "store-secret"));
+
+        assertThat(config.groupId()).isEqualTo("registries");
+        assertThat(config.leaderEligible()).isFalse();
+        assertThat(config.advertisedHost()).isEqualTo("registry-1.internal");
+        assertThat(config.requestMaxBytes()).isEqualTo(65536);
+        assertThat(config.basicAuthUsers().get("alice").matches("p4ss-word".toCharArray())).isTrue();
+        assertThat(config.basicAuthUsers().get("alice").matches("wrong".toCharArray())).isFalse();
+        assertThat(config.tls().keystore()).isEqualTo(keystore);
+        assertThat(config.tls().keyPassword()).isEqualTo("store-secret");
+        assertThat(config.toString()).doesNotContain("store-secret").doesNotContain(hash.toString());
+    }
+
+    @Test
+    void securityMistakesAreReportedUnderTheirKeyWithoutEchoingSecrets() {
+        Map<String, String> base = Map.of("kafkastore.bootstrap.servers", "k:9092");
+        assertInvalid(() -> RegistryConfig.fromProperties(with(base, "authentication.method", "BASIC")),
+                "authentication.basic.users: required when authentication.method is BASIC");
+        assertInvalid(() -> RegistryConfig.fromProperties(with(base, "authentication.method", "LDAP")),
+                "authentication.method: expected NONE or BASIC");
+        assertThatThrownBy(() -> RegistryConfig.fromProperties(with(with(base, "authentication.method", "BASIC"),
+                "authentication.basic.users", "alice=plain-password")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("authentication.basic.users: user alice")
+                .message().doesNotContain("plain-password");
+        assertInvalid(() -> RegistryConfig.fromProperties(with(base, "ssl.keystore.location", "/no/such.p12")),
+                "ssl.keystore.location: expected a readable file");
+        assertInvalid(() -> RegistryConfig.fromProperties(with(base, "leader.eligibility", "maybe")),
+                "leader.eligibility: expected true or false");
+        assertInvalid(() -> RegistryConfig.fromProperties(with(base, "request.max.bytes", "10")),
+                "request.max.bytes: expected at least 1024");
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> copy = new java.util.HashMap<>(base);
+        copy.put(key, value);
+        return copy;
+    }
+
+    @Test
     void theReadmeDocumentsEveryKeyWithItsDefault() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
 
         for (RegistryConfig.Key key : RegistryConfig.keys()) {
             String expected = "| `" + key.name() + "` | "
-                    + (key.defaultValue() == null ? "(required)" : "`" + key.defaultValue() + "`") + " | "
+                    + (key.defaultValue() == null ? "(required)"
+                            : key.defaultValue().isEmpty() ? "(none)" : "`" + key.defaultValue() + "`") + " | "
                     + key.documentation() + " |";
             assertThat(readme).as("README.md row for %s", key.name()).contains(expected);
         }

@@ -2,11 +2,13 @@ package io.pganalytics.registry.internal;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.avro.Schema;
 
 /**
@@ -22,7 +24,7 @@ public final class RegistryState {
     private record Identity(String schemaType, String canonical, List<SchemaReference> references) {
     }
 
-    /** A stored version with what is derived from it once: its identity and, for Avro, the parsed schema. */
+    /** A stored version with what is derived from it once: its identity and, for Avro, the resolved schema. */
     private record Stored(SchemaValue value, Identity identity, Schema avro) {
     }
 
@@ -33,6 +35,8 @@ public final class RegistryState {
     private int maxId;
     private CompatibilityLevel globalLevel;
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
+    private Mode globalMode;
+    private final Map<String, Mode> subjectModes = new HashMap<>();
 
     /** The outcome of planning a registration. */
     public sealed interface Registration {
@@ -47,6 +51,27 @@ public final class RegistryState {
 
         /** The schema breaks the subject's compatibility level, for these reasons. */
         record Incompatible(CompatibilityLevel level, List<String> reasons) implements Registration {
+        }
+    }
+
+    /** Applies one record of the topic; a null value is a tombstone. */
+    public synchronized void apply(StoreKey key, byte[] value) {
+        if (key instanceof StoreKey.SchemaKey schemaKey) {
+            applySchema(schemaKey, value == null ? null : TopicFormat.parseSchemaValue(schemaKey, value));
+        } else if (key instanceof StoreKey.ConfigKey configKey) {
+            applyConfig(configKey, value == null ? null : TopicFormat.parseConfigValue(configKey, value));
+        } else if (key instanceof StoreKey.ModeKey modeKey) {
+            applyMode(modeKey, value == null ? null : TopicFormat.parseModeValue(modeKey, value));
+        } else if (key instanceof StoreKey.DeleteSubjectKey deleteKey && value != null) {
+            softDeleteUpTo(deleteKey.subject(), TopicFormat.parseSubjectWatermark(value));
+        } else if (key instanceof StoreKey.ClearSubjectKey clearKey && value != null) {
+            NavigableMap<Integer, Stored> versions = subjects.get(clearKey.subject());
+            if (versions != null) {
+                for (Integer version : new ArrayList<>(versions.headMap(
+                        TopicFormat.parseSubjectWatermark(value), true).keySet())) {
+                    applySchema(new StoreKey.SchemaKey(clearKey.subject(), version), null);
+                }
+            }
         }
     }
 
@@ -80,48 +105,159 @@ public final class RegistryState {
         }
     }
 
+    /** Applies a mode record; a null value removes the setting. */
+    public synchronized void applyMode(StoreKey.ModeKey key, ModeValue value) {
+        Mode mode = value == null ? null : value.mode();
+        if (key.isGlobal()) {
+            globalMode = mode;
+        } else if (mode == null) {
+            subjectModes.remove(key.subject());
+        } else {
+            subjectModes.put(key.subject(), mode);
+        }
+    }
+
+    private void softDeleteUpTo(String subject, int watermark) {
+        NavigableMap<Integer, Stored> versions = subjects.get(subject);
+        if (versions == null) {
+            return;
+        }
+        for (Map.Entry<Integer, Stored> entry : versions.headMap(watermark, true).entrySet()) {
+            SchemaValue value = entry.getValue().value();
+            if (!value.deleted()) {
+                entry.setValue(new Stored(value.asDeleted(), entry.getValue().identity(), entry.getValue().avro()));
+            }
+        }
+    }
+
+    /**
+     * Parses a schema whose references name versions this registry holds (soft-deleted ones included, as
+     * Confluent resolves them).
+     *
+     * @throws AvroSchemas.InvalidSchemaException when the schema or a reference is invalid
+     */
+    public synchronized AvroSchemas.ParsedSchema parse(String text, List<SchemaReference> references) {
+        return AvroSchemas.parse(text, resolve(references), references);
+    }
+
+    /** The texts of every schema the references lead to, dependencies first, each once. */
+    private List<String> resolve(List<SchemaReference> references) {
+        Map<StoreKey.SchemaKey, String> ordered = new LinkedHashMap<>();
+        for (SchemaReference reference : references) {
+            resolveInto(reference, ordered, 0);
+        }
+        return List.copyOf(ordered.values());
+    }
+
+    private void resolveInto(SchemaReference reference, Map<StoreKey.SchemaKey, String> ordered, int depth) {
+        if (depth > 100) {
+            throw new AvroSchemas.InvalidSchemaException("references nest deeper than 100 levels");
+        }
+        NavigableMap<Integer, Stored> versions = subjects.get(reference.subject());
+        Stored target = versions == null ? null
+                : reference.version() == -1 ? versions.lastEntry().getValue() : versions.get(reference.version());
+        if (target == null) {
+            throw new AvroSchemas.InvalidSchemaException("reference " + reference.name() + " names subject '"
+                    + reference.subject() + "' version " + reference.version() + ", which does not exist");
+        }
+        StoreKey.SchemaKey key = target.value().key();
+        if (ordered.containsKey(key)) {
+            return;
+        }
+        for (SchemaReference nested : target.value().references()) {
+            resolveInto(nested, ordered, depth + 1);
+        }
+        ordered.put(key, target.value().schema());
+    }
+
     /**
      * Decides what registering this schema under this subject does, as Confluent does: a schema the subject holds
-     * already keeps its id and version; otherwise it must pass the subject's compatibility level, and then reuses
-     * the id the same schema has under any subject, or gets the next id after the highest ever seen.
+     * (live) keeps its id and version; otherwise it must pass the subject's compatibility level (unless
+     * {@code skipCompatibility}, as in IMPORT mode), and then reuses the id the same schema has under any subject,
+     * or gets the next id after the highest ever seen. Its version follows the highest the subject ever had,
+     * soft-deleted versions included.
      */
     public synchronized Registration plan(String subject, AvroSchemas.ParsedSchema candidate) {
-        Identity identity = new Identity(SchemaValue.AVRO, candidate.canonical(), List.of());
-        NavigableMap<Integer, Stored> versions = subjects.getOrDefault(subject, new TreeMap<>());
+        Identity identity = identity(candidate);
+        for (Stored stored : subjects.getOrDefault(subject, new TreeMap<>()).values()) {
+            if (!stored.value().deleted() && stored.identity().equals(identity)) {
+                return new Registration.Existing(stored.value().id(), stored.value().version());
+            }
+        }
+        CompatibilityLevel level = effectiveLevel(subject);
+        List<String> reasons = incompatibilities(subject, candidate, level, null);
+        if (!reasons.isEmpty()) {
+            return new Registration.Incompatible(level, reasons);
+        }
+        int id = idsByIdentity.getOrDefault(identity, maxId + 1);
+        return new Registration.Accepted(valueOf(subject, nextVersion(subject), id, candidate));
+    }
+
+    /** The next version number of a subject: one past the highest it ever had, soft-deleted versions included. */
+    public synchronized int nextVersion(String subject) {
+        NavigableMap<Integer, Stored> versions = subjects.get(subject);
+        return versions == null ? 1 : versions.lastKey() + 1;
+    }
+
+    /** The id this exact schema already has under any subject, soft-deleted versions included. */
+    public synchronized Optional<Integer> idOf(AvroSchemas.ParsedSchema schema) {
+        return Optional.ofNullable(idsByIdentity.get(identity(schema)));
+    }
+
+    /** True when this id is taken by a schema other than this one (IMPORT refuses to overwrite an id). */
+    public synchronized boolean idTakenByAnother(int id, AvroSchemas.ParsedSchema schema) {
+        Stored stored = schemasById.get(id);
+        return stored != null && !stored.identity().equals(identity(schema));
+    }
+
+    /** A version as it would be stored. */
+    public static SchemaValue valueOf(String subject, int version, int id, AvroSchemas.ParsedSchema schema) {
+        return new SchemaValue(subject, version, id, SchemaValue.AVRO, schema.references(), schema.canonical(),
+                false);
+    }
+
+    /**
+     * Why the candidate breaks the level against the subject's live versions: against {@code onlyVersion} when
+     * given (Confluent's compatibility test against one version), else against what the level looks at (latest,
+     * or all for transitive levels). Empty when compatible.
+     */
+    public synchronized List<String> incompatibilities(String subject, AvroSchemas.ParsedSchema candidate,
+                                                       CompatibilityLevel level, Integer onlyVersion) {
+        if (level == CompatibilityLevel.NONE) {
+            return List.of();
+        }
         List<CompatibilityChecker.Version> live = new ArrayList<>();
         List<String> uncheckable = new ArrayList<>();
-        for (Stored stored : versions.values()) {
-            if (stored.value().deleted()) {
+        for (Stored stored : subjects.getOrDefault(subject, new TreeMap<>()).values()) {
+            if (stored.value().deleted() || onlyVersion != null && stored.value().version() != onlyVersion) {
                 continue;
-            }
-            if (stored.identity().equals(identity)) {
-                return new Registration.Existing(stored.value().id(), stored.value().version());
             }
             if (stored.avro() != null) {
                 live.add(new CompatibilityChecker.Version(stored.value().version(), stored.avro()));
             } else {
                 uncheckable.add("version " + stored.value().version() + " is a " + stored.value().schemaType()
-                        + " schema (or one with references), which this registry cannot compare with Avro");
+                        + " schema (or one whose references no longer resolve), which cannot be compared with Avro");
             }
         }
-        CompatibilityLevel level = effectiveLevel(subject);
-        List<String> reasons = new ArrayList<>(
-                CompatibilityChecker.incompatibilities(level, candidate.schema(), live));
-        if (level != CompatibilityLevel.NONE) {
-            reasons.addAll(uncheckable);
-        }
-        if (!reasons.isEmpty()) {
-            return new Registration.Incompatible(level, List.copyOf(reasons));
-        }
-        int id = idsByIdentity.getOrDefault(identity, maxId + 1);
-        int version = versions.isEmpty() ? 1 : versions.lastKey() + 1;
-        return new Registration.Accepted(SchemaValue.avro(subject, version, id, candidate.canonical()));
+        List<String> reasons = new ArrayList<>(CompatibilityChecker.incompatibilities(level, candidate.schema(), live));
+        reasons.addAll(uncheckable);
+        return List.copyOf(reasons);
     }
 
-    /** Subjects with at least one live version, sorted. */
-    public synchronized List<String> subjects() {
+    /** Subjects with at least one live version (or, with {@code deleted}, any version), sorted. */
+    public synchronized List<String> subjects(boolean includeDeleted) {
         return subjects.entrySet().stream()
-                .filter(entry -> entry.getValue().values().stream().anyMatch(s -> !s.value().deleted()))
+                .filter(entry -> includeDeleted
+                        || entry.getValue().values().stream().anyMatch(s -> !s.value().deleted()))
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList();
+    }
+
+    /** Subjects that have versions, all of them soft-deleted, sorted. */
+    public synchronized List<String> deletedSubjects() {
+        return subjects.entrySet().stream()
+                .filter(entry -> entry.getValue().values().stream().allMatch(s -> s.value().deleted()))
                 .map(Map.Entry::getKey)
                 .sorted()
                 .toList();
@@ -129,33 +265,86 @@ public final class RegistryState {
 
     /** The live version numbers of a subject, oldest first; empty when the subject has none. */
     public synchronized List<Integer> versions(String subject) {
-        return live(subject).stream().map(SchemaValue::version).toList();
+        return all(subject).stream().filter(value -> !value.deleted()).map(SchemaValue::version).toList();
+    }
+
+    /** Every version of a subject, soft-deleted ones included, oldest first. */
+    public synchronized List<SchemaValue> all(String subject) {
+        return subjects.getOrDefault(subject, new TreeMap<>()).values().stream().map(Stored::value).toList();
     }
 
     /** A live version of a subject. */
     public synchronized Optional<SchemaValue> version(String subject, int version) {
+        return version(subject, version, false);
+    }
+
+    /** A version of a subject, soft-deleted ones too when {@code includeDeleted}. */
+    public synchronized Optional<SchemaValue> version(String subject, int version, boolean includeDeleted) {
         Stored stored = subjects.getOrDefault(subject, new TreeMap<>()).get(version);
-        return stored == null || stored.value().deleted() ? Optional.empty() : Optional.of(stored.value());
+        return stored == null || stored.value().deleted() && !includeDeleted ? Optional.empty()
+                : Optional.of(stored.value());
+    }
+
+    /** The newest live version of a subject (or newest of all when {@code includeDeleted}). */
+    public synchronized Optional<SchemaValue> latest(String subject, boolean includeDeleted) {
+        List<SchemaValue> candidates = all(subject).stream().filter(v -> includeDeleted || !v.deleted()).toList();
+        return candidates.isEmpty() ? Optional.empty() : Optional.of(candidates.get(candidates.size() - 1));
     }
 
     /** The newest live version of a subject. */
     public synchronized Optional<SchemaValue> latest(String subject) {
-        List<SchemaValue> live = live(subject);
-        return live.isEmpty() ? Optional.empty() : Optional.of(live.get(live.size() - 1));
+        return latest(subject, false);
+    }
+
+    /** The version of a subject holding this schema, live only unless {@code includeDeleted}. */
+    public synchronized Optional<SchemaValue> find(String subject, AvroSchemas.ParsedSchema schema,
+                                                   boolean includeDeleted) {
+        Identity identity = identity(schema);
+        return subjects.getOrDefault(subject, new TreeMap<>()).descendingMap().values().stream()
+                .filter(stored -> (includeDeleted || !stored.value().deleted()) && stored.identity().equals(identity))
+                .map(Stored::value)
+                .findFirst();
     }
 
     /** The live version of a subject holding this schema. */
     public synchronized Optional<SchemaValue> find(String subject, AvroSchemas.ParsedSchema schema) {
-        Identity identity = new Identity(SchemaValue.AVRO, schema.canonical(), List.of());
-        return subjects.getOrDefault(subject, new TreeMap<>()).values().stream()
-                .filter(stored -> !stored.value().deleted() && stored.identity().equals(identity))
-                .map(Stored::value)
-                .findFirst();
+        return find(subject, schema, false);
     }
 
     /** A schema by its global id; soft-deleted versions still resolve, since records written with it remain. */
     public synchronized Optional<SchemaValue> schemaById(int id) {
         return Optional.ofNullable(schemasById.get(id)).map(Stored::value);
+    }
+
+    /** Every version, under any subject, that holds the schema with this id; live ones unless {@code deleted}. */
+    public synchronized List<SchemaValue> versionsWithId(int id, boolean includeDeleted) {
+        List<SchemaValue> found = new ArrayList<>();
+        for (String subject : new TreeSet<>(subjects.keySet())) {
+            for (Stored stored : subjects.get(subject).values()) {
+                if (stored.value().id() == id && (includeDeleted || !stored.value().deleted())) {
+                    found.add(stored.value());
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The ids of live schemas that reference this version, ascending. */
+    public synchronized List<Integer> referencedBy(String subject, int version) {
+        TreeSet<Integer> ids = new TreeSet<>();
+        for (NavigableMap<Integer, Stored> versions : subjects.values()) {
+            for (Stored stored : versions.values()) {
+                if (stored.value().deleted()) {
+                    continue;
+                }
+                for (SchemaReference reference : stored.value().references()) {
+                    if (reference.subject().equals(subject) && reference.version() == version) {
+                        ids.add(stored.value().id());
+                    }
+                }
+            }
+        }
+        return List.copyOf(ids);
     }
 
     /** How many distinct schemas (ids) the registry holds. */
@@ -179,11 +368,20 @@ public final class RegistryState {
         return level != null ? level : globalLevel();
     }
 
-    private List<SchemaValue> live(String subject) {
-        return subjects.getOrDefault(subject, new TreeMap<>()).values().stream()
-                .map(Stored::value)
-                .filter(value -> !value.deleted())
-                .toList();
+    /** The global mode: as set, or READWRITE. */
+    public synchronized Mode globalMode() {
+        return globalMode == null ? Mode.READWRITE : globalMode;
+    }
+
+    /** The mode set for this subject, if any. */
+    public synchronized Optional<Mode> subjectMode(String subject) {
+        return Optional.ofNullable(subjectModes.get(subject));
+    }
+
+    /** The mode writes under this subject obey: the subject's, else the global one. */
+    public synchronized Mode effectiveMode(String subject) {
+        Mode mode = subject == null ? null : subjectModes.get(subject);
+        return mode != null ? mode : globalMode();
     }
 
     private void forgetIdIfUnused(int id) {
@@ -198,12 +396,15 @@ public final class RegistryState {
         }
     }
 
-    private static Stored stored(SchemaValue value) {
-        if (value.isAvro() && value.references().isEmpty()) {
+    private static Identity identity(AvroSchemas.ParsedSchema schema) {
+        return new Identity(SchemaValue.AVRO, schema.canonical(), schema.references());
+    }
+
+    private Stored stored(SchemaValue value) {
+        if (value.isAvro()) {
             try {
-                AvroSchemas.ParsedSchema parsed = AvroSchemas.parse(value.schema());
-                return new Stored(value, new Identity(SchemaValue.AVRO, parsed.canonical(), List.of()),
-                        parsed.schema());
+                AvroSchemas.ParsedSchema parsed = parse(value.schema(), value.references());
+                return new Stored(value, identity(parsed), parsed.schema());
             } catch (AvroSchemas.InvalidSchemaException e) {
                 // Written by someone else and unreadable to us: keep it (its id is taken) but never match it.
             }

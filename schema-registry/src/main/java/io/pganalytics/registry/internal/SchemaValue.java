@@ -29,6 +29,11 @@ public record SchemaValue(String subject, int version, int id, String schemaType
         return new SchemaValue(subject, version, id, AVRO, List.of(), schema, false);
     }
 
+    /** The same version, soft-deleted. */
+    public SchemaValue asDeleted() {
+        return new SchemaValue(subject, version, id, schemaType, references, schema, true);
+    }
+
     public boolean isAvro() {
         return AVRO.equals(schemaType);
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -22,10 +23,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -40,7 +44,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One partition gives one total order of registrations, so every reader rebuilds the same ids and versions.
  * A write returns only once the reader has applied it, so the HTTP answer to a registration and every later read
- * agree. This assumes one writing registry per topic (Confluent elects a leader for that; this registry does not).
+ * agree.
+ *
+ * <p>Only the elected leader writes ({@link LeaderElection}), and it writes through a transactional producer whose
+ * {@code transactional.id} is derived from the topic: when another instance takes over, its
+ * {@code initTransactions()} fences the previous leader's producer, so a leader that has not yet noticed it was
+ * deposed cannot write a record planned on stale state. Readers read committed records only.
  */
 public final class SchemasTopic implements StoreWriter, AutoCloseable {
 
@@ -51,11 +60,14 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final Duration METADATA_RETRY_INTERVAL = Duration.ofMillis(50);
 
+    private final String bootstrapServers;
     private final String topic;
     private final TopicPartition partition;
     private final RegistryState state;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Admin admin;
     private final KafkaConsumer<byte[], byte[]> consumer;
+    // Guarded by this: the transactional producer while this instance leads, else null.
+    private KafkaProducer<byte[], byte[]> producer;
     private final Thread reader;
 
     private final Object progress = new Object();
@@ -64,36 +76,33 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     private RuntimeException readerFailure;
     private volatile boolean closing;
 
-    private SchemasTopic(String bootstrapServers, String topic, RegistryState state) {
+    private SchemasTopic(String bootstrapServers, String topic, RegistryState state, Admin admin) {
+        this.bootstrapServers = bootstrapServers;
         this.topic = topic;
         this.partition = new TopicPartition(topic, 0);
         this.state = state;
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrapServers, topic));
-        try {
-            this.consumer = new KafkaConsumer<>(consumerConfig(bootstrapServers, topic));
-        } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e;
-        }
-        this.producer = producer;
+        this.admin = admin;
+        this.consumer = new KafkaConsumer<>(consumerConfig(bootstrapServers, topic));
         this.reader = new Thread(this::read, "schema-registry-reader-" + topic);
         this.reader.setDaemon(true);
     }
 
     private static Map<String, Object> producerConfig(String bootstrapServers, String topic) {
-        return Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG, "schema-registry-writer-" + topic,
+        return Map.ofEntries(
+                Map.entry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+                Map.entry(ProducerConfig.CLIENT_ID_CONFIG, "schema-registry-writer-" + topic),
+                // One id per topic, whichever instance writes: the next leader's initTransactions() fences the last.
+                Map.entry(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "schema-registry-" + topic),
                 // An acknowledged registration must survive the loss of a broker, and a retried send must not
                 // append a second copy of a record.
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.LINGER_MS_CONFIG, "0",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()),
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()),
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+                Map.entry(ProducerConfig.ACKS_CONFIG, "all"),
+                Map.entry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"),
+                Map.entry(ProducerConfig.LINGER_MS_CONFIG, "0"),
+                Map.entry(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis())),
+                Map.entry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis())),
+                Map.entry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis())),
+                Map.entry(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()),
+                Map.entry(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()));
     }
 
     private static Map<String, Object> consumerConfig(String bootstrapServers, String topic) {
@@ -102,6 +111,8 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "schema-registry-reader-" + topic,
                 // No group: every instance reads the whole topic from the beginning, and nothing is committed.
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                // A fenced leader's aborted writes must never reach the state.
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -136,25 +147,33 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeoutMillis)));
         try {
             ensureTopic(admin, topic, deadline);
-            endOffset = admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all()
-                    .get(remainingMillis(deadline), TimeUnit.MILLISECONDS)
-                    .get(new TopicPartition(topic, 0)).offset();
+            endOffset = committedEnd(admin, topic, deadline);
         } catch (ExecutionException e) {
+            admin.close(Duration.ZERO);
             throw new IllegalStateException("cannot prepare topic " + topic + " on " + bootstrapServers + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " to prepare topic " + topic
-                    + " within " + timeout.toMillis() + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while preparing topic " + topic, e);
-        } finally {
             // Admin.close() waits for calls still pending (up to their own timeout) after a failure; nothing of
             // theirs is needed any more.
             admin.close(Duration.ZERO);
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " to prepare topic " + topic
+                    + " within " + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            admin.close(Duration.ZERO);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing topic " + topic, e);
+        } catch (RuntimeException e) {
+            admin.close(Duration.ZERO);
+            throw e;
         }
 
-        SchemasTopic opened = new SchemasTopic(bootstrapServers, topic, state);
+        SchemasTopic opened;
+        try {
+            opened = new SchemasTopic(bootstrapServers, topic, state, admin);
+        } catch (RuntimeException e) {
+            admin.close(Duration.ZERO);
+            throw e;
+        }
         opened.reader.start();
         try {
             opened.awaitApplied(endOffset, deadline);
@@ -166,38 +185,120 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
         return opened;
     }
 
-    /** Writes a schema version and returns once the state shows it. */
-    @Override
-    public void write(SchemaValue value) {
-        write(value.key(), TopicFormat.serializeKey(value.key()), TopicFormat.serializeSchemaValue(value));
+    /** The end of the committed part of the topic (the last stable offset), which readers can reach. */
+    private static long committedEnd(Admin admin, String topic, long deadline)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        return admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
+                        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                .get(remainingMillis(deadline), TimeUnit.MILLISECONDS).get(partition).offset();
     }
 
-    /** Writes a compatibility setting and returns once the state shows it. */
-    @Override
-    public void write(StoreKey.ConfigKey key, ConfigValue value) {
-        write(key, TopicFormat.serializeKey(key), TopicFormat.serializeConfigValue(value));
-    }
-
-    private void write(StoreKey key, byte[] keyBytes, byte[] valueBytes) {
+    /**
+     * Takes the write side: fences any previous leader (initTransactions) and reads the topic to its end, so that
+     * the first write is planned on everything the previous leader wrote.
+     */
+    public synchronized void becomeLeader() {
         long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
-        RecordMetadata written;
+        KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(producerConfig(bootstrapServers, topic));
         try {
-            written = producer.send(new ProducerRecord<>(topic, 0, keyBytes, valueBytes))
-                    .get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+            created.initTransactions();
+            awaitApplied(committedEnd(admin, topic, deadline), deadline);
         } catch (ExecutionException e) {
-            throw new StoreException("cannot write " + key + " to topic " + topic + ": " + e.getCause().getMessage(),
+            created.close(Duration.ZERO);
+            throw new StoreException("cannot read the end of topic " + topic + ": " + e.getCause().getMessage(),
                     e.getCause());
         } catch (TimeoutException e) {
-            throw new StoreTimeoutException("writing " + key + " to topic " + topic + " took longer than "
+            created.close(Duration.ZERO);
+            throw new StoreTimeoutException("reading the end of topic " + topic + " timed out");
+        } catch (InterruptedException e) {
+            created.close(Duration.ZERO);
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while taking the leadership of topic " + topic, e);
+        } catch (RuntimeException e) {
+            created.close(Duration.ZERO);
+            throw e;
+        }
+        closeProducer();
+        producer = created;
+    }
+
+    /** Gives up the write side; a write after this fails with {@link NotLeaderException}. */
+    public synchronized void resign() {
+        closeProducer();
+    }
+
+    private void closeProducer() {
+        if (producer != null) {
+            producer.close(Duration.ZERO);
+            producer = null;
+        }
+    }
+
+    /** Writes the records in one transaction and returns once the state shows them. */
+    @Override
+    public synchronized void write(List<StoreRecord> records) {
+        if (producer == null) {
+            throw new NotLeaderException("this registry is not the leader of topic " + topic);
+        }
+        long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
+        RecordMetadata last = null;
+        String what = records.size() == 1 ? records.get(0).key().toString() : records.size() + " records";
+        try {
+            producer.beginTransaction();
+            List<java.util.concurrent.Future<RecordMetadata>> sent = new java.util.ArrayList<>();
+            for (StoreRecord record : records) {
+                sent.add(producer.send(new ProducerRecord<>(topic, 0, record.keyBytes(), record.value())));
+            }
+            producer.commitTransaction();
+            for (java.util.concurrent.Future<RecordMetadata> future : sent) {
+                last = future.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+            }
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            closeProducer();
+            throw new NotLeaderException("another registry took the leadership of topic " + topic
+                    + " while writing " + what);
+        } catch (ExecutionException e) {
+            abort();
+            throw new StoreException("cannot write " + what + " to topic " + topic + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            abort();
+            throw new StoreTimeoutException("writing " + what + " to topic " + topic + " took longer than "
                     + WRITE_TIMEOUT.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while writing " + key + " to topic " + topic, e);
-        } catch (RuntimeException e) {
-            // send() itself throws (rather than failing the future) when the producer is closed or misconfigured.
-            throw new StoreException("cannot write " + key + " to topic " + topic + ": " + e.getMessage(), e);
+            abort();
+            throw new StoreException("interrupted while writing " + what + " to topic " + topic, e);
+        } catch (KafkaException e) {
+            // Transactional errors other than fencing leave the producer unusable; the next election makes a new one.
+            abort();
+            throw new StoreException("cannot write " + what + " to topic " + topic + ": " + e.getMessage(), e);
         }
-        awaitApplied(written.offset() + 1, deadline);
+        awaitApplied(last.offset() + 1, deadline);
+    }
+
+    private void abort() {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            // A producer that cannot even abort is done for: drop it, and let a new election make a new one.
+            closeProducer();
+            throw new NotLeaderException("the writer of topic " + topic + " failed (" + e.getMessage()
+                    + "); this instance stops writing until it is elected again");
+        }
+    }
+
+    @Override
+    public long appliedOffset() {
+        synchronized (progress) {
+            return appliedUpTo;
+        }
+    }
+
+    /** Waits until the state has applied everything up to this offset (a forwarded write's, for read-your-writes). */
+    public void awaitApplied(long offset) {
+        awaitApplied(offset, System.nanoTime() + WRITE_TIMEOUT.toNanos());
     }
 
     /** Waits until the reader's position is at least {@code offset}, i.e. it applied every record before it. */
@@ -265,14 +366,10 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     private void apply(ConsumerRecord<byte[], byte[]> record) {
         try {
             StoreKey key = TopicFormat.parseKey(record.key());
-            if (key instanceof StoreKey.SchemaKey schemaKey) {
-                state.applySchema(schemaKey,
-                        record.value() == null ? null : TopicFormat.parseSchemaValue(schemaKey, record.value()));
-            } else if (key instanceof StoreKey.ConfigKey configKey) {
-                state.applyConfig(configKey,
-                        record.value() == null ? null : TopicFormat.parseConfigValue(configKey, record.value()));
-            } else {
+            if (key instanceof StoreKey.OtherKey) {
                 LOG.debug("skipping {} record at offset {} of topic {}", key, record.offset(), topic);
+            } else {
+                state.apply(key, record.value());
             }
         } catch (TopicFormat.MalformedRecordException e) {
             LOG.warn("skipping unreadable record at offset {} of topic {}: {}", record.offset(), topic,
@@ -300,7 +397,10 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(5));
+        synchronized (this) {
+            closeProducer();
+        }
+        admin.close(Duration.ZERO);
     }
 
     private static void ensureTopic(Admin admin, String topic, long deadline)
@@ -371,6 +471,15 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
 
         StoreException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /** This instance may not write: it is not (or no longer) the elected leader. */
+    public static final class NotLeaderException extends StoreException {
+        private static final long serialVersionUID = 1L;
+
+        NotLeaderException(String message) {
+            super(message, null);
         }
     }
 

@@ -21,6 +21,9 @@ public final class TopicFormat {
 
     static final String SCHEMA_KEYTYPE = "SCHEMA";
     static final String CONFIG_KEYTYPE = "CONFIG";
+    static final String MODE_KEYTYPE = "MODE";
+    static final String DELETE_SUBJECT_KEYTYPE = "DELETE_SUBJECT";
+    static final String CLEAR_SUBJECT_KEYTYPE = "CLEAR_SUBJECT";
     // Confluent's "magic" tells key layouts apart across its versions: 1 for schema keys, 0 for the others.
     private static final int SCHEMA_KEY_MAGIC = 1;
     private static final int CONFIG_KEY_MAGIC = 0;
@@ -53,6 +56,16 @@ public final class TopicFormat {
                 node.put("subject", configKey.subject());
             }
             node.put("magic", CONFIG_KEY_MAGIC);
+        } else if (key instanceof StoreKey.ModeKey modeKey) {
+            node.put("keytype", MODE_KEYTYPE);
+            if (!modeKey.isGlobal()) {
+                node.put("subject", modeKey.subject());
+            }
+            node.put("magic", CONFIG_KEY_MAGIC);
+        } else if (key instanceof StoreKey.DeleteSubjectKey deleteKey) {
+            node.put("keytype", DELETE_SUBJECT_KEYTYPE);
+            node.put("subject", deleteKey.subject());
+            node.put("magic", CONFIG_KEY_MAGIC);
         } else {
             throw new IllegalArgumentException("this registry never writes " + key);
         }
@@ -75,6 +88,17 @@ public final class TopicFormat {
                 JsonNode subject = node.get("subject");
                 return new StoreKey.ConfigKey(subject == null || subject.isNull() || subject.asText().isEmpty()
                         ? null : subject.asText());
+            }
+            case MODE_KEYTYPE -> {
+                JsonNode subject = node.get("subject");
+                return new StoreKey.ModeKey(subject == null || subject.isNull() || subject.asText().isEmpty()
+                        ? null : subject.asText());
+            }
+            case DELETE_SUBJECT_KEYTYPE -> {
+                return new StoreKey.DeleteSubjectKey(requiredText(node, "subject", "key"));
+            }
+            case CLEAR_SUBJECT_KEYTYPE -> {
+                return new StoreKey.ClearSubjectKey(requiredText(node, "subject", "key"));
             }
             case "" -> throw new MalformedRecordException("key without a keytype: " + node);
             default -> {
@@ -143,6 +167,39 @@ public final class TopicFormat {
         }
         return new ConfigValue(key.subject(), CompatibilityLevel.parse(level.asText()).orElseThrow(
                 () -> new MalformedRecordException("unknown compatibilityLevel in config value: " + node)));
+    }
+
+    public static byte[] serializeModeValue(ModeValue value) {
+        ObjectNode node = JSON.createObjectNode();
+        if (value.subject() != null) {
+            node.put("subject", value.subject());
+        }
+        node.put("mode", value.mode().name());
+        return bytes(node);
+    }
+
+    public static ModeValue parseModeValue(StoreKey.ModeKey key, byte[] bytes) {
+        JsonNode node = readObject(bytes, "mode value");
+        return new ModeValue(key.subject(), Mode.parse(node.path("mode").asText(null)).orElseThrow(
+                () -> new MalformedRecordException("unknown mode in mode value: " + node)));
+    }
+
+    /** The value of DELETE_SUBJECT and CLEAR_SUBJECT keys: {@code {"subject":"s","version":N}}. */
+    public static byte[] serializeSubjectWatermark(String subject, int version) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("subject", subject);
+        node.put("version", version);
+        return bytes(node);
+    }
+
+    /** The version of a DELETE_SUBJECT or CLEAR_SUBJECT value: every version up to it is affected. */
+    public static int parseSubjectWatermark(byte[] bytes) {
+        JsonNode node = readObject(bytes, "subject deletion value");
+        JsonNode version = node.get("version");
+        if (version == null || !version.canConvertToInt()) {
+            throw new MalformedRecordException("subject deletion value without a version: " + node);
+        }
+        return version.intValue();
     }
 
     private static JsonNode readObject(byte[] bytes, String what) {

@@ -21,21 +21,16 @@ final class InMemoryStoreWriter implements StoreWriter {
     }
 
     @Override
-    public synchronized void write(SchemaValue value) {
-        byte[] key = TopicFormat.serializeKey(value.key());
-        byte[] bytes = TopicFormat.serializeSchemaValue(value);
-        written.add(new Written(key, bytes));
-        StoreKey.SchemaKey parsedKey = (StoreKey.SchemaKey) TopicFormat.parseKey(key);
-        state.applySchema(parsedKey, TopicFormat.parseSchemaValue(parsedKey, bytes));
+    public synchronized void write(List<StoreRecord> records) {
+        for (StoreRecord record : records) {
+            written.add(new Written(record.keyBytes(), record.value()));
+            state.apply(TopicFormat.parseKey(record.keyBytes()), record.value());
+        }
     }
 
     @Override
-    public synchronized void write(StoreKey.ConfigKey key, ConfigValue value) {
-        byte[] keyBytes = TopicFormat.serializeKey(key);
-        byte[] bytes = TopicFormat.serializeConfigValue(value);
-        written.add(new Written(keyBytes, bytes));
-        StoreKey.ConfigKey parsedKey = (StoreKey.ConfigKey) TopicFormat.parseKey(keyBytes);
-        state.applyConfig(parsedKey, TopicFormat.parseConfigValue(parsedKey, bytes));
+    public synchronized long appliedOffset() {
+        return written.size();
     }
 
     synchronized List<Written> written() {

@@ -93,7 +93,7 @@ class RestApiTest {
 
         Answer refused = post("/subjects/s/versions", body(Schemas.V2_ADDS_REQUIRED));
 
-        assertError(refused, 409, 409);
+        assertError(refused, 409, 40901);
         assertThat(refused.json().path("message").asText()).contains("incompatible", "database");
         assertThat(get("/subjects/s/versions").json().toString()).isEqualTo("[1]");
     }

@@ -74,7 +74,9 @@ class TopicFormatTest {
         assertThat(TopicFormat.parseKey(bytes("{\"keytype\":\"NOOP\",\"magic\":0}")))
                 .isEqualTo(new StoreKey.OtherKey("NOOP"));
         assertThat(TopicFormat.parseKey(bytes("{\"keytype\":\"MODE\",\"subject\":null,\"magic\":0}")))
-                .isEqualTo(new StoreKey.OtherKey("MODE"));
+                .isEqualTo(StoreKey.ModeKey.global());
+        assertThat(TopicFormat.parseKey(bytes("{\"keytype\":\"CONTEXT\",\"tenant\":\"t\",\"magic\":0}")))
+                .isEqualTo(new StoreKey.OtherKey("CONTEXT"));
         assertThat(TopicFormat.parseKey(bytes("{\"keytype\":\"CONFIG\",\"subject\":null,\"magic\":0}")))
                 .isEqualTo(StoreKey.ConfigKey.global());
         assertThat(TopicFormat.parseConfigValue(StoreKey.ConfigKey.global(),
