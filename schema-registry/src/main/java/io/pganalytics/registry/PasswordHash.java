@@ -80,12 +80,4 @@ public record PasswordHash(int iterations, byte[] salt, byte[] hash) {
         }
     }
 
-    /** Prints the configuration form of a password given as the first argument (for operators). */
-    public static void main(String[] args) {
-        if (args.length != 1) {
-            System.err.println("usage: PasswordHash <password>");
-            System.exit(2);
-        }
-        System.out.println(of(args[0].toCharArray()));
-    }
 }

@@ -1,8 +1,13 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.registry.PasswordHash;
 import io.pganalytics.registry.RegistryConfig;
 import io.pganalytics.registry.SchemaRegistryServer;
+import java.io.BufferedReader;
+import java.io.Console;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,6 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "registry",
         mixinStandardHelpOptions = true,
+        subcommands = RegistryCommand.HashPassword.class,
         description = {
             "Runs the schema registry (Confluent REST API, state in the _schemas topic) against a",
             "Kafka cluster. Configuration: a properties file with the keys of",
@@ -50,5 +56,38 @@ public final class RegistryCommand implements Callable<Integer> {
             stop.await();
         }
         return 0;
+    }
+
+    /** {@code pganalytics registry hash-password}: the configuration form of a basic-auth password. */
+    @Command(name = "hash-password",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Reads a password (without echo on a terminal, else one line of standard input) and prints",
+                "its salted PBKDF2 form for authentication.basic.users, e.g. alice=<printed value>.",
+                "The password is never taken as an argument, so it stays out of shell history and ps."})
+    static final class HashPassword implements Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            char[] password;
+            Console console = System.console();
+            if (console != null) {
+                password = console.readPassword("password: ");
+            } else {
+                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                password = line == null ? null : line.toCharArray();
+            }
+            if (password == null || password.length == 0) {
+                spec.commandLine().getErr().println("pganalytics registry hash-password: no password given");
+                return 2;
+            }
+            spec.commandLine().getOut().println(PasswordHash.of(password));
+            spec.commandLine().getOut().flush();
+            java.util.Arrays.fill(password, '\0');
+            return 0;
+        }
     }
 }
