@@ -89,7 +89,7 @@ public record RegistryConfig(String bootstrapServers, String host, int port, Str
             new Key(AUTHENTICATION_METHOD, "NONE",
                     "NONE, or BASIC to require HTTP basic authentication on every request."),
             new Key(BASIC_AUTH_USERS, "",
-                    "With BASIC: user=pbkdf2-sha256:... entries, comma separated (hash from PasswordHash)."),
+                    "With BASIC: user=pbkdf2-sha256:... entries, comma separated (hash from `pganalytics registry hash-password`)."),
             new Key(SSL_KEYSTORE_LOCATION, "",
                     "Key store with the server's certificate and key; set to serve HTTPS instead of HTTP."),
             new Key(SSL_KEYSTORE_PASSWORD, "", "Password of the key store."),
