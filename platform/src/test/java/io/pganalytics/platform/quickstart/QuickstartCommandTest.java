@@ -2,9 +2,7 @@ package io.pganalytics.platform.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pganalytics.platform.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.pganalytics.platform.CommandRun;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,44 +10,31 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class QuickstartCommandTest {
 
     @TempDir
     Path dataDir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void takenPortIsOneLineNamingTheFlag() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = taken.getLocalPort();
-            Run run = run("quickstart", "--data-dir", dataDir.toString(),
+            CommandRun run = CommandRun.of("quickstart", "--data-dir", dataDir.toString(),
                     "--kafka-port", free(), "--kafka-controller-port", free(), "--registry-port", free(),
                     "--connect-port", free(), "--postgres-port", free(), "--s3-port", free(),
                     "--api-port", Integer.toString(port));
             assertThat(run.exitCode()).isEqualTo(2);
-            assertThat(run.err().strip()).isEqualTo("pganalytics quickstart: port " + port
+            assertThat(run.err()).isEqualTo("pganalytics quickstart: port " + port
                     + " is already in use; choose another with --api-port");
         }
     }
 
     @Test
     void helpListsEveryPortFlag() {
-        Run run = run("quickstart", "--help");
+        CommandRun run = CommandRun.of("quickstart", "--help");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("--kafka-port", "--registry-port", "--connect-port", "--api-port",
                 "--postgres-port", "--s3-port", "--data-dir", "--interval", "default: 9092");
@@ -57,7 +42,7 @@ class QuickstartCommandTest {
 
     @Test
     void badIntervalIsRejectedWithTheExpectedFormat() {
-        Run run = run("quickstart", "--interval", "soon");
+        CommandRun run = CommandRun.of("quickstart", "--interval", "soon");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("expected a duration like 5s");
     }

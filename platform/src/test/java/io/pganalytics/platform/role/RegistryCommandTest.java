@@ -2,42 +2,27 @@ package io.pganalytics.platform.role;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pganalytics.platform.Main;
+import io.pganalytics.platform.CommandRun;
 import io.pganalytics.registry.PasswordHash;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class RegistryCommandTest {
 
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Run(code, out.toString().strip(), err.toString().strip());
-    }
 
     @Test
     void unknownKeyIsOneLineNamingIt() throws Exception {
         Path file = dir.resolve("registry.properties");
         Files.writeString(file, "kafkastore.bootstrap.servers=127.0.0.1:9092\nprot=8081\n");
-        Run run = run("registry", "--config", file.toString());
+        CommandRun run = CommandRun.of("registry", "--config", file.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).startsWith("pganalytics registry: prot: unknown key");
     }
@@ -47,7 +32,7 @@ class RegistryCommandTest {
         InputStream stdin = System.in;
         try {
             System.setIn(new ByteArrayInputStream("correct horse\n".getBytes(StandardCharsets.UTF_8)));
-            Run run = run("registry", "hash-password");
+            CommandRun run = CommandRun.of("registry", "hash-password");
             assertThat(run.exitCode()).isZero();
             assertThat(run.out()).startsWith("pbkdf2-sha256:").doesNotContain("correct horse");
             assertThat(PasswordHash.parse(run.out()).matches("correct horse".toCharArray())).isTrue();
