@@ -2,17 +2,15 @@ package io.pganalytics.streams;
 
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.metrics.DatabaseSample;
-import io.pganalytics.schemas.registry.SchemaRegistryException;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerde;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.streams.validation.CheckFailure;
 import io.pganalytics.streams.validation.DatabaseSampleChecks;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
-import java.nio.charset.StandardCharsets;
+import io.pganalytics.streams.validation.SourceDecoder;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -29,11 +27,8 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  * {@code pga.raw.database} → decode and check → {@code pga.metrics.database}, or {@code pga.dlq}
  * with the original bytes and the reason in headers.
  *
- * <p>The source reads raw bytes and decodes inside the topology rather than through a
- * deserialization exception handler, so that a malformed record is routed to the dead-letter topic
- * in the same exactly-once transaction as everything else, with the same headers as a record that
- * failed a check. A registry that cannot be reached is not the record's fault: that error is
- * rethrown, the task fails and is retried, and nothing is dead-lettered by mistake.
+ * <p>The source reads raw bytes and decodes inside the topology ({@link SourceDecoder} says why), so
+ * a malformed record reaches the dead-letter topic in the same exactly-once transaction as the rest.
  */
 public final class DatabaseMetricsTopology {
 
@@ -47,7 +42,7 @@ public final class DatabaseMetricsTopology {
     public static Topology build(Map<String, ?> serdeConfig) {
         AvroSerdeConfig config = AvroSerdeConfig.from(serdeConfig);
         var client = config.newClient();
-        AvroDeserializer<DatabaseSample> decoder = new AvroDeserializer<>(client, true);
+        SourceDecoder<DatabaseSample> decoder = new SourceDecoder<>(new AvroDeserializer<>(client, true), Topics.RAW_DATABASE);
         AvroSerde<DatabaseSample> samples = AvroSerde.forValues(serdeConfig);
 
         StreamsBuilder builder = new StreamsBuilder();
@@ -72,10 +67,10 @@ public final class DatabaseMetricsTopology {
     /** Decodes a raw record and runs the checks; a failure gets the dead-letter headers. */
     static final class DecodeAndCheck implements FixedKeyProcessor<String, byte[], Checked> {
 
-        private final AvroDeserializer<DatabaseSample> decoder;
+        private final SourceDecoder<DatabaseSample> decoder;
         private FixedKeyProcessorContext<String, Checked> context;
 
-        DecodeAndCheck(AvroDeserializer<DatabaseSample> decoder) {
+        DecodeAndCheck(SourceDecoder<DatabaseSample> decoder) {
             this.decoder = decoder;
         }
 
@@ -86,44 +81,16 @@ public final class DatabaseMetricsTopology {
 
         @Override
         public void process(FixedKeyRecord<String, byte[]> record) {
-            Optional<CheckFailure> failure;
-            DatabaseSample sample = null;
-            if (record.value() == null) {
-                failure = Optional.of(CheckFailure.undecodable("null value"));
-            } else {
-                try {
-                    sample = decoder.deserialize(Topics.RAW_DATABASE, record.value());
-                    failure = DatabaseSampleChecks.check(record.key(), sample);
-                } catch (SerializationException e) {
-                    if (registryUnavailable(e)) {
-                        throw e;
-                    }
-                    failure = Optional.of(CheckFailure.undecodable(e.getMessage()));
-                }
-            }
+            SourceDecoder.Decoded<DatabaseSample> decoded = decoder.decode(record.value());
+            Optional<CheckFailure> failure = decoded.failure() != null ? Optional.of(decoded.failure())
+                    : DatabaseSampleChecks.check(record.key(), decoded.value());
             if (failure.isEmpty()) {
-                context.forward(record.withValue(new Checked(sample, null)));
+                context.forward(record.withValue(new Checked(decoded.value(), null)));
                 return;
             }
-            Headers headers = record.headers();
-            add(headers, DeadLetterHeaders.CHECK, failure.get().check());
-            add(headers, DeadLetterHeaders.REASON, failure.get().reason());
-            add(headers, DeadLetterHeaders.PROCESSOR, APPLICATION_ID);
-            context.recordMetadata().ifPresent(meta -> {
-                add(headers, DeadLetterHeaders.SOURCE_TOPIC, meta.topic());
-                add(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(meta.partition()));
-                add(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(meta.offset()));
-            });
+            Headers headers = DeadLetterHeaders.annotate(record.headers(), failure.get(), APPLICATION_ID,
+                    context.recordMetadata());
             context.forward(record.withValue(new Checked(null, record.value())).withHeaders(headers));
-        }
-
-        private static boolean registryUnavailable(SerializationException e) {
-            return e.getCause() instanceof SchemaRegistryException registry
-                    && (registry.httpStatus() < 0 || registry.httpStatus() >= 500);
-        }
-
-        private static void add(Headers headers, String key, String value) {
-            headers.remove(key).add(key, value.getBytes(StandardCharsets.UTF_8));
         }
     }
 }

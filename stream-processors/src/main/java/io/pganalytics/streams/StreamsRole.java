@@ -8,12 +8,14 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stream-processing role: runs the metric topologies with exactly-once semantics until closed.
+ * The stream-processing role: runs the metric topologies (and, through it, {@code FleetStreamsRole}
+ * the fleet topology) with exactly-once semantics until stopped.
  *
  * @param bootstrapServers  Kafka
  * @param schemaRegistryUrl the registry of the Avro serde
@@ -26,8 +28,13 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
 
     /** The Kafka Streams configuration for the database topology. */
     public Properties properties() {
+        return properties(DatabaseMetricsTopology.APPLICATION_ID);
+    }
+
+    /** The Kafka Streams configuration this role runs a topology with under {@code applicationId}. */
+    public Properties properties(String applicationId) {
         Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, DatabaseMetricsTopology.APPLICATION_ID);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
@@ -47,18 +54,25 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
         streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
     }
 
-    /** Starts the topology and returns the running instance; close it to stop. */
+    /** Starts the database topology and returns the running instance; {@link #stop} it. */
     public KafkaStreams start() {
-        Properties props = properties();
-        KafkaStreams streams = new KafkaStreams(DatabaseMetricsTopology.build(Map.of(
-                AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl)), props);
+        return start(DatabaseMetricsTopology.APPLICATION_ID,
+                DatabaseMetricsTopology.build(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl)));
+    }
+
+    /**
+     * Starts {@code topology} as application {@code applicationId} with this role's settings
+     * (exactly-once, failed threads replaced) and returns the running instance; {@link #stop} it.
+     */
+    public KafkaStreams start(String applicationId, Topology topology) {
+        KafkaStreams streams = new KafkaStreams(topology, properties(applicationId));
         streams.setUncaughtExceptionHandler(error -> {
             // A failed task (registry down, broker fenced) is retried on a fresh thread: under
             // exactly_once_v2 its open transaction is aborted, so nothing is written twice.
             LOG.warn("stream thread failed, replacing it: {}", error.toString());
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        streams.setStateListener((now, before) -> LOG.info("streams {}: {} -> {}", DatabaseMetricsTopology.APPLICATION_ID, before, now));
+        streams.setStateListener((now, before) -> LOG.info("streams {}: {} -> {}", applicationId, before, now));
         streams.start();
         return streams;
     }

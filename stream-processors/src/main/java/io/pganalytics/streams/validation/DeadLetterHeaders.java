@@ -1,5 +1,10 @@
 package io.pganalytics.streams.validation;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
 /**
  * The headers a record carries on {@code pga.dlq}: why it was rejected and where it came from, so
  * that an operator can find the original and a tool can replay it once fixed.
@@ -17,5 +22,26 @@ public final class DeadLetterHeaders {
     public static final String PROCESSOR = "pga.dlq.processor";
 
     private DeadLetterHeaders() {
+    }
+
+    /**
+     * Adds (replacing any earlier ones) the headers of a record rejected by {@code applicationId}
+     * for {@code failure}, read from {@code source} when Streams knows it.
+     */
+    public static Headers annotate(Headers headers, CheckFailure failure, String applicationId,
+            Optional<RecordMetadata> source) {
+        put(headers, CHECK, failure.check());
+        put(headers, REASON, failure.reason());
+        put(headers, PROCESSOR, applicationId);
+        source.ifPresent(meta -> {
+            put(headers, SOURCE_TOPIC, meta.topic());
+            put(headers, SOURCE_PARTITION, Integer.toString(meta.partition()));
+            put(headers, SOURCE_OFFSET, Long.toString(meta.offset()));
+        });
+        return headers;
+    }
+
+    private static void put(Headers headers, String key, String value) {
+        headers.remove(key).add(key, value.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,0 +1,34 @@
+package io.pganalytics.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.streams.fleet.FleetLivenessTopology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.Topology;
+import org.junit.jupiter.api.Test;
+
+class TopologiesDocTest {
+
+    private static final Map<String, String> SERDE = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, "mock://topologies-doc-test");
+
+    /** docs/topologies.md shows each topology as {@code describe()} does; change one, paste the other. */
+    @Test
+    void docsShowEveryTopologyAsItIsBuilt() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "topologies.md"));
+        assertDescribed(doc, DatabaseMetricsTopology.APPLICATION_ID, DatabaseMetricsTopology.build(SERDE));
+        assertDescribed(doc, FleetLivenessTopology.APPLICATION_ID, FleetLivenessTopology.build(SERDE));
+    }
+
+    private static void assertDescribed(String doc, String applicationId, Topology topology) {
+        // describe() ends some lines with a blank; editors strip it, so compare without.
+        String block = "```\n" + topology.describe().toString().lines().map(String::stripTrailing)
+                .collect(Collectors.joining("\n")).strip() + "\n```";
+        assertThat(doc).as("docs/topologies.md, section %s, must contain:%n%s%n", applicationId, block)
+                .contains("## `" + applicationId + "`")
+                .contains(block);
+    }
+}
