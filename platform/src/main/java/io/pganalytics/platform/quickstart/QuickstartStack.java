@@ -13,6 +13,7 @@ import io.pganalytics.embedded.EmbeddedS3;
 import io.pganalytics.schemas.TopicSpec;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.fleet.FleetStreamsRole;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -100,6 +101,8 @@ public final class QuickstartStack implements AutoCloseable {
         streams = new StreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1).start();
         KafkaStreams runningStreams = streams;
         track(() -> StreamsRole.stop(runningStreams));
+        KafkaStreams fleet = new FleetStreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1).start();
+        track(() -> FleetStreamsRole.stop(fleet));
 
         connect = track(EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers())
                 .port(options.connectPort()).start());

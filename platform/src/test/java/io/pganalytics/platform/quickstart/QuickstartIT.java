@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.fleet.FleetStatus;
+import io.pganalytics.schemas.serde.AvroDeserializer;
+import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.registry.SchemaRegistryClient;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -87,6 +90,29 @@ class QuickstartIT {
         long first = demoRows();
         await().atMost(WAIT).until(() -> demoRows() > first);
         assertThat(queryLong("SELECT max(xact_commit) FROM database_metrics WHERE datname = 'demo'")).isPositive();
+    }
+
+    @Test
+    @Order(2)
+    void theCollectorIsReportedOnlineByTheFleetTopology() {
+        AvroDeserializer<FleetStatus> values = new AvroDeserializer<>();
+        values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, stack.registry().url(),
+                AvroSerdeConfig.SPECIFIC_AVRO_READER, true), false);
+        List<FleetStatus> statuses = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "quickstart-it-fleet",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), values)) {
+            consumer.subscribe(List.of(Topics.FLEET_STATUS));
+            await().atMost(WAIT).untilAsserted(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> statuses.add(r.value()));
+                assertThat(statuses).anySatisfy(status -> {
+                    assertThat(status.getCollectorId()).isEqualTo(QuickstartStack.COLLECTOR_ID);
+                    assertThat(status.getStatus().name()).isEqualTo("ONLINE");
+                });
+            });
+        }
     }
 
     @Test
