@@ -3,6 +3,7 @@ package io.pganalytics.platform;
 import io.pganalytics.platform.quickstart.QuickstartCommand;
 import io.pganalytics.platform.role.CollectorCommand;
 import io.pganalytics.platform.role.RegistryCommand;
+import io.pganalytics.platform.role.StreamsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "PostgreSQL fleet monitoring on Apache Kafka.",
-        subcommands = {QuickstartCommand.class, CollectorCommand.class, RegistryCommand.class,
+        subcommands = {QuickstartCommand.class, CollectorCommand.class, StreamsCommand.class, RegistryCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -3,6 +3,7 @@ package io.pganalytics.streams;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,6 +26,58 @@ import org.slf4j.LoggerFactory;
 public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Path stateDir, int replicationFactor) {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamsRole.class);
+
+    public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String STATE_DIR = "streams.state.dir";
+    public static final String REPLICATION_FACTOR = "streams.replication.factor";
+
+    /** One configuration key of the role: its name, default (null when required) and meaning. */
+    public record Key(String name, String defaultValue, String documentation) {
+    }
+
+    private static final List<Key> KEYS = List.of(
+            new Key(BOOTSTRAP_SERVERS, null, "Kafka, host:port[,host:port]."),
+            new Key(SCHEMA_REGISTRY_URL, null, "The Confluent-compatible schema registry."),
+            new Key(STATE_DIR, Path.of(System.getProperty("java.io.tmpdir"), "pganalytics-streams").toString(),
+                    "Where Kafka Streams keeps local state; keep it across restarts to avoid restoring it."),
+            new Key(REPLICATION_FACTOR, "3", "Replication factor of the internal (changelog, repartition) topics."));
+
+    public StreamsRole {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException(BOOTSTRAP_SERVERS + ": required, e.g. kafka-1:9092");
+        }
+        if (schemaRegistryUrl == null || schemaRegistryUrl.isBlank()) {
+            throw new IllegalArgumentException(SCHEMA_REGISTRY_URL + ": required, e.g. http://registry:8081");
+        }
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException(REPLICATION_FACTOR + ": must be at least 1, got " + replicationFactor);
+        }
+    }
+
+    /** Every key {@link #fromProperties} reads, in documentation order. */
+    public static List<Key> keys() {
+        return KEYS;
+    }
+
+    /** The role from string properties named as in {@link #keys()}; unknown keys are refused, naming the key. */
+    public static StreamsRole fromProperties(Map<String, String> properties) {
+        for (String key : properties.keySet()) {
+            if (KEYS.stream().noneMatch(k -> k.name().equals(key))) {
+                throw new IllegalArgumentException(key + ": unknown key; known keys are "
+                        + KEYS.stream().map(Key::name).toList());
+            }
+        }
+        String factor = properties.getOrDefault(REPLICATION_FACTOR, "3").strip();
+        int replicationFactor;
+        try {
+            replicationFactor = Integer.parseInt(factor);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(REPLICATION_FACTOR + ": expected a whole number, got '" + factor + "'");
+        }
+        return new StreamsRole(properties.get(BOOTSTRAP_SERVERS), properties.get(SCHEMA_REGISTRY_URL),
+                Path.of(properties.getOrDefault(STATE_DIR, KEYS.get(2).defaultValue())), replicationFactor);
+    }
 
     /** The Kafka Streams configuration for the database topology. */
     public Properties properties() {

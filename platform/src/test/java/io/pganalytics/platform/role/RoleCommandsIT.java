@@ -45,7 +45,9 @@ class RoleCommandsIT {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 1, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1));
+        kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 1, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1),
+                new NewTopic(Topics.METRICS_DATABASE, 1, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1),
+                new NewTopic(Topics.FLEET_STATUS, 1, (short) 1), new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1));
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
     }
 
@@ -60,13 +62,14 @@ class RoleCommandsIT {
     }
 
     @Test
-    void registryAndCollectorRunAsProcessesAndStopCleanlyOnTerm() throws Exception {
+    void registryCollectorAndStreamsRunAsProcessesAndStopCleanlyOnTerm() throws Exception {
         int registryPort = freePort();
         Path registryConfig = dataDir.resolve("registry.properties");
         Files.writeString(registryConfig, "port=" + registryPort + "\n");
         Process registry = launch(Map.of("PGA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", kafka.bootstrapServers()),
                 "registry", "--config", registryConfig.toString());
         Process collector = null;
+        Process streams = null;
         try {
             String registryUrl = "http://127.0.0.1:" + registryPort;
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> HttpClient.newHttpClient()
@@ -83,26 +86,35 @@ class RoleCommandsIT {
                     "collector.targets[0].url=" + postgres.jdbcUrl("postgres"), ""));
             collector = launch(Map.of("PGA_COLLECTOR_TARGETS_0_USER", postgres.user()),
                     "collector", "--config", collectorConfig.toString());
+            streams = launch(Map.of(
+                    "PGA_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "PGA_SCHEMA_REGISTRY_URL", registryUrl,
+                    "PGA_STREAMS_STATE_DIR", dataDir.resolve("streams").toString(),
+                    "PGA_STREAMS_REPLICATION_FACTOR", "1"), "streams");
 
+            // Samples that went collector -> raw -> streams -> metrics, exactly once.
             List<ConsumerRecord<String, byte[]>> samples = new ArrayList<>();
             try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                     ConsumerConfig.GROUP_ID_CONFIG, "roles-it",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
-                consumer.subscribe(List.of(Topics.RAW_DATABASE));
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                consumer.subscribe(List.of(Topics.METRICS_DATABASE));
+                await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                     consumer.poll(Duration.ofMillis(200)).forEach(samples::add);
                     assertThat(samples).isNotEmpty();
                 });
             }
             assertThat(samples.get(0).key()).isEqualTo("roles-it/pg");
 
+            assertStopsCleanly(streams);
             assertStopsCleanly(collector);
             assertStopsCleanly(registry);
         } finally {
-            registry.destroyForcibly();
-            if (collector != null) {
-                collector.destroyForcibly();
+            for (Process process : new Process[] {streams, collector, registry}) {
+                if (process != null) {
+                    process.destroyForcibly();
+                }
             }
         }
     }

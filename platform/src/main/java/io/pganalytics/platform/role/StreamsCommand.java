@@ -1,0 +1,62 @@
+package io.pganalytics.platform.role;
+
+import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.fleet.FleetStreamsRole;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pganalytics streams}: the stream processors (database ingest and fleet liveness), exactly once.
+ */
+@Command(name = "streams",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the Kafka Streams topologies: pga.raw.database -> checks -> pga.metrics.database",
+            "(or pga.dlq), and heartbeats -> pga.fleet.status / pga.fleet.events. Configuration: a",
+            "properties file (kafka.bootstrap.servers, schema.registry.url, streams.state.dir,",
+            "streams.replication.factor), each key overridable by PGA_<KEY>, e.g. PGA_KAFKA_BOOTSTRAP_SERVERS.",
+            "Run several to scale out; stops cleanly on Ctrl-C or TERM."})
+public final class StreamsCommand implements Callable<Integer> {
+
+    static final String ENV_PREFIX = "PGA_";
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Properties file. Optional when PGA_* variables say it all.")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        StreamsRole role;
+        try {
+            Map<String, String> values = ConfigFile.read(config,
+                    StreamsRole.keys().stream().map(StreamsRole.Key::name).toList(), ENV_PREFIX, System.getenv());
+            role = StreamsRole.fromProperties(values);
+        } catch (IllegalArgumentException | IOException e) {
+            spec.commandLine().getErr().println("pganalytics streams: " + e.getMessage());
+            return 2;
+        }
+        StopSignal stop = StopSignal.install();
+        KafkaStreams database = role.start();
+        KafkaStreams fleet = null;
+        try {
+            fleet = new FleetStreamsRole(role.bootstrapServers(), role.schemaRegistryUrl(), role.stateDir(),
+                    role.replicationFactor()).start();
+            stop.await();
+        } finally {
+            if (fleet != null) {
+                FleetStreamsRole.stop(fleet);
+            }
+            StreamsRole.stop(database);
+        }
+        return 0;
+    }
+}
