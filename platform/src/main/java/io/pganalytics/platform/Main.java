@@ -2,6 +2,7 @@ package io.pganalytics.platform;
 
 import io.pganalytics.platform.quickstart.QuickstartCommand;
 import io.pganalytics.platform.role.CollectorCommand;
+import io.pganalytics.platform.role.InvalidConfiguration;
 import io.pganalytics.platform.role.RegistryCommand;
 import io.pganalytics.platform.role.StreamsCommand;
 import picocli.CommandLine;
@@ -34,6 +35,10 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof InvalidConfiguration) {
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+                return 2;
+            }
             cmd.getErr().println("pganalytics: " + e.getMessage());
             return 1;
         });

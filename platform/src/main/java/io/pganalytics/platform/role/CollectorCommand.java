@@ -2,7 +2,6 @@ package io.pganalytics.platform.role;
 
 import io.pganalytics.collector.Collector;
 import io.pganalytics.collector.config.CollectorConfig;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,20 +27,15 @@ public final class CollectorCommand implements Callable<Integer> {
                     + "and collector.targets[N].id|url|user|password. Optional when PGA_* variables say it all.")
     Path config;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        CollectorConfig collectorConfig;
-        try {
+        // The collector maps PGA_* variables to its keys itself (targets are indexed), so none here.
+        CollectorConfig collectorConfig = ConfigFile.load(config, List.of(), "", values -> {
             Properties file = new Properties();
-            file.putAll(ConfigFile.read(config, List.of(), "", Map.of()));
-            collectorConfig = CollectorConfig.from(file, System.getenv());
-        } catch (IllegalArgumentException | IOException e) {
-            spec.commandLine().getErr().println("pganalytics collector: " + e.getMessage());
-            return 2;
-        }
+            file.putAll(values);
+            return CollectorConfig.from(file, System.getenv());
+        });
         StopSignal stop = StopSignal.install();
         try (Collector collector = Collector.start(collectorConfig, Map.of())) {
             stop.await();

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 
 /**
  * A role's configuration as strings: a properties file, then environment variables for the keys the
@@ -20,7 +21,7 @@ final class ConfigFile {
     }
 
     /** Reads {@code file} (optional), then overrides any of {@code keys} set in {@code env}. */
-    static Map<String, String> read(Path file, Collection<String> keys, String envPrefix, Map<String, String> env)
+    private static Map<String, String> read(Path file, Collection<String> keys, String envPrefix, Map<String, String> env)
             throws IOException {
         Map<String, String> values = new LinkedHashMap<>();
         if (file != null) {
@@ -40,6 +41,18 @@ final class ConfigFile {
             }
         }
         return values;
+    }
+
+    /**
+     * Reads the configuration like {@link #read} and turns it into the role's typed configuration with
+     * {@code parse}; any problem, a missing file or a bad key, becomes one {@link InvalidConfiguration}.
+     */
+    static <T> T load(Path file, Collection<String> keys, String envPrefix, Function<Map<String, String>, T> parse) {
+        try {
+            return parse.apply(read(file, keys, envPrefix, System.getenv()));
+        } catch (IllegalArgumentException | IOException e) {
+            throw new InvalidConfiguration(e.getMessage(), e);
+        }
     }
 
     /** The environment variable that overrides {@code key}, e.g. {@code PGA_REGISTRY_KAFKASTORE_TOPIC}. */

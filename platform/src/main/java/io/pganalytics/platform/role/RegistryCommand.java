@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,15 +39,9 @@ public final class RegistryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RegistryConfig registryConfig;
-        try {
-            Map<String, String> values = ConfigFile.read(config,
-                    RegistryConfig.keys().stream().map(RegistryConfig.Key::name).toList(), ENV_PREFIX, System.getenv());
-            registryConfig = RegistryConfig.fromProperties(values);
-        } catch (IllegalArgumentException | IOException e) {
-            spec.commandLine().getErr().println("pganalytics registry: " + e.getMessage());
-            return 2;
-        }
+        RegistryConfig registryConfig = ConfigFile.load(config,
+                RegistryConfig.keys().stream().map(RegistryConfig.Key::name).toList(), ENV_PREFIX,
+                RegistryConfig::fromProperties);
         StopSignal stop = StopSignal.install();
         try (SchemaRegistryServer server = SchemaRegistryServer.start(registryConfig)) {
             spec.commandLine().getOut().println("schema registry listening on " + server.url());

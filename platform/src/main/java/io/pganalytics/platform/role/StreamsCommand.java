@@ -2,9 +2,7 @@ package io.pganalytics.platform.role;
 
 import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.fleet.FleetStreamsRole;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine;
@@ -30,20 +28,11 @@ public final class StreamsCommand implements Callable<Integer> {
             description = "Properties file. Optional when PGA_* variables say it all.")
     Path config;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        StreamsRole role;
-        try {
-            Map<String, String> values = ConfigFile.read(config,
-                    StreamsRole.keys().stream().map(StreamsRole.Key::name).toList(), ENV_PREFIX, System.getenv());
-            role = StreamsRole.fromProperties(values);
-        } catch (IllegalArgumentException | IOException e) {
-            spec.commandLine().getErr().println("pganalytics streams: " + e.getMessage());
-            return 2;
-        }
+        StreamsRole role = ConfigFile.load(config, StreamsRole.keys().stream().map(StreamsRole.Key::name).toList(),
+                ENV_PREFIX, StreamsRole::fromProperties);
         StopSignal stop = StopSignal.install();
         KafkaStreams database = role.start();
         KafkaStreams fleet = null;
