@@ -2,6 +2,8 @@ package io.pganalytics.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pganalytics.schemas.family.MetricFamilies;
+import io.pganalytics.schemas.family.MetricFamily;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -11,7 +13,14 @@ class TopicsDocTest {
     @Test
     void everyTopicIsDocumentedWithItsCleanupPolicy() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "topics.md"));
+        for (MetricFamily family : MetricFamilies.all()) {
+            assertThat(doc).as("docs/topics.md row for family %s", family.name())
+                    .containsPattern("\\| `" + family.name() + "` \\| `" + family.rawSchema().getName() + "` \\|");
+        }
         for (TopicSpec topic : Topics.all()) {
+            if (MetricFamilies.byTopic(topic.name()).isPresent()) {
+                continue; // documented once as pga.raw.<family>, pga.metrics.<family>, pga.rollups.<family>.*
+            }
             assertThat(doc).as("docs/topics.md row for %s", topic.name())
                     .containsPattern("\\| `" + topic.name().replace(".", "\\.") + "` \\|[^\\n]*\\| "
                             + (topic.compacted() ? "compact" : "delete") + " \\|");

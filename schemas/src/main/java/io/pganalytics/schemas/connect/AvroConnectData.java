@@ -45,6 +45,8 @@ final class AvroConnectData {
     static final String CONNECT_TYPE_PROP = "connect.type";
     /** Avro's code-generator property on strings read as {@code java.lang.String}. */
     static final String JAVA_STRING_PROP = "avro.java.string";
+    /** Prefix of pgAnalytics' own Avro properties ({@code pga.family}, {@code pga.role}), kept as parameters. */
+    static final String OWN_PROPERTY_PREFIX = "pga.";
     /** Confluent's name for a Connect struct that has none. */
     static final String DEFAULT_RECORD_NAME = "io.confluent.connect.avro.ConnectDefault";
 
@@ -112,8 +114,11 @@ final class AvroConnectData {
                 if (avro.getDoc() != null) {
                     struct.doc(avro.getDoc());
                 }
+                ownProperties(avro.getObjectProps()).forEach(struct::parameter);
                 for (org.apache.avro.Schema.Field field : avro.getFields()) {
-                    struct.field(field.name(), toConnectBuilder(field.schema(), field.doc()).build());
+                    SchemaBuilder fieldSchema = toConnectBuilder(field.schema(), field.doc());
+                    ownProperties(field.getObjectProps()).forEach(fieldSchema::parameter);
+                    struct.field(field.name(), fieldSchema.build());
                 }
                 yield struct;
             }
@@ -132,6 +137,30 @@ final class AvroConnectData {
             builder.doc(fieldDoc);
         }
         return builder;
+    }
+
+    /**
+     * Our own {@code pga.*} properties (a family's name, a field's role) as Connect parameters, so a
+     * sink sees them and the way back restores them: the registered schema round-trips exactly.
+     */
+    private static Map<String, String> ownProperties(Map<String, Object> props) {
+        Map<String, String> own = new java.util.TreeMap<>();
+        props.forEach((key, value) -> {
+            if (key.startsWith(OWN_PROPERTY_PREFIX) && value instanceof String text) {
+                own.put(key, text);
+            }
+        });
+        return own;
+    }
+
+    private static void restoreOwnProperties(Map<String, String> parameters, JsonProperties target) {
+        if (parameters != null) {
+            parameters.forEach((key, value) -> {
+                if (key.startsWith(OWN_PROPERTY_PREFIX)) {
+                    target.addProp(key, value);
+                }
+            });
+        }
     }
 
     private static SchemaBuilder withLogicalParameter(SchemaBuilder builder, LogicalType logical) {
@@ -270,12 +299,18 @@ final class AvroConnectData {
                 org.apache.avro.Schema record = org.apache.avro.Schema.createRecord(fullName.substring(dot + 1),
                         connect.doc(), dot < 0 ? null : fullName.substring(0, dot), false);
                 named.put(fullName, record);
+                restoreOwnProperties(connect.parameters(), record);
                 List<org.apache.avro.Schema.Field> fields = new ArrayList<>();
                 for (Field field : connect.fields()) {
                     Schema fieldSchema = field.schema();
                     String doc = fieldSchema.type() == Schema.Type.STRUCT ? null : fieldSchema.doc();
                     Object defaultValue = fieldSchema.isOptional() ? JsonProperties.NULL_VALUE : null;
-                    fields.add(new org.apache.avro.Schema.Field(field.name(), toAvro(fieldSchema, named, true), doc, defaultValue));
+                    org.apache.avro.Schema.Field avroField = new org.apache.avro.Schema.Field(field.name(),
+                            toAvro(fieldSchema, named, true), doc, defaultValue);
+                    if (fieldSchema.type() != Schema.Type.STRUCT) {
+                        restoreOwnProperties(fieldSchema.parameters(), avroField);
+                    }
+                    fields.add(avroField);
                 }
                 record.setFields(fields);
                 yield record;

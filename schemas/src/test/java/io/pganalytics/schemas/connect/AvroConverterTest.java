@@ -72,7 +72,12 @@ class AvroConverterTest {
         Schema schema = connect.schema();
         assertThat(schema.type()).isEqualTo(Schema.Type.STRUCT);
         assertThat(schema.name()).isEqualTo("io.pganalytics.schemas.metrics.DatabaseSample");
-        assertThat(schema.field("xactCommit").schema()).isEqualTo(Schema.INT64_SCHEMA);
+        assertThat(schema.field("xactCommit").schema().type()).isEqualTo(Schema.Type.INT64);
+        assertThat(schema.field("xactCommit").schema().isOptional()).isFalse();
+        // our own properties travel as parameters, so a sink can tell series fields and counters apart
+        assertThat(schema.field("xactCommit").schema().parameters()).containsEntry("pga.role", "counter");
+        assertThat(schema.field("datid").schema().parameters()).containsEntry("pga.role", "series");
+        assertThat(schema.parameters()).containsEntry("pga.family", "database");
         assertThat(schema.field("datname").schema().isOptional()).isTrue();
         assertThat(schema.field("serverVersionNum").schema().type()).isEqualTo(Schema.Type.INT32);
         assertThat(schema.field("blkReadTimeMs").schema().type()).isEqualTo(Schema.Type.FLOAT64);

@@ -33,7 +33,7 @@ class SchemaEvolutionTest {
         Path v1 = Files.createDirectories(released.resolve("io.pganalytics.schemas.metrics.DatabaseSample"));
         Files.copy(RELEASED.resolve("io.pganalytics.schemas.metrics.DatabaseSample/v1.avsc"), v1.resolve("v1.avsc"));
         String broken = Files.readString(CURRENT.resolve("DatabaseSample.avsc"))
-                .replace("{\"name\": \"xactCommit\", \"type\": \"long\"}", "{\"name\": \"xactCommit\", \"type\": \"string\"}");
+                .replace("{\"name\": \"xactCommit\", \"type\": \"long\",", "{\"name\": \"xactCommit\", \"type\": \"string\",");
         Files.writeString(current.resolve("DatabaseSample.avsc"), broken);
 
         assertThat(SchemaEvolution.checkReleased(current, released))
