@@ -4,6 +4,7 @@ import io.pganalytics.platform.quickstart.QuickstartCommand;
 import io.pganalytics.platform.role.CollectorCommand;
 import io.pganalytics.platform.role.InvalidConfiguration;
 import io.pganalytics.platform.role.RegistryCommand;
+import io.pganalytics.platform.role.RestoreCommand;
 import io.pganalytics.platform.role.StreamsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "PostgreSQL fleet monitoring on Apache Kafka.",
         subcommands = {QuickstartCommand.class, CollectorCommand.class, StreamsCommand.class, RegistryCommand.class,
-            CommandLine.HelpCommand.class})
+            RestoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

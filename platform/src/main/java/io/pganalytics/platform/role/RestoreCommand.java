@@ -1,0 +1,161 @@
+package io.pganalytics.platform.role;
+
+import io.pganalytics.sink.s3.restore.Restore;
+import io.pganalytics.sink.s3.restore.RestoreConfig;
+import io.pganalytics.sink.s3.restore.RestoreException;
+import io.pganalytics.sink.s3.restore.RestoreReport;
+import io.pganalytics.sink.s3.restore.RestoreRequest;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pganalytics restore}: replays a time range of an S3 backup (written by the S3 backup sink) into Kafka or into
+ * the metrics store, checking every object against what the backup says it holds.
+ */
+@Command(name = "restore",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Replays records from an S3 backup written by the S3 backup sink, into their Kafka topics",
+            "(--to-kafka) or into the metrics store through the metrics-store sink (--to-db, rows already",
+            "there are left alone). Records are selected by their Kafka timestamp. Before anything is",
+            "written, every object is read and checked against its metadata (SHA-256, record count,",
+            "offsets), and a gap in a partition's objects names the missing object: any problem fails",
+            "the run (exit 1) with nothing restored. Progress goes to standard error.",
+            "",
+            "Connection settings: a properties file (--config), each key overridable by PGA_<KEY>, e.g.",
+            "PGA_AWS_SECRET_ACCESS_KEY, PGA_CONNECTION_PASSWORD. Keys: s3.endpoint, s3.region,",
+            "s3.path.style.access.enabled, aws.access.key.id, aws.secret.access.key (unset: the AWS",
+            "default credentials chain), schema.registry.url, kafka.bootstrap.servers (--to-kafka),",
+            "connection.url, connection.user, connection.password (--to-db); see docs/backup-restore.md.",
+            ""},
+        footer = {"",
+            "Examples:",
+            "  pganalytics restore --from s3://pganalytics-backup --config restore.properties \\",
+            "      --from-time 2026-11-20T00:00:00Z --to-time 2026-11-21 --to-db",
+            "  pganalytics restore --from s3://pganalytics-backup/prod --topics pga.metrics.database \\",
+            "      --config restore.properties --to-kafka --topic-prefix restored."})
+public final class RestoreCommand implements Callable<Integer> {
+
+    static final String ENV_PREFIX = "PGA_";
+
+    @Option(names = "--from", required = true, paramLabel = "s3://BUCKET[/PREFIX]",
+            description = "The backup: the sink's s3.bucket.name and s3.prefix.")
+    String from;
+
+    @Option(names = "--topics", split = ",", paramLabel = "TOPIC",
+            description = "Topics to restore, comma-separated (default: every topic in the backup; with --to-db, "
+                    + "every pga.metrics.* topic in it).")
+    List<String> topics = List.of();
+
+    @Option(names = "--from-time", paramLabel = "TIME", converter = TimeConverter.class,
+            description = "First record time restored (inclusive): 2026-11-20T10:00:00Z, 2026-11-20T10:00 (UTC) or "
+                    + "2026-11-20 (midnight UTC). Default: the beginning.")
+    Instant fromTime;
+
+    @Option(names = "--to-time", paramLabel = "TIME", converter = TimeConverter.class,
+            description = "Records at or after this time are not restored (exclusive). Default: the end.")
+    Instant toTime;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--to-kafka", required = true,
+                description = "Produce to the original topics (or --topic-prefix + topic), keeping key and timestamp.")
+        boolean kafka;
+
+        @Option(names = "--to-db", required = true,
+                description = "Write into the metrics store through the metrics-store sink (insert-ignore).")
+        boolean database;
+    }
+
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
+            description = "With --to-kafka: produce to <PREFIX><topic> instead of the original topic.")
+    String topicPrefix;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Properties file with the connection keys above. Optional when PGA_* variables say it all.")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        RestoreRequest.Target where = target.kafka ? RestoreRequest.Target.KAFKA : RestoreRequest.Target.DATABASE;
+        if (!topicPrefix.isEmpty() && where != RestoreRequest.Target.KAFKA) {
+            throw new InvalidConfiguration("--topic-prefix: only with --to-kafka", null);
+        }
+        RestoreRequest request;
+        try {
+            String[] location = RestoreRequest.parseLocation(from);
+            request = new RestoreRequest(location[0], location[1], topics, fromTime, toTime, where, topicPrefix);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfiguration(e.getMessage(), e);
+        }
+        RestoreConfig restoreConfig = ConfigFile.load(config,
+                RestoreConfig.keys().stream().map(RestoreConfig.Key::name).toList(), ENV_PREFIX, values -> {
+                    try {
+                        RestoreConfig parsed = RestoreConfig.from(Map.copyOf(values));
+                        parsed.requireFor(where);
+                        return parsed;
+                    } catch (ConfigException e) {
+                        throw new IllegalArgumentException(e.getMessage(), e);
+                    }
+                });
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RestoreReport report;
+        try {
+            report = new Restore(restoreConfig).run(request, new ProgressBar(err, System.console() != null));
+        } catch (RestoreException e) {
+            err.println("pganalytics restore: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        out.println("Restored " + report.recordsRestored() + " records (" + report.recordsRead() + " read, every "
+                + "object matching its metadata) from " + report.objects() + " objects of " + request.location() + " to "
+                + (where == RestoreRequest.Target.KAFKA ? "Kafka" : "the metrics store") + ".");
+        report.restoredPerTopic().forEach((topic, count) -> out.println("  " + topic
+                + (where == RestoreRequest.Target.KAFKA && !topicPrefix.isEmpty() ? " -> " + topicPrefix + topic : "")
+                + ": " + count));
+        out.flush();
+        return 0;
+    }
+
+    /** Reads times as people write them, in UTC unless they say otherwise. */
+    static final class TimeConverter implements CommandLine.ITypeConverter<Instant> {
+        @Override
+        public Instant convert(String value) {
+            String text = value.trim();
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException notAnInstant) {
+                try {
+                    return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+                } catch (DateTimeParseException notADateTime) {
+                    try {
+                        return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+                    } catch (DateTimeParseException notADate) {
+                        throw new CommandLine.TypeConversionException("expected a time like 2026-11-20T10:00:00Z, "
+                                + "2026-11-20T10:00 (UTC) or 2026-11-20, got '" + value + "'");
+                    }
+                }
+            }
+        }
+    }
+}
