@@ -113,6 +113,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                   Registry      %s/subjects
                   Connect       %s/connectors
                   S3            %s   (access key %s, secret key %s)
+                  Backups       s3://%s   (S3 backup sink of the pga.raw/metrics/rollups topics; ./pganalytics restore --help)
                   Metrics store psql postgresql://%s@%s:%d/%s
                                   SELECT datname, sampled_at, xact_commit FROM database_metrics ORDER BY sampled_at DESC LIMIT 5;
                   Demo database psql postgresql://%s@%s:%d/%s   (a steady demo workload runs here)
@@ -124,6 +125,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                 stack.registry().url(),
                 stack.connect().restUrl(),
                 stack.s3().endpoint(), stack.s3().accessKey(), stack.s3().secretKey(),
+                QuickstartStack.BACKUP_BUCKET,
                 pg.user(), pg.host(), pg.port(), QuickstartStack.METRICS_DATABASE,
                 pg.user(), pg.host(), pg.port(), QuickstartStack.DEMO_DATABASE,
                 DurationConverter.format(stack.options().interval()));

@@ -11,19 +11,28 @@ import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.embedded.EmbeddedS3;
 import io.pganalytics.schemas.TopicSpec;
+import io.pganalytics.schemas.family.MetricFamilies;
+import io.pganalytics.schemas.family.MetricFamily;
+import io.pganalytics.sink.s3.S3BackupSinkConfig;
+import io.pganalytics.sink.s3.S3Connection;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.fleet.FleetStreamsRole;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 
 /**
  * Everything the quickstart runs, in one process: the embedded infrastructure, then every role
@@ -45,6 +54,9 @@ public final class QuickstartStack implements AutoCloseable {
     public static final String TARGET_ID = "quickstart-postgres";
     public static final String COLLECTOR_ID = "quickstart";
     public static final String SINK_CONNECTOR = "pga-timescale-sink-database";
+    /** The S3 backup sink of every metric family's data topics, into {@link #BACKUP_BUCKET} of the embedded store. */
+    public static final String BACKUP_CONNECTOR = "pga-s3-backup";
+    public static final String BACKUP_BUCKET = "pganalytics-backup";
 
     private final QuickstartOptions options;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -107,6 +119,8 @@ public final class QuickstartStack implements AutoCloseable {
         connect = track(EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers())
                 .port(options.connectPort()).start());
         connect.putConnector(SINK_CONNECTOR, sinkConfig());
+        createBackupBucket();
+        connect.putConnector(BACKUP_CONNECTOR, backupConfig());
 
         workload = track(DemoWorkload.start(postgres.jdbcUrl(DEMO_DATABASE), postgres.user(),
                 options.demoTransactionsPerSecond()));
@@ -134,6 +148,61 @@ public final class QuickstartStack implements AutoCloseable {
         config.put("errors.deadletterqueue.topic.replication.factor", "1");
         config.put("errors.deadletterqueue.context.headers.enable", "true");
         return config;
+    }
+
+    /**
+     * The S3 backup sink's configuration: raw, validated and rollup topics of every family. Objects rotate every 10
+     * seconds of record time so that a quickstart user sees backups at once; the default is 10 minutes.
+     */
+    public Map<String, String> backupConfig() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", "io.pganalytics.sink.s3.S3BackupSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", String.join(",", backupTopics()));
+        config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
+        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        config.put(S3BackupSinkConfig.BUCKET, BACKUP_BUCKET);
+        config.putAll(s3ConnectionConfig());
+        config.put(S3BackupSinkConfig.SCHEMA_REGISTRY_URL, registry.url());
+        config.put(S3BackupSinkConfig.ROTATE_INTERVAL_MS, "10000");
+        config.put("errors.tolerance", "all");
+        config.put("errors.deadletterqueue.topic.name", Topics.DLQ);
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        config.put("errors.deadletterqueue.context.headers.enable", "true");
+        return config;
+    }
+
+    /** The embedded store's endpoint and keys, as the backup sink and {@code pganalytics restore} take them. */
+    public Map<String, String> s3ConnectionConfig() {
+        return Map.of(
+                S3Connection.ENDPOINT, s3.endpoint(),
+                S3Connection.REGION, s3.region(),
+                S3Connection.PATH_STYLE, "true",
+                S3Connection.ACCESS_KEY_ID, s3.accessKey(),
+                S3Connection.SECRET_ACCESS_KEY, s3.secretKey());
+    }
+
+    /** The data topics of every metric family. */
+    public static List<String> backupTopics() {
+        List<String> topics = new ArrayList<>();
+        for (MetricFamily family : MetricFamilies.all()) {
+            topics.add(family.rawTopic());
+            topics.add(family.metricsTopic());
+            for (Topics.Resolution resolution : Topics.Resolution.values()) {
+                topics.add(family.rollupTopic(resolution));
+            }
+        }
+        return topics;
+    }
+
+    private void createBackupBucket() {
+        S3Connection connection = new S3Connection(s3.endpoint(), s3.region(), true, s3.accessKey(),
+                new Password(s3.secretKey()));
+        try (S3Client client = connection.newClient()) {
+            client.createBucket(b -> b.bucket(BACKUP_BUCKET));
+        } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException e) {
+            // A restart on the same data directory.
+        }
     }
 
     private static NewTopic newTopic(TopicSpec spec) {

@@ -10,6 +10,12 @@ import io.pganalytics.schemas.fleet.FleetStatus;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.registry.SchemaRegistryClient;
+import io.pganalytics.platform.CommandRun;
+import io.pganalytics.sink.s3.BackupFormat;
+import io.pganalytics.sink.s3.S3Connection;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.types.Password;
+import software.amazon.awssdk.services.s3.S3Client;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -134,6 +140,54 @@ class QuickstartIT {
                 }
             }
         }
+    }
+
+    @Test
+    @Order(2)
+    void theDataTopicsAreBackedUpToS3AndRestoreReplaysThemToKafka() throws Exception {
+        S3Connection connection = new S3Connection(stack.s3().endpoint(), stack.s3().region(), true,
+                stack.s3().accessKey(), new Password(stack.s3().secretKey()));
+        try (S3Client client = connection.newClient()) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> client.listObjectsV2Paginator(b -> b
+                            .bucket(QuickstartStack.BACKUP_BUCKET)).contents().stream()
+                    .map(o -> BackupFormat.parse(o.key()).map(BackupFormat.ObjectName::topic).orElse("?"))
+                    .collect(java.util.stream.Collectors.toSet())
+                    .containsAll(List.of(Topics.RAW_DATABASE, Topics.METRICS_DATABASE)));
+        }
+
+        String restored = "restored." + Topics.METRICS_DATABASE;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(restored, 6, (short) 1))).all().get();
+        }
+        Path config = dataDir.resolve("restore.properties");
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(stack.s3ConnectionConfig());
+        properties.put("kafka.bootstrap.servers", stack.kafka().bootstrapServers());
+        properties.put("schema.registry.url", stack.registry().url());
+        try (var writer = java.nio.file.Files.newBufferedWriter(config)) {
+            properties.store(writer, null);
+        }
+        CommandRun run = CommandRun.of("restore", "--from", "s3://" + QuickstartStack.BACKUP_BUCKET,
+                "--topics", Topics.METRICS_DATABASE, "--to-kafka", "--topic-prefix", "restored.", "--config", config.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        java.util.regex.Matcher count = java.util.regex.Pattern.compile("Restored (\\d+) records").matcher(run.out());
+        assertThat(count.find()).as(run.out()).isTrue();
+        long restoredRecords = Long.parseLong(count.group(1));
+        assertThat(restoredRecords).isPositive();
+        assertThat(run.err()).contains("restore: 100%");
+
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "quickstart-it-restored",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(restored));
+            await().atMost(WAIT).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= restoredRecords;
+            });
+        }
+        assertThat(records).hasSize((int) restoredRecords);
     }
 
     @Test
