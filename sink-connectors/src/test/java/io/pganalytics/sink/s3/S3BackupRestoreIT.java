@@ -322,6 +322,46 @@ class S3BackupRestoreIT {
                 .hasMessageContaining("missing object " + BackupFormat.fileName(RAW, 0, name.startOffset()));
     }
 
+    @Test
+    @Order(7)
+    void whileTheStoreIsDownNothingIsCommittedAndOnceBackEveryRecordIsUploadedOnce() throws Exception {
+        TopicPartition heartbeats = new TopicPartition(HEARTBEATS, 0);
+        long committedBefore = committed(heartbeats);
+        long oldSentinel = sentinels.get(heartbeats); // backed up now that later records close its window
+        int port = s3.port();
+        s3.close();
+        try (KafkaProducer<String, GenericContainer> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName(),
+                AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()))) {
+            // Three more windows after the old sentinel's, then a new sentinel.
+            for (int n = 0; n < 12; n++) {
+                send(producer, HEARTBEATS, 0, "collector-3", SENTINEL_TIME.plus(Duration.ofMinutes(n * 2L)),
+                        BackupSamples.heartbeat("collector-3", n), false);
+            }
+            send(producer, HEARTBEATS, 0, "sentinel", SENTINEL_TIME.plus(Duration.ofHours(2)),
+                    BackupSamples.heartbeat("sentinel", 1), true);
+        }
+        // The task keeps failing to upload (and says so) without failing, and commits nothing new.
+        await().atMost(TIMEOUT).until(() -> taskMetric("upload-failures-total") > 0);
+        assertThat(connect.taskStates(BACKUP_CONNECTOR)).doesNotContain("FAILED");
+        assertThat(committed(heartbeats)).isEqualTo(committedBefore);
+
+        s3 = EmbeddedS3.builder().dataDir(dataDir.resolve("s3")).port(port).start();
+        awaitBackupCommittedUpToTheSentinels();
+
+        List<Long> offsets = new ArrayList<>();
+        for (Map.Entry<String, byte[]> object : objects().entrySet()) {
+            if (object.getKey().contains("/" + HEARTBEATS + "/")) {
+                read(object.getValue()).forEach(r -> offsets.add((Long) r.get(BackupFormat.OFFSET)));
+            }
+        }
+        List<Long> expected = new ArrayList<>(produced.get(heartbeats).keySet());
+        expected.add(oldSentinel);
+        assertThat(offsets).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+    }
+
     // --- the data ----------------------------------------------------------------------------------------------
 
     private static void produceAll() throws Exception {
@@ -392,6 +432,7 @@ class S3BackupRestoreIT {
         config.put(S3BackupSinkConfig.SCHEMA_REGISTRY_URL, registry.url());
         config.put(S3BackupSinkConfig.FLUSH_SIZE, "7");
         config.put(S3BackupSinkConfig.ROTATE_INTERVAL_MS, "300000");
+        config.put(S3BackupSinkConfig.RETRY_BACKOFF_MS, "200");
         return config;
     }
 
@@ -445,6 +486,23 @@ class S3BackupRestoreIT {
             return sentinels.entrySet().stream().allMatch(s -> committed.get(s.getKey()) != null
                     && committed.get(s.getKey()).offset() == s.getValue());
         });
+    }
+
+    private static long committed(TopicPartition partition) throws Exception {
+        OffsetAndMetadata offset = admin.listConsumerGroupOffsets(BACKUP_GROUP).partitionsToOffsetAndMetadata().get()
+                .get(partition);
+        return offset == null ? -1 : offset.offset();
+    }
+
+    /** The sum over the backup connector's tasks of one of its plugin metrics, as the worker exposes them in JMX. */
+    private static long taskMetric(String name) throws javax.management.JMException {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        long sum = 0;
+        for (javax.management.ObjectName task : server.queryNames(new javax.management.ObjectName(
+                "kafka.connect:type=plugins,connector=" + BACKUP_CONNECTOR + ",*"), null)) {
+            sum += ((Number) server.getAttribute(task, name)).longValue();
+        }
+        return sum;
     }
 
     private static boolean deleteBackupGroup() throws InterruptedException {
