@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes restored records into the metrics store through the metrics-store sink's own task, driven here as Connect
- * would drive it (initialize, start, put, flush, stop), so that the rows are exactly those the sink writes, with
+ * would drive it (initialize, start, open, put, preCommit, close, stop), so that the rows are exactly those the sink writes, with
  * {@code write.mode=insert-ignore}: rows already there are left as they are, and no offsets are stored.
  *
  * <p>A record the task sets aside (its dead letter queue) fails the restore, naming it.
@@ -88,7 +88,12 @@ final class DatabaseRestoreTarget implements RestoreTarget {
                     : serializer.serializeDatum(entry.topic(), entry.valueSchema(), entry.value());
             records.add(new SinkRecord(entry.topic(), entry.partition(), Schema.OPTIONAL_STRING_SCHEMA, entry.key(),
                     Schema.OPTIONAL_BYTES_SCHEMA, value, entry.offset(), entry.timestampMs(), TimestampType.CREATE_TIME));
-            offsets.put(new TopicPartition(entry.topic(), entry.partition()), new OffsetAndMetadata(entry.offset() + 1));
+            TopicPartition partition = new TopicPartition(entry.topic(), entry.partition());
+            offsets.put(partition, new OffsetAndMetadata(entry.offset() + 1));
+            if (context.assigned.add(partition)) {
+                // As Connect does before the first put() of a partition.
+                task.open(List.of(partition));
+            }
         }
         long deadline = System.nanoTime() + RETRY_FOR.toNanos();
         while (true) {
@@ -116,7 +121,8 @@ final class DatabaseRestoreTarget implements RestoreTarget {
 
     @Override
     public long finish() {
-        task.flush(Map.copyOf(offsets));
+        // As Connect does before committing offsets; preCommit() flushes unless the task says otherwise.
+        task.preCommit(Map.copyOf(offsets));
         if (!context.rejected.isEmpty()) {
             throw new RestoreException(List.copyOf(context.rejected));
         }
@@ -125,7 +131,13 @@ final class DatabaseRestoreTarget implements RestoreTarget {
 
     @Override
     public void close() {
-        task.stop();
+        try {
+            if (!context.assigned.isEmpty()) {
+                task.close(Set.copyOf(context.assigned));
+            }
+        } finally {
+            task.stop();
+        }
     }
 
     private static void sleep(long millis) {
@@ -141,6 +153,7 @@ final class DatabaseRestoreTarget implements RestoreTarget {
     private static final class Context implements SinkTaskContext {
         private final Map<String, String> configs;
         private final List<String> rejected = new ArrayList<>();
+        private final Set<TopicPartition> assigned = new java.util.LinkedHashSet<>();
         private long timeoutMs;
 
         Context(Map<String, String> configs) {
@@ -167,7 +180,7 @@ final class DatabaseRestoreTarget implements RestoreTarget {
 
         @Override
         public Set<TopicPartition> assignment() {
-            return Set.of();
+            return Set.copyOf(assigned);
         }
 
         @Override
