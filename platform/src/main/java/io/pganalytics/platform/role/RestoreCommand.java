@@ -28,26 +28,30 @@ import picocli.CommandLine.Option;
 @Command(name = "restore",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        usageHelpWidth = 100,
         description = {
-            "Replays records from an S3 backup written by the S3 backup sink, into their Kafka topics",
-            "(--to-kafka) or into the metrics store through the metrics-store sink (--to-db, rows already",
-            "there are left alone). Records are selected by their Kafka timestamp. Before anything is",
-            "written, every object is read and checked against its metadata (SHA-256, record count,",
-            "offsets), and a gap in a partition's objects names the missing object: any problem fails",
-            "the run (exit 1) with nothing restored. Progress goes to standard error.",
+            "Replays records from an S3 backup written by the S3 backup sink into their Kafka topics "
+                + "(--to-kafka), or into the metrics store through the metrics-store sink (--to-db; rows already "
+                + "there are left alone). Records are selected by their Kafka timestamp.",
             "",
-            "Connection settings: a properties file (--config), each key overridable by PGA_<KEY>, e.g.",
-            "PGA_AWS_SECRET_ACCESS_KEY, PGA_CONNECTION_PASSWORD. Keys: s3.endpoint, s3.region,",
-            "s3.path.style.access.enabled, aws.access.key.id, aws.secret.access.key (unset: the AWS",
-            "default credentials chain), schema.registry.url, kafka.bootstrap.servers (--to-kafka),",
-            "connection.url, connection.user, connection.password (--to-db); see docs/backup-restore.md.",
+            "Before anything is written, every object is read and checked against its metadata (SHA-256, record "
+                + "count, offsets), and a gap in a partition's objects names the missing object: any problem fails "
+                + "the run (exit 1) with nothing restored. Progress goes to standard error.",
+            "",
+            "Connection settings: a properties file (--config); each key can be set or overridden by PGA_<KEY>,",
+            "e.g. PGA_AWS_SECRET_ACCESS_KEY (see docs/backup-restore.md):",
+            "  s3.endpoint, s3.region, s3.path.style.access.enabled",
+            "  aws.access.key.id, aws.secret.access.key   (unset: the AWS default credentials chain)",
+            "  schema.registry.url",
+            "  kafka.bootstrap.servers                    (--to-kafka)",
+            "  connection.url, connection.user, connection.password   (--to-db)",
             ""},
         footer = {"",
             "Examples:",
-            "  pganalytics restore --from s3://pganalytics-backup --config restore.properties \\",
+            "  pganalytics restore --from s3://pganalytics-backup -c restore.properties \\",
             "      --from-time 2026-11-20T00:00:00Z --to-time 2026-11-21 --to-db",
-            "  pganalytics restore --from s3://pganalytics-backup/prod --topics pga.metrics.database \\",
-            "      --config restore.properties --to-kafka --topic-prefix restored."})
+            "  pganalytics restore --from s3://pganalytics-backup/prod -c restore.properties \\",
+            "      --topics pga.metrics.database --to-kafka --topic-prefix restored."})
 public final class RestoreCommand implements Callable<Integer> {
 
     static final String ENV_PREFIX = "PGA_";
