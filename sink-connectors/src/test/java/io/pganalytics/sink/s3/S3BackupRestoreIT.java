@@ -362,6 +362,29 @@ class S3BackupRestoreIT {
         assertThat(offsets).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
     }
 
+    @Test
+    @Order(8)
+    void aMissingBucketOrAWrongSecretFailsTheTaskWithAMessageSayingWhatToFix() {
+        Map<String, String> noBucket = new LinkedHashMap<>(backupConfig());
+        noBucket.put(S3BackupSinkConfig.BUCKET, "no-such-bucket");
+        connect.putConnector("s3-backup-no-bucket", noBucket);
+        Map<String, String> wrongSecret = new LinkedHashMap<>(backupConfig());
+        wrongSecret.put(S3Connection.SECRET_ACCESS_KEY, "not-the-secret-at-all");
+        connect.putConnector("s3-backup-wrong-secret", wrongSecret);
+        try {
+            await().atMost(TIMEOUT).until(() -> connect.taskStates("s3-backup-no-bucket").contains("FAILED")
+                    && connect.taskStates("s3-backup-wrong-secret").contains("FAILED"));
+            assertThat(connect.status("s3-backup-no-bucket").tasks().get(0).trace())
+                    .contains("cannot reach bucket s3://no-such-bucket").contains("404").contains("does the bucket exist?");
+            assertThat(connect.status("s3-backup-wrong-secret").tasks().get(0).trace())
+                    .contains("403").contains("check aws.access.key.id and aws.secret.access.key")
+                    .doesNotContain("not-the-secret-at-all");
+        } finally {
+            connect.deleteConnector("s3-backup-no-bucket");
+            connect.deleteConnector("s3-backup-wrong-secret");
+        }
+    }
+
     // --- the data ----------------------------------------------------------------------------------------------
 
     private static void produceAll() throws Exception {
