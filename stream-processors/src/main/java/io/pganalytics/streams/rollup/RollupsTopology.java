@@ -13,11 +13,13 @@ import io.pganalytics.streams.validation.SourceDecoder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -59,8 +61,18 @@ public final class RollupsTopology {
         return build(serdeConfig, grace, MetricFamilies.all());
     }
 
-    /** The topology for {@code families} only. */
+    /** The topology for {@code families} only, with persistent (RocksDB) stores. */
     public static Topology build(Map<String, ?> serdeConfig, Duration grace, List<MetricFamily> families) {
+        return build(serdeConfig, grace, families, Stores::persistentKeyValueStore);
+    }
+
+    /**
+     * The topology for {@code families}, its stores from {@code stores} (by name); changelogged either
+     * way. Tests that drive tens of thousands of records through {@code TopologyTestDriver} use
+     * in-memory stores: the driver commits, and so flushes RocksDB, after every record.
+     */
+    public static Topology build(Map<String, ?> serdeConfig, Duration grace, List<MetricFamily> families,
+            Function<String, KeyValueBytesStoreSupplier> stores) {
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace: must not be negative, got " + grace);
         }
@@ -75,11 +87,11 @@ public final class RollupsTopology {
             topology.addSource(org.apache.kafka.streams.AutoOffsetReset.earliest(), source, new SampledAtExtractor(),
                     Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), family.metricsTopic());
             topology.addProcessor(processor, () -> new RollupProcessor(family, aggregatedFields(family), decoder, grace), source);
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(minuteStore(family)),
+            topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(minuteStore(family)),
                     Serdes.Bytes(), Serdes.ByteArray()), processor);
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(hourStore(family)),
+            topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(hourStore(family)),
                     Serdes.Bytes(), Serdes.ByteArray()), processor);
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(streamTimeStore(family)),
+            topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(streamTimeStore(family)),
                     Serdes.String(), Serdes.Long()), processor);
             topology.addSink(minuteSink(family), family.rollupTopic(Topics.Resolution.ONE_MINUTE),
                     Serdes.String().serializer(), rollups.serializer(), processor);
