@@ -8,6 +8,7 @@ import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.DatabaseMetricsTopology;
 import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.rollup.RollupsStreamsRole;
 import io.pganalytics.streams.rollup.RollupsTopology;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -91,6 +92,8 @@ public final class StreamsThroughputBenchmark {
             System.err.printf("passthrough: %d records in %d ms%n", records, passthroughNanos / 1_000_000);
             long pipelineNanos = pipeline(kafka.bootstrapServers(), registry.url(), root.resolve("streams"), records);
             System.err.printf("ingest + rollups: %d records in %d ms%n", records, pipelineNanos / 1_000_000);
+            long rollupsAloneNanos = rollupsAlone(kafka.bootstrapServers(), registry.url(), root.resolve("streams"));
+            System.err.printf("rollups alone: %d records in %d ms%n", records, rollupsAloneNanos / 1_000_000);
             double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
             double passthroughRate = records / (passthroughNanos / 1e9);
@@ -102,6 +105,10 @@ public final class StreamsThroughputBenchmark {
             System.out.printf("| %s + %s (exactly_once_v2) | %d | %d | %.1f | %.0f | %.0f%% |%n", INGEST.applicationId(),
                     RollupsTopology.APPLICATION_ID, records, partitions, pipelineNanos / 1e9, pipelineRate,
                     100 * pipelineRate / passthroughRate);
+            double rollupsAloneRate = records / (rollupsAloneNanos / 1e9);
+            System.out.printf("| %s alone, on ingest's output afterwards | %d | %d | %.1f | %.0f | %.0f%% |%n",
+                    RollupsTopology.APPLICATION_ID, records, partitions, rollupsAloneNanos / 1e9, rollupsAloneRate,
+                    100 * rollupsAloneRate / passthroughRate);
             System.out.printf("%nload average (1 min) before %.2f, after %.2f; %d cores; %s%n", loadBefore, loadAfter,
                     Runtime.getRuntime().availableProcessors(), Runtime.version());
         }
@@ -164,9 +171,10 @@ public final class StreamsThroughputBenchmark {
         Map<String, String> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
         long started = System.nanoTime();
         KafkaStreams ingest = role.start(INGEST.applicationId(), INGEST.build().apply(serde));
-        KafkaStreams rollups = role.start(RollupsTopology.APPLICATION_ID, RollupsTopology.build(serde));
+        KafkaStreams rollups = new RollupsStreamsRole(role, RollupsTopology.DEFAULT_GRACE).start();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             awaitCommitted(admin, INGEST.applicationId(), Topics.RAW_DATABASE, records);
+            System.err.printf("ingest committed all %d records after %d ms%n", records, (System.nanoTime() - started) / 1_000_000);
             Map<TopicPartition, Long> metricsEnd = endOffsets(admin, Topics.METRICS_DATABASE);
             while (!committedReach(admin, RollupsTopology.APPLICATION_ID, metricsEnd)) {
                 Thread.sleep(50);
@@ -175,6 +183,25 @@ public final class StreamsThroughputBenchmark {
         } finally {
             StreamsRole.stop(rollups);
             StreamsRole.stop(ingest);
+        }
+    }
+
+    /** The rollups topology once more, as a fresh application over the metrics ingest already wrote: its own rate. */
+    private static long rollupsAlone(String bootstrap, String registryUrl, Path stateDir) throws Exception {
+        String applicationId = RollupsTopology.APPLICATION_ID + "-alone";
+        Map<String, String> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
+        long started = System.nanoTime();
+        KafkaStreams rollups = new StreamsRole(bootstrap, registryUrl, stateDir, 1).start(applicationId,
+                RollupsTopology.build(serde), Map.of(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                        RollupsTopology.COMMIT_INTERVAL.toMillis()));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, Long> metricsEnd = endOffsets(admin, Topics.METRICS_DATABASE);
+            while (!committedReach(admin, applicationId, metricsEnd)) {
+                Thread.sleep(50);
+            }
+            return System.nanoTime() - started;
+        } finally {
+            StreamsRole.stop(rollups);
         }
     }
 

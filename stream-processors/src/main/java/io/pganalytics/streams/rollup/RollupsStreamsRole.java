@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The rollups role: runs {@link RollupsTopology} as its own Kafka Streams application, with the same
@@ -50,7 +51,8 @@ public record RollupsStreamsRole(StreamsRole streams, Duration grace) {
     /** Starts the rollups topology and returns the running instance; {@link #stop} it. */
     public KafkaStreams start() {
         return streams.start(RollupsTopology.APPLICATION_ID,
-                RollupsTopology.build(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, streams.schemaRegistryUrl()), grace));
+                RollupsTopology.build(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, streams.schemaRegistryUrl()), grace),
+                Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, RollupsTopology.COMMIT_INTERVAL.toMillis()));
     }
 
     /** Stops a running instance and leaves the consumer group, as {@link StreamsRole#stop} does. */
