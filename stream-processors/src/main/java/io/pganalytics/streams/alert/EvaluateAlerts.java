@@ -5,6 +5,7 @@ import io.pganalytics.schemas.alerts.AlertKind;
 import io.pganalytics.schemas.alerts.AlertOperator;
 import io.pganalytics.schemas.alerts.AlertRule;
 import io.pganalytics.schemas.alerts.AlertState;
+import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
 import io.pganalytics.streams.validation.SourceDecoder;
@@ -68,7 +69,9 @@ final class EvaluateAlerts implements Processor<String, byte[], String, Object> 
             return;
         }
         GenericRecord sample = decoded.value();
-        String family = sample.getSchema().getProp(MetricFamily.FAMILY_PROPERTY);
+        // The family by topic, not by the writer schema's properties: those are the registry's copy.
+        MetricFamily metricFamily = MetricFamilies.byTopic(topic).orElseThrow();
+        String family = metricFamily.name();
         String collectorId = sample.get(MetricFamily.COLLECTOR_ID).toString();
         String targetId = sample.get(MetricFamily.TARGET_ID).toString();
         long at = (Long) sample.get(MetricFamily.SAMPLED_AT);
@@ -89,12 +92,11 @@ final class EvaluateAlerts implements Processor<String, byte[], String, Object> 
         Map<String, String> series = new HashMap<>();
         StringBuilder seriesKey = new StringBuilder(collectorId).append('/').append(targetId);
         Schema schema = sample.getSchema();
-        for (Schema.Field field : schema.getFields()) {
-            if ("series".equals(field.getProp(io.pganalytics.schemas.family.FieldRole.PROPERTY))) {
-                String text = String.valueOf(sample.get(field.pos()));
-                series.put(field.name(), text);
-                seriesKey.append(SEPARATOR).append(text);
-            }
+        for (String name : metricFamily.seriesFields()) {
+            Schema.Field field = schema.getField(name);
+            String text = String.valueOf(field == null ? null : sample.get(field.pos()));
+            series.put(name, text);
+            seriesKey.append(SEPARATOR).append(text);
         }
         for (AlertRule rule : applicable) {
             Schema.Field field = schema.getField(rule.getField());
