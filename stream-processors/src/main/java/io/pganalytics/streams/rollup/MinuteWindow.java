@@ -2,15 +2,12 @@ package io.pganalytics.streams.rollup;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import io.pganalytics.schemas.rollups.Aggregate;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,34 +15,46 @@ import java.util.Map;
  * and the value with the latest {@code sampledAt}. Values, not a sketch, while the window is open:
  * a window holds a few samples, so appending a double per field is far cheaper per record than
  * decoding and re-encoding a sketch per field; the sketch is built once, when the window closes.
+ *
+ * <p>Stored in a compact binary form read and written once per record: fields by their index in
+ * the family's aggregated fields rather than by name.
  */
 final class MinuteWindow {
 
     final String collectorId;
     final String targetId;
     final Map<String, String> series;
-    final Map<String, FieldValues> fields;
+    /** By index in the family's aggregated fields; null where the window has no value. */
+    final FieldValues[] fields;
 
-    MinuteWindow(String collectorId, String targetId, Map<String, String> series, Map<String, FieldValues> fields) {
+    MinuteWindow(String collectorId, String targetId, Map<String, String> series, FieldValues[] fields) {
         this.collectorId = collectorId;
         this.targetId = targetId;
         this.series = series;
         this.fields = fields;
     }
 
-    static MinuteWindow empty(String collectorId, String targetId, Map<String, String> series) {
-        return new MinuteWindow(collectorId, targetId, series, new LinkedHashMap<>());
+    static MinuteWindow empty(String collectorId, String targetId, Map<String, String> series, int fieldCount) {
+        return new MinuteWindow(collectorId, targetId, series, new FieldValues[fieldCount]);
     }
 
-    /** Adds one value of {@code field}, sampled at {@code sampledAtMicros}. */
-    void add(String field, double value, long sampledAtMicros) {
-        fields.computeIfAbsent(field, f -> new FieldValues()).add(value, sampledAtMicros);
+    /** Adds one value of field {@code index}, sampled at {@code sampledAtMicros}. */
+    void add(int index, double value, long sampledAtMicros) {
+        FieldValues values = fields[index];
+        if (values == null) {
+            values = fields[index] = new FieldValues();
+        }
+        values.add(value, sampledAtMicros);
     }
 
-    /** The aggregates of every field with at least one value, as the closed window reports them. */
-    Map<String, Aggregate> aggregates() {
+    /** The aggregates of every field with at least one value, named from {@code names}, in field order. */
+    Map<String, Aggregate> aggregates(List<String> names) {
         Map<String, Aggregate> aggregates = new LinkedHashMap<>();
-        fields.forEach((field, values) -> aggregates.put(field, values.aggregate()));
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i] != null) {
+                aggregates.put(names.get(i), fields[i].aggregate());
+            }
+        }
         return aggregates;
     }
 
@@ -85,62 +94,84 @@ final class MinuteWindow {
     }
 
     byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + fields.size() * 48);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeUTF(collectorId);
-            out.writeUTF(targetId);
-            out.writeShort(series.size());
-            for (Map.Entry<String, String> entry : series.entrySet()) {
-                out.writeUTF(entry.getKey());
-                out.writeUTF(entry.getValue());
-            }
-            out.writeShort(fields.size());
-            for (Map.Entry<String, FieldValues> entry : fields.entrySet()) {
-                FieldValues values = entry.getValue();
-                out.writeUTF(entry.getKey());
-                out.writeInt(values.count);
-                for (int i = 0; i < values.count; i++) {
-                    out.writeDouble(values.values[i]);
-                }
-                out.writeDouble(values.last);
-                out.writeLong(values.lastAtMicros);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[][] identity = new byte[2 + 2 * series.size()][];
+        int size = 2 + 2 + 2;
+        identity[0] = collectorId.getBytes(StandardCharsets.UTF_8);
+        identity[1] = targetId.getBytes(StandardCharsets.UTF_8);
+        int i = 2;
+        for (Map.Entry<String, String> entry : series.entrySet()) {
+            identity[i++] = entry.getKey().getBytes(StandardCharsets.UTF_8);
+            identity[i++] = entry.getValue().getBytes(StandardCharsets.UTF_8);
         }
-        return bytes.toByteArray();
+        for (byte[] part : identity) {
+            size += 4 + part.length;
+        }
+        for (FieldValues values : fields) {
+            if (values != null) {
+                size += 2 + 4 + 8 * values.count + 8 + 8;
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.putShort((short) series.size());
+        for (byte[] part : identity) {
+            out.putInt(part.length).put(part);
+        }
+        out.putShort((short) fields.length);
+        short present = 0;
+        for (FieldValues values : fields) {
+            if (values != null) {
+                present++;
+            }
+        }
+        out.putShort(present);
+        for (int f = 0; f < fields.length; f++) {
+            FieldValues values = fields[f];
+            if (values == null) {
+                continue;
+            }
+            out.putShort((short) f).putInt(values.count);
+            for (int v = 0; v < values.count; v++) {
+                out.putDouble(values.values[v]);
+            }
+            out.putDouble(values.last).putLong(values.lastAtMicros);
+        }
+        return out.array();
     }
 
     static MinuteWindow decode(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            String collectorId = in.readUTF();
-            String targetId = in.readUTF();
-            int seriesCount = in.readShort();
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            int seriesCount = in.getShort();
+            String collectorId = string(in);
+            String targetId = string(in);
             Map<String, String> series = new LinkedHashMap<>();
             for (int i = 0; i < seriesCount; i++) {
-                series.put(in.readUTF(), in.readUTF());
+                series.put(string(in), string(in));
             }
-            int fieldCount = in.readShort();
-            Map<String, FieldValues> fields = new LinkedHashMap<>();
-            for (int f = 0; f < fieldCount; f++) {
-                String name = in.readUTF();
+            FieldValues[] fields = new FieldValues[in.getShort()];
+            int present = in.getShort();
+            for (int p = 0; p < present; p++) {
                 FieldValues values = new FieldValues();
-                values.count = in.readInt();
+                int index = in.getShort();
+                values.count = in.getInt();
                 values.values = new double[Math.max(4, values.count + 1)];
-                for (int i = 0; i < values.count; i++) {
-                    values.values[i] = in.readDouble();
+                for (int v = 0; v < values.count; v++) {
+                    values.values[v] = in.getDouble();
                 }
-                values.last = in.readDouble();
-                values.lastAtMicros = in.readLong();
-                fields.put(name, values);
+                values.last = in.getDouble();
+                values.lastAtMicros = in.getLong();
+                fields[index] = values;
             }
             return new MinuteWindow(collectorId, targetId, series, fields);
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt 1-minute window state: " + e.getMessage(), e);
+        } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IllegalStateException("corrupt 1-minute window state: " + e, e);
         }
     }
 
-    static ByteBuffer sketchBytes(DDSketch sketch) {
-        return ByteBuffer.wrap(QuantileSketches.encode(sketch));
+    private static String string(ByteBuffer in) {
+        int length = in.getInt();
+        String value = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return value;
     }
 }

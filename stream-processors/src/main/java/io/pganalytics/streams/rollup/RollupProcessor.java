@@ -123,11 +123,12 @@ final class RollupProcessor implements Processor<String, byte[], String, Object>
         }
         Bytes key = RollupsTopology.windowKey(windowStart, seriesKey.toString());
         byte[] stored = minutes.get(key);
-        MinuteWindow window = stored == null ? MinuteWindow.empty(collectorId, targetId, series) : MinuteWindow.decode(stored);
+        MinuteWindow window = stored == null ? MinuteWindow.empty(collectorId, targetId, series, fields.size())
+                : MinuteWindow.decode(stored);
         for (int i = 0; i < fields.size(); i++) {
             Object value = fieldPositions[i] < 0 ? null : sample.get(fieldPositions[i]);
             if (value instanceof Number number) {
-                window.add(fields.get(i), number.doubleValue(), sampledAtMicros);
+                window.add(i, number.doubleValue(), sampledAtMicros);
             }
         }
         minutes.put(key, window.encode());
@@ -159,7 +160,7 @@ final class RollupProcessor implements Processor<String, byte[], String, Object>
                 long windowStart = ByteBuffer.wrap(closed.key.get()).getLong();
                 MinuteWindow window = MinuteWindow.decode(closed.value);
                 Rollup minute = rollup(window.collectorId, window.targetId, window.series, Topics.Resolution.ONE_MINUTE,
-                        windowStart, MINUTE_MILLIS, window.aggregates());
+                        windowStart, MINUTE_MILLIS, window.aggregates(fields));
                 context.forward(new Record<String, Object>(window.collectorId + "/" + window.targetId, minute, windowStart),
                         RollupsTopology.minuteSink(family));
                 minutes.delete(closed.key);
