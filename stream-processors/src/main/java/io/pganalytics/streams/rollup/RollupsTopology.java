@@ -4,21 +4,29 @@ import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.family.FieldRole;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
+import io.pganalytics.schemas.rollups.Rollup;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerde;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.streams.validation.CheckFailure;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
 import io.pganalytics.streams.validation.SourceDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
@@ -89,8 +97,8 @@ public final class RollupsTopology {
             String source = "metrics-" + name;
             String processor = processorName(family);
             SourceDecoder<GenericRecord> decoder = new SourceDecoder<>(new AvroDeserializer<>(client, false), family.metricsTopic());
-            AvroSerde<io.pganalytics.schemas.rollups.Rollup> rollups = AvroSerde.forValues(serdeConfig);
-            topology.addSource(org.apache.kafka.streams.AutoOffsetReset.earliest(), source, new SampledAtExtractor(),
+            AvroSerde<Rollup> rollups = AvroSerde.forValues(serdeConfig);
+            topology.addSource(AutoOffsetReset.earliest(), source, new SampledAtExtractor(),
                     Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), family.metricsTopic());
             topology.addProcessor(processor, () -> new RollupProcessor(family, aggregatedFields(family), decoder, grace), source);
             topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(minuteStore(family)),
@@ -149,22 +157,21 @@ public final class RollupsTopology {
     }
 
     static CheckFailure late(long sampledAtMillis, long windowStartMillis, long streamTimeMillis, Duration grace) {
-        return new CheckFailure(LATE, "sampledAt " + java.time.Instant.ofEpochMilli(sampledAtMillis) + " is in the 1m window from "
-                + java.time.Instant.ofEpochMilli(windowStartMillis) + ", closed at stream time "
-                + java.time.Instant.ofEpochMilli(streamTimeMillis) + " (grace " + grace.toSeconds() + " s)");
+        return new CheckFailure(LATE, "sampledAt " + Instant.ofEpochMilli(sampledAtMillis) + " is in the 1m window from "
+                + Instant.ofEpochMilli(windowStartMillis) + ", closed at stream time "
+                + Instant.ofEpochMilli(streamTimeMillis) + " (grace " + grace.toSeconds() + " s)");
     }
 
-    static void annotate(org.apache.kafka.common.header.Headers headers, CheckFailure failure,
-            java.util.Optional<org.apache.kafka.streams.processor.api.RecordMetadata> source) {
+    static void annotate(Headers headers, CheckFailure failure, Optional<RecordMetadata> source) {
         DeadLetterHeaders.annotate(headers, failure, APPLICATION_ID, source);
     }
 
     static Bytes windowKey(long windowStartMillis, String seriesKey) {
-        byte[] series = seriesKey.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return Bytes.wrap(java.nio.ByteBuffer.allocate(8 + series.length).putLong(windowStartMillis).put(series).array());
+        byte[] series = seriesKey.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(8 + series.length).putLong(windowStartMillis).put(series).array());
     }
 
     static Bytes windowPrefix(long windowStartMillis) {
-        return Bytes.wrap(java.nio.ByteBuffer.allocate(8).putLong(windowStartMillis).array());
+        return Bytes.wrap(ByteBuffer.allocate(8).putLong(windowStartMillis).array());
     }
 }
