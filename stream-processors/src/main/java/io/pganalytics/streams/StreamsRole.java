@@ -118,7 +118,14 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
      * (exactly-once, failed threads replaced) and returns the running instance; {@link #stop} it.
      */
     public KafkaStreams start(String applicationId, Topology topology) {
-        KafkaStreams streams = new KafkaStreams(topology, properties(applicationId));
+        return start(applicationId, topology, Map.of());
+    }
+
+    /** As {@link #start(String, Topology)}, with Kafka Streams settings of this application replaced by {@code overrides}. */
+    public KafkaStreams start(String applicationId, Topology topology, Map<String, ?> overrides) {
+        Properties properties = properties(applicationId);
+        properties.putAll(overrides);
+        KafkaStreams streams = new KafkaStreams(topology, properties);
         streams.setUncaughtExceptionHandler(error -> {
             // A failed task (registry down, broker fenced) is retried on a fresh thread: under
             // exactly_once_v2 its open transaction is aborted, so nothing is written twice.

@@ -2,10 +2,15 @@ package io.pganalytics.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pganalytics.schemas.family.MetricFamilies;
+import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.streams.alert.AlertsTopology;
 import io.pganalytics.streams.fleet.FleetLivenessTopology;
+import io.pganalytics.streams.rollup.RollupsTopology;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.Topology;
@@ -21,6 +26,11 @@ class TopologiesDocTest {
         String doc = Files.readString(Path.of("..", "docs", "topologies.md"));
         assertDescribed(doc, DatabaseMetricsTopology.APPLICATION_ID, DatabaseMetricsTopology.build(SERDE));
         assertDescribed(doc, FleetLivenessTopology.APPLICATION_ID, FleetLivenessTopology.build(SERDE));
+        // Shown for the database family: every other family adds the same sub-topology (rollups) or
+        // topic (alerts), so the page does not change with each new family.
+        List<MetricFamily> database = List.of(MetricFamilies.byName("database").orElseThrow());
+        assertDescribed(doc, RollupsTopology.APPLICATION_ID, RollupsTopology.build(SERDE, RollupsTopology.DEFAULT_GRACE, database));
+        assertDescribed(doc, AlertsTopology.APPLICATION_ID, AlertsTopology.build(SERDE, AlertsTopology.DEFAULT_SWEEP_EVERY, database));
     }
 
     private static void assertDescribed(String doc, String applicationId, Topology topology) {

@@ -17,7 +17,10 @@ import io.pganalytics.sink.s3.S3BackupSinkConfig;
 import io.pganalytics.sink.s3.S3Connection;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.alert.AlertsStreamsRole;
 import io.pganalytics.streams.fleet.FleetStreamsRole;
+import io.pganalytics.streams.rollup.RollupsStreamsRole;
+import io.pganalytics.streams.rollup.RollupsTopology;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -115,6 +118,11 @@ public final class QuickstartStack implements AutoCloseable {
         track(() -> StreamsRole.stop(runningStreams));
         KafkaStreams fleet = new FleetStreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1).start();
         track(() -> FleetStreamsRole.stop(fleet));
+        StreamsRole shared = new StreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1);
+        KafkaStreams rollups = new RollupsStreamsRole(shared, RollupsTopology.DEFAULT_GRACE).start();
+        track(() -> RollupsStreamsRole.stop(rollups));
+        KafkaStreams alerts = new AlertsStreamsRole(shared).start();
+        track(() -> AlertsStreamsRole.stop(alerts));
 
         connect = track(EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers())
                 .port(options.connectPort()).start());

@@ -1,8 +1,14 @@
 package io.pganalytics.platform.role;
 
 import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.alert.AlertsStreamsRole;
 import io.pganalytics.streams.fleet.FleetStreamsRole;
+import io.pganalytics.streams.rollup.RollupsStreamsRole;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine;
@@ -16,9 +22,11 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Runs the Kafka Streams topologies: pga.raw.database -> checks -> pga.metrics.database",
-            "(or pga.dlq), and heartbeats -> pga.fleet.status / pga.fleet.events. Configuration: a",
+            "(or pga.dlq), heartbeats -> pga.fleet.status / pga.fleet.events, pga.metrics.* ->",
+            "pga.rollups.*.1m|1h, and pga.alert-rules + pga.metrics.* -> pga.alerts. Configuration: a",
             "properties file (kafka.bootstrap.servers, schema.registry.url, streams.state.dir,",
-            "streams.replication.factor), each key overridable by PGA_<KEY>, e.g. PGA_KAFKA_BOOTSTRAP_SERVERS.",
+            "streams.replication.factor, streams.rollups.grace.seconds), each key overridable by",
+            "PGA_<KEY>, e.g. PGA_KAFKA_BOOTSTRAP_SERVERS.",
             "Run several to scale out; stops cleanly on Ctrl-C or TERM."})
 public final class StreamsCommand implements Callable<Integer> {
 
@@ -31,16 +39,33 @@ public final class StreamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StreamsRole role = ConfigFile.load(config, StreamsRole.keys().stream().map(StreamsRole.Key::name).toList(),
-                ENV_PREFIX, StreamsRole::fromProperties);
+        List<String> rollupKeys = RollupsStreamsRole.keys().stream().map(StreamsRole.Key::name).toList();
+        RollupsStreamsRole rollupsRole = ConfigFile.load(config,
+                Stream.concat(StreamsRole.keys().stream().map(StreamsRole.Key::name), rollupKeys.stream()).toList(),
+                ENV_PREFIX, properties -> {
+                    Map<String, String> shared = new HashMap<>(properties);
+                    shared.keySet().removeAll(rollupKeys);
+                    return RollupsStreamsRole.fromProperties(StreamsRole.fromProperties(shared), properties);
+                });
+        StreamsRole role = rollupsRole.streams();
         StopSignal stop = StopSignal.install();
         KafkaStreams database = role.start();
         KafkaStreams fleet = null;
+        KafkaStreams rollups = null;
+        KafkaStreams alerts = null;
         try {
             fleet = new FleetStreamsRole(role.bootstrapServers(), role.schemaRegistryUrl(), role.stateDir(),
                     role.replicationFactor()).start();
+            rollups = rollupsRole.start();
+            alerts = new AlertsStreamsRole(role).start();
             stop.await();
         } finally {
+            if (alerts != null) {
+                AlertsStreamsRole.stop(alerts);
+            }
+            if (rollups != null) {
+                RollupsStreamsRole.stop(rollups);
+            }
             if (fleet != null) {
                 FleetStreamsRole.stop(fleet);
             }

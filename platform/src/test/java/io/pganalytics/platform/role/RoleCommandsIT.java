@@ -47,7 +47,10 @@ class RoleCommandsIT {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
         kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 1, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1),
                 new NewTopic(Topics.METRICS_DATABASE, 1, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1),
-                new NewTopic(Topics.FLEET_STATUS, 1, (short) 1), new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1));
+                new NewTopic(Topics.FLEET_STATUS, 1, (short) 1), new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1),
+                new NewTopic(Topics.rollups("database", Topics.Resolution.ONE_MINUTE), 1, (short) 1),
+                new NewTopic(Topics.rollups("database", Topics.Resolution.ONE_HOUR), 1, (short) 1),
+                new NewTopic(Topics.ALERT_RULES, 1, (short) 1), new NewTopic(Topics.ALERTS, 1, (short) 1));
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
     }
 
