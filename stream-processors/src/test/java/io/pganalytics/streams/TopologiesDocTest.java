@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.streams.fleet.FleetLivenessTopology;
+import io.pganalytics.streams.ingest.IngestConfig;
+import io.pganalytics.streams.ingest.IngestTopology;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,7 +21,7 @@ class TopologiesDocTest {
     @Test
     void docsShowEveryTopologyAsItIsBuilt() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "topologies.md"));
-        assertDescribed(doc, DatabaseMetricsTopology.APPLICATION_ID, DatabaseMetricsTopology.build(SERDE));
+        assertDescribed(doc, IngestTopology.APPLICATION_ID, IngestTopology.build(SERDE, IngestConfig.defaults(), () -> (c, r) -> { }));
         assertDescribed(doc, FleetLivenessTopology.APPLICATION_ID, FleetLivenessTopology.build(SERDE));
     }
 
