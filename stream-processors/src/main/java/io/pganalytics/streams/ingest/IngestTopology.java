@@ -19,6 +19,7 @@ import io.pganalytics.streams.validation.SampleChecks;
 import io.pganalytics.streams.validation.SourceDecoder;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -26,6 +27,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -64,9 +66,19 @@ public final class IngestTopology {
         return build(serdeConfig, config, brokerQuotas, MetricFamilies.all());
     }
 
-    /** The topology over {@code families}. */
+    /** The topology over {@code families}, state in RocksDB. */
     public static Topology build(Map<String, ?> serdeConfig, IngestConfig config, Supplier<BrokerQuotas> brokerQuotas,
             List<MetricFamily> families) {
+        return build(serdeConfig, config, brokerQuotas, families, Stores::persistentKeyValueStore);
+    }
+
+    /**
+     * The topology over {@code families}, its stores from {@code stores} (persistent in production;
+     * in memory where a {@code TopologyTestDriver} would otherwise flush RocksDB after every record).
+     * Either way the stores are changelogged.
+     */
+    public static Topology build(Map<String, ?> serdeConfig, IngestConfig config, Supplier<BrokerQuotas> brokerQuotas,
+            List<MetricFamily> families, Function<String, KeyValueBytesStoreSupplier> stores) {
         AvroSerdeConfig avro = AvroSerdeConfig.from(serdeConfig);
         SchemaRegistryClient client = avro.newClient();
         SourceDecoder<Quota> quotaDecoder = new SourceDecoder<>(new AvroDeserializer<>(client, true), Topics.QUOTAS);
@@ -86,13 +98,14 @@ public final class IngestTopology {
                     "load-known-targets", () -> new TableLoader(KNOWN_TARGETS));
         }
         for (MetricFamily family : families) {
-            addFamily(topology, family, client, avro, config, quotaDecoder, events);
+            addFamily(topology, family, client, avro, config, quotaDecoder, events, stores);
         }
         return topology;
     }
 
     private static void addFamily(Topology topology, MetricFamily family, SchemaRegistryClient client, AvroSerdeConfig avro,
-            IngestConfig config, SourceDecoder<Quota> quotaDecoder, AvroSerializer<FleetEvent> events) {
+            IngestConfig config, SourceDecoder<Quota> quotaDecoder, AvroSerializer<FleetEvent> events,
+            Function<String, KeyValueBytesStoreSupplier> stores) {
         String f = family.name();
         String source = "raw-" + f;
         String check = f + "-decode-and-check";
@@ -113,14 +126,14 @@ public final class IngestTopology {
                 checks, knownTargets, gate, toDlq), source);
         topology.addProcessor(gate, () -> new QuotaGate(family, config, usageStore, seriesStore, QUOTA_OVERRIDES,
                 quotaDecoder, derive, toDlq, toEvents), check);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(usageStore), Serdes.String(),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(usageStore), Serdes.String(),
                 QuotaUsage.serde()).withCachingEnabled(), gate);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(seriesStore), Serdes.String(),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(seriesStore), Serdes.String(),
                 QuotaGate.SeenSeries.serde()).withCachingEnabled(), gate);
         String baselines = family.isCumulative() ? baselinesStore(family) : null;
         topology.addProcessor(derive, () -> new CounterDeltas(family, baselines, config.seriesIdleTimeout()), gate);
         if (baselines != null) {
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(baselines), Serdes.String(),
+            topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(baselines), Serdes.String(),
                     CounterBaseline.serde()).withCachingEnabled(), derive);
         }
         topology.addSink(toMetrics, family.metricsTopic(), Serdes.String().serializer(),
