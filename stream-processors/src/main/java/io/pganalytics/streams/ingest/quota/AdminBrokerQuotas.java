@@ -13,7 +13,11 @@ import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link BrokerQuotas} through the Kafka Admin API ({@code alterClientQuotas}). */
+/**
+ * {@link BrokerQuotas} through the Kafka Admin API ({@code alterClientQuotas}). An Admin client is
+ * opened per change and closed after it: quota changes are rare, and a global-store processor is not
+ * reliably closed with its application, so a long-lived client could outlive it.
+ */
 public final class AdminBrokerQuotas implements BrokerQuotas {
 
     /** The broker's name of the producer byte-rate quota. */
@@ -22,11 +26,10 @@ public final class AdminBrokerQuotas implements BrokerQuotas {
     private static final Logger LOG = LoggerFactory.getLogger(AdminBrokerQuotas.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final Admin admin;
+    private final String bootstrapServers;
 
     public AdminBrokerQuotas(String bootstrapServers) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "pga-streams-ingest-quotas"));
+        this.bootstrapServers = bootstrapServers;
     }
 
     @Override
@@ -34,7 +37,8 @@ public final class AdminBrokerQuotas implements BrokerQuotas {
         String clientId = BrokerQuotas.producerClientId(collectorId);
         ClientQuotaEntity entity = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId));
         Double value = bytesPerSecond == null ? null : bytesPerSecond.doubleValue();
-        try {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.CLIENT_ID_CONFIG, "pga-streams-ingest-quotas"))) {
             admin.alterClientQuotas(List.of(new ClientQuotaAlteration(entity,
                     List.of(new ClientQuotaAlteration.Op(PRODUCER_BYTE_RATE, value))))).all()
                     .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -47,10 +51,5 @@ public final class AdminBrokerQuotas implements BrokerQuotas {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    @Override
-    public void close() {
-        admin.close(Duration.ofSeconds(5));
     }
 }
