@@ -10,15 +10,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pganalytics streams}: the stream processors (database ingest and fleet liveness), exactly once.
+ * {@code pganalytics streams}: the stream processors (ingest and fleet liveness), exactly once.
  */
 @Command(name = "streams",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the Kafka Streams topologies: pga.raw.database -> checks -> pga.metrics.database",
-            "(or pga.dlq), and heartbeats -> pga.fleet.status / pga.fleet.events. Configuration: a",
-            "properties file (kafka.bootstrap.servers, schema.registry.url, streams.state.dir,",
-            "streams.replication.factor), each key overridable by PGA_<KEY>, e.g. PGA_KAFKA_BOOTSTRAP_SERVERS.",
+            "Runs the Kafka Streams topologies: pga.raw.<family> -> checks, quotas, counter deltas ->",
+            "pga.metrics.<family> (or pga.dlq), and heartbeats -> pga.fleet.status / pga.fleet.events.",
+            "Configuration: a properties file (kafka.bootstrap.servers, schema.registry.url, streams.state.dir,",
+            "streams.replication.factor, ingest.*), each key overridable by PGA_<KEY>, e.g. PGA_KAFKA_BOOTSTRAP_SERVERS.",
             "Run several to scale out; stops cleanly on Ctrl-C or TERM."})
 public final class StreamsCommand implements Callable<Integer> {
 
@@ -34,7 +34,7 @@ public final class StreamsCommand implements Callable<Integer> {
         StreamsRole role = ConfigFile.load(config, StreamsRole.keys().stream().map(StreamsRole.Key::name).toList(),
                 ENV_PREFIX, StreamsRole::fromProperties);
         StopSignal stop = StopSignal.install();
-        KafkaStreams database = role.start();
+        KafkaStreams ingest = role.start();
         KafkaStreams fleet = null;
         try {
             fleet = new FleetStreamsRole(role.bootstrapServers(), role.schemaRegistryUrl(), role.stateDir(),
@@ -44,7 +44,7 @@ public final class StreamsCommand implements Callable<Integer> {
             if (fleet != null) {
                 FleetStreamsRole.stop(fleet);
             }
-            StreamsRole.stop(database);
+            StreamsRole.stop(ingest);
         }
         return 0;
     }

@@ -47,7 +47,9 @@ class RoleCommandsIT {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
         kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 1, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1),
                 new NewTopic(Topics.METRICS_DATABASE, 1, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1),
-                new NewTopic(Topics.FLEET_STATUS, 1, (short) 1), new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1));
+                new NewTopic(Topics.FLEET_STATUS, 1, (short) 1), new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1),
+                // The ingest topology reads the quota overrides as a global table: the topic must exist.
+                new NewTopic(Topics.QUOTAS, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
     }
 
