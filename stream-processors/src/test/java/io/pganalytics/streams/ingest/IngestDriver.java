@@ -29,6 +29,7 @@ final class IngestDriver implements AutoCloseable {
     static final Instant WALL_CLOCK = Instant.parse("2026-11-22T10:30:00Z");
 
     final String scope;
+    final java.nio.file.Path stateDir;
     final Map<String, String> serde;
     final TopologyTestDriver driver;
     final TestInputTopic<String, DatabaseSample> raw;
@@ -49,10 +50,11 @@ final class IngestDriver implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         try {
             // Persistent stores live here: not the shared default /tmp/kafka-streams of every test run on the machine.
-            props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Files.createTempDirectory(scope).toString());
+            stateDir = java.nio.file.Files.createTempDirectory(scope);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         BrokerQuotas recording = (collectorId, rate) -> brokerQuotaCalls.add(new java.util.AbstractMap.SimpleEntry<>(collectorId, rate));
         driver = new TopologyTestDriver(IngestTopology.build(serde, config, () -> recording, MetricFamilies.all()), props,
                 WALL_CLOCK);
@@ -85,5 +87,10 @@ final class IngestDriver implements AutoCloseable {
     public void close() {
         driver.close();
         InMemorySchemaRegistry.drop(scope);
+        try (var paths = java.nio.file.Files.walk(stateDir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

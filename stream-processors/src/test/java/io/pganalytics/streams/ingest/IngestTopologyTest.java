@@ -151,6 +151,66 @@ class IngestTopologyTest {
         assertThat(out.get(3).get("xactCommitDelta")).isEqualTo(5L);
     }
 
+    @Test
+    void firstStatsResetAfterNoneStartsNewBaseline() {
+        start().raw.pipeInput("c1/t1", sample(T0, 100).setStatsReset(null).build());
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(10), 3).setStatsReset(T0.plusSeconds(9)).build());
+
+        assertThat(ingest.metrics.readValuesToList().get(1).get("baseline").toString()).isEqualTo(CounterDeltas.RESET_CHANGED);
+    }
+
+    @Test
+    void sampleWrittenWithAnOlderSchemaIsReadWithTheCurrentOneAndLacksOnlyTheNewCounters() {
+        org.apache.avro.Schema current = DatabaseSample.getClassSchema();
+        List<org.apache.avro.Schema.Field> older = current.getFields().stream()
+                .filter(f -> !f.name().startsWith("parallelWorkers"))
+                .map(f -> new org.apache.avro.Schema.Field(f, f.schema())).toList();
+        org.apache.avro.Schema v0 = org.apache.avro.Schema.createRecord(current.getName(), null, current.getNamespace(), false, older);
+        io.pganalytics.schemas.serde.AvroSerializer<GenericRecord> writer = new io.pganalytics.schemas.serde.AvroSerializer<>();
+        writer.configure(start().serde, false);
+        org.apache.avro.generic.GenericData.Record old = new org.apache.avro.generic.GenericData.Record(v0);
+        DatabaseSample sample = sample(T0, 100).build();
+        for (org.apache.avro.Schema.Field field : older) {
+            Object value = sample.get(field.name());
+            old.put(field.name(), value instanceof Instant i ? i.toEpochMilli() * 1000 : value);
+        }
+        ingest.rawBytes.pipeInput("c1/t1", writer.serialize(Topics.RAW_DATABASE, old));
+
+        GenericRecord metrics = ingest.metrics.readValue();
+        assertThat(metrics.get("xactCommit")).isEqualTo(100L);
+        assertThat(metrics.get("parallelWorkersLaunched")).isNull();
+        assertThat(ingest.dlq.isEmpty()).isTrue();
+    }
+
+    @Test
+    void seriesIdleLongerThanTheTimeoutIsForgottenAndStartsAgain() {
+        start(new IngestConfig(false, Duration.ofMinutes(5), 5000, Duration.ofSeconds(10), 1, Duration.ofSeconds(60),
+                Duration.ofSeconds(60)));
+        long t = T0.toEpochMilli();
+        ingest.raw.pipeInput("c1/t1", sample(T0, 100).setDatid(1).build(), t);
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(10), 110).setDatid(2).build(), t + 10_000);    // over 1 series
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(120), 120).setDatid(2).build(), t + 120_000);  // stream time moves on
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(121), 121).setDatid(2).build(), t + 121_000);  // datid 1 forgotten
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(122), 130).setDatid(1).build(), t + 122_000);  // datid 2 holds the quota
+
+        assertThat(ingest.metrics.readValuesToList()).extracting(r -> r.get("datid") + ":" + r.get("baseline"))
+                .containsExactly("1:first", "2:first");
+        assertThat(ingest.dlq.readRecordsToList()).hasSize(3);
+    }
+
+    @Test
+    void forgottenSeriesStartsANewBaseline() {
+        start(new IngestConfig(false, Duration.ofMinutes(5), 5000, Duration.ofSeconds(10), 1000, Duration.ofSeconds(60),
+                Duration.ofSeconds(60)));
+        long t = T0.toEpochMilli();
+        ingest.raw.pipeInput("c1/t1", sample(T0, 100).setDatid(1).build(), t);
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(120), 5).setDatid(2).build(), t + 120_000);
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(121), 150).setDatid(1).build(), t + 121_000);
+
+        assertThat(ingest.metrics.readValuesToList()).extracting(r -> r.get("datid") + ":" + r.get("baseline"))
+                .containsExactly("1:first", "2:first", "1:first");
+    }
+
     // --- checks and dead letters ---------------------------------------------------------------
 
     @Test
@@ -304,6 +364,20 @@ class IngestTopologyTest {
 
         ingest.quotas.pipeInput("c1", (Quota) null);
         assertThat(ingest.brokerQuotaCalls).containsExactly(entry("c1", 4096L), entry("c1", null));
+    }
+
+    @Test
+    void undecodableQuotaOverrideIsIgnoredAndTheDefaultsApply() {
+        start(IngestConfig.defaults().withQuotas(1, Duration.ofSeconds(1), 1000));
+        ingest.driver.createInputTopic(Topics.QUOTAS, org.apache.kafka.common.serialization.Serdes.String().serializer(),
+                org.apache.kafka.common.serialization.Serdes.ByteArray().serializer()).pipeInput("c1", new byte[] {1, 2, 3});
+        long t = T0.toEpochMilli();
+        ingest.raw.pipeInput("c1/t1", sample(T0, 1).build(), t);
+        ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(1), 2).build(), t + 1);
+
+        assertThat(ingest.metrics.readValuesToList()).hasSize(1);
+        assertThat(ingest.dlq.readRecordsToList()).hasSize(1);
+        assertThat(ingest.brokerQuotaCalls).isEmpty();
     }
 
     @Test
