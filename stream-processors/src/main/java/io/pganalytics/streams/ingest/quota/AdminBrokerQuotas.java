@@ -1,6 +1,8 @@
 package io.pganalytics.streams.ingest.quota;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -15,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link BrokerQuotas} through the Kafka Admin API ({@code alterClientQuotas}). An Admin client is
- * opened per change and closed after it: quota changes are rare, and a global-store processor is not
- * reliably closed with its application, so a long-lived client could outlive it.
+ * opened per change (or per batch at start-up) and closed after it: quota changes are rare, and a
+ * global-store processor is not reliably closed with its application, so a long-lived client could
+ * outlive it.
  */
 public final class AdminBrokerQuotas implements BrokerQuotas {
 
@@ -34,22 +37,39 @@ public final class AdminBrokerQuotas implements BrokerQuotas {
 
     @Override
     public void setProducerByteRate(String collectorId, Long bytesPerSecond) {
-        String clientId = BrokerQuotas.producerClientId(collectorId);
-        ClientQuotaEntity entity = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId));
-        Double value = bytesPerSecond == null ? null : bytesPerSecond.doubleValue();
+        Map<String, Long> one = new HashMap<>();
+        one.put(collectorId, bytesPerSecond);
+        if (alter(one)) {
+            LOG.info("broker quota {} of client {}: {}", PRODUCER_BYTE_RATE, BrokerQuotas.producerClientId(collectorId),
+                    bytesPerSecond == null ? "removed" : bytesPerSecond + " bytes/s");
+        }
+    }
+
+    @Override
+    public void setProducerByteRates(Map<String, Long> bytesPerSecondByCollector) {
+        if (!bytesPerSecondByCollector.isEmpty() && alter(bytesPerSecondByCollector)) {
+            LOG.info("broker quotas {} applied for {} collectors from pga.quotas", PRODUCER_BYTE_RATE,
+                    bytesPerSecondByCollector.size());
+        }
+    }
+
+    private boolean alter(Map<String, Long> rates) {
+        List<ClientQuotaAlteration> alterations = new ArrayList<>();
+        rates.forEach((collectorId, rate) -> alterations.add(new ClientQuotaAlteration(
+                new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, BrokerQuotas.producerClientId(collectorId))),
+                List.of(new ClientQuotaAlteration.Op(PRODUCER_BYTE_RATE, rate == null ? null : rate.doubleValue())))));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.CLIENT_ID_CONFIG, "pga-streams-ingest-quotas"))) {
-            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(entity,
-                    List.of(new ClientQuotaAlteration.Op(PRODUCER_BYTE_RATE, value))))).all()
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info("broker quota {} of client {}: {}", PRODUCER_BYTE_RATE, clientId,
-                    value == null ? "removed" : bytesPerSecond + " bytes/s");
+            admin.alterClientQuotas(alterations).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
         } catch (ExecutionException | TimeoutException e) {
-            // Not fatal: the stream processors' own quotas still hold; the next update of pga.quotas or restart retries.
-            LOG.warn("cannot set broker quota {} of client {}: {}", PRODUCER_BYTE_RATE, clientId,
+            // Not fatal: the stream processors' own quotas still hold; the next change of pga.quotas or restart retries.
+            LOG.warn("cannot set broker quota {} of collectors {}: {}", PRODUCER_BYTE_RATE, rates.keySet(),
                     e instanceof ExecutionException ? e.getCause().toString() : e.toString());
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -2,6 +2,8 @@ package io.pganalytics.streams.ingest.quota;
 
 import io.pganalytics.schemas.fleet.Quota;
 import io.pganalytics.streams.validation.SourceDecoder;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -39,10 +41,17 @@ public final class QuotaOverrides implements Processor<String, byte[], Void, Voi
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(storeName);
         brokerQuotas = brokerQuotasFactory.get();
+        Map<String, Long> rates = new HashMap<>();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             // Overrides written while no instance ran were restored into the store without passing process().
-            all.forEachRemaining(entry -> apply(entry.key, entry.value));
+            all.forEachRemaining(entry -> {
+                Quota quota = decode(entry.key, entry.value);
+                if (quota != null) {
+                    rates.put(entry.key, quota.getProducerByteRate());
+                }
+            });
         }
+        brokerQuotas.setProducerByteRates(rates);
     }
 
     @Override
@@ -64,12 +73,19 @@ public final class QuotaOverrides implements Processor<String, byte[], Void, Voi
             brokerQuotas.setProducerByteRate(collectorId, null);
             return;
         }
+        Quota quota = decode(collectorId, value);
+        if (quota != null) {
+            brokerQuotas.setProducerByteRate(collectorId, quota.getProducerByteRate());
+        }
+    }
+
+    private Quota decode(String collectorId, byte[] value) {
         SourceDecoder.Decoded<Quota> decoded = decoder.decode(value);
         if (decoded.failure() != null) {
             LOG.warn("quota override of collector {} ignored, defaults apply: {}", collectorId, decoded.failure().reason());
-            return;
+            return null;
         }
-        brokerQuotas.setProducerByteRate(collectorId, decoded.value().getProducerByteRate());
+        return decoded.value();
     }
 
     @Override
