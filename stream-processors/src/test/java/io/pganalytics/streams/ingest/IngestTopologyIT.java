@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The ingest role on a real broker and registry, exactly once: killed mid-run and restarted on an
  * empty state directory (so its baselines come back from the changelog), it still emits every metrics
- * record once, each equal to the {@link DeltaOracle}'s; byte-rate quotas reach the broker.
+ * record once, each equal to the {@link DeltaOracle}'s; byte-rate quotas reach the broker; the excess
+ * over a quota override is dead-lettered and reported as {@code throttled}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IngestTopologyIT {
@@ -181,6 +182,61 @@ class IngestTopologyIT {
             producer.send(new ProducerRecord<>(Topics.QUOTAS, "c9", null)).get();
         }
         await().atMost(WAIT).untilAsserted(() -> assertThat(brokerQuota("c9")).isEmpty());
+    }
+
+    @Test
+    @Order(3)
+    void recordsOverAQuotaOverrideAreDeadLetteredAndTheCollectorIsReportedThrottled() throws Exception {
+        if (streams != null) {
+            StreamsRole.stop(streams);
+        }
+        IngestConfig fastEvents = new IngestConfig(false, Duration.ofMinutes(5), 5000, Duration.ofSeconds(10), 100_000,
+                Duration.ofSeconds(1), Duration.ofDays(1));
+        streams = new StreamsRole(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams-4"), 1, fastEvents).start();
+        AvroSerializer<Quota> quotaAvro = new AvroSerializer<>();
+        quotaAvro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers()), new StringSerializer(), quotaAvro)) {
+            producer.send(new ProducerRecord<>(Topics.QUOTAS, "c7",
+                    Quota.newBuilder().setCollectorId("c7").setRecordsPerSecond(1L).build())).get();
+        }
+        // Let the global store take the override before the samples come: it is read on its own thread.
+        await().atMost(WAIT).until(() -> streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                IngestTopology.QUOTA_OVERRIDES, org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                .get("c7") != null);
+
+        Instant at = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        long windowStart = at.toEpochMilli() - Math.floorMod(at.toEpochMilli(), 10_000);
+        AvroSerializer<io.pganalytics.schemas.metrics.DatabaseSample> avro = new AvroSerializer<>();
+        avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers()), new StringSerializer(), avro)) {
+            for (int i = 0; i < 30; i++) {   // 30 records in one 10 s window; the quota allows 10
+                producer.send(new ProducerRecord<>(DATABASE.rawTopic(), null, windowStart + i, "c7/t1",
+                        io.pganalytics.streams.DatabaseSamples.at("c7", "t1", at.plusSeconds(i)).build()));
+            }
+        }
+
+        List<ConsumerRecord<String, byte[]>> quota = new ArrayList<>();
+        await().atMost(WAIT).untilAsserted(() -> {
+            quota.clear();
+            readAll(Topics.DLQ, new ByteArrayDeserializer()).stream()
+                    .filter(r -> "quota".equals(header(r, DeadLetterHeaders.CHECK))).forEach(quota::add);
+            assertThat(quota).hasSize(20);
+        });
+        assertThat(quota).allSatisfy(r -> assertThat(r.key()).isEqualTo("c7/t1"));
+
+        AvroDeserializer<io.pganalytics.schemas.fleet.FleetEvent> events = new AvroDeserializer<>();
+        events.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url(), AvroSerdeConfig.SPECIFIC_AVRO_READER, true), false);
+        await().atMost(WAIT).untilAsserted(() -> {
+            List<io.pganalytics.schemas.fleet.FleetEvent> throttled = readAll(Topics.FLEET_EVENTS, events).stream()
+                    .map(ConsumerRecord::value).filter(e -> e.getKind().equals("throttled")).toList();
+            assertThat(throttled).isNotEmpty().allSatisfy(e -> {
+                assertThat(e.getCollectorId()).isEqualTo("c7");
+                assertThat(e.getFamily()).isEqualTo("database");
+            });
+            assertThat(throttled.stream().mapToLong(e -> e.getExcessRecords()).sum()).isEqualTo(20);
+        });
     }
 
     private static Map<String, Double> brokerQuota(String collectorId) throws Exception {
