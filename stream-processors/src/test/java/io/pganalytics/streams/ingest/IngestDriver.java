@@ -10,8 +10,14 @@ import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerde;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.streams.ingest.quota.BrokerQuotas;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -29,7 +35,7 @@ final class IngestDriver implements AutoCloseable {
     static final Instant WALL_CLOCK = Instant.parse("2026-11-22T10:30:00Z");
 
     final String scope;
-    final java.nio.file.Path stateDir;
+    final Path stateDir;
     final Map<String, String> serde;
     final TopologyTestDriver driver;
     final TestInputTopic<String, DatabaseSample> raw;
@@ -50,12 +56,12 @@ final class IngestDriver implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         try {
             // Persistent stores live here: not the shared default /tmp/kafka-streams of every test run on the machine.
-            stateDir = java.nio.file.Files.createTempDirectory(scope);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            stateDir = Files.createTempDirectory(scope);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        BrokerQuotas recording = (collectorId, rate) -> brokerQuotaCalls.add(new java.util.AbstractMap.SimpleEntry<>(collectorId, rate));
+        BrokerQuotas recording = (collectorId, rate) -> brokerQuotaCalls.add(new AbstractMap.SimpleEntry<>(collectorId, rate));
         driver = new TopologyTestDriver(IngestTopology.build(serde, config, () -> recording, MetricFamilies.all()), props,
                 WALL_CLOCK);
         AvroSerde<DatabaseSample> samples = AvroSerde.forValues(serde);
@@ -87,10 +93,10 @@ final class IngestDriver implements AutoCloseable {
     public void close() {
         driver.close();
         InMemorySchemaRegistry.drop(scope);
-        try (var paths = java.nio.file.Files.walk(stateDir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        try (var paths = Files.walk(stateDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -8,16 +8,19 @@ import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
+import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.fleet.Quota;
+import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
+import io.pganalytics.streams.DatabaseSamples;
 import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.ingest.quota.AdminBrokerQuotas;
 import io.pganalytics.streams.ingest.quota.BrokerQuotas;
 import io.pganalytics.streams.oracle.DeltaOracle;
-import io.pganalytics.streams.oracle.RawSampleGenerator;
 import io.pganalytics.streams.oracle.RawSampleGenerator.RawSample;
+import io.pganalytics.streams.oracle.RawSampleGenerator;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,6 +52,8 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -201,19 +206,20 @@ class IngestTopologyIT {
                     Quota.newBuilder().setCollectorId("c7").setRecordsPerSecond(1L).build())).get();
         }
         // Let the global store take the override before the samples come: it is read on its own thread.
-        await().atMost(WAIT).until(() -> streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                IngestTopology.QUOTA_OVERRIDES, org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()))
+        // ignoreExceptions: the store cannot be queried until the instance is RUNNING.
+        await().atMost(WAIT).ignoreExceptions().until(() -> streams.store(StoreQueryParameters.fromNameAndType(
+                IngestTopology.QUOTA_OVERRIDES, QueryableStoreTypes.<String, byte[]>keyValueStore()))
                 .get("c7") != null);
 
         Instant at = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
         long windowStart = at.toEpochMilli() - Math.floorMod(at.toEpochMilli(), 10_000);
-        AvroSerializer<io.pganalytics.schemas.metrics.DatabaseSample> avro = new AvroSerializer<>();
+        AvroSerializer<DatabaseSample> avro = new AvroSerializer<>();
         avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 kafka.bootstrapServers()), new StringSerializer(), avro)) {
             for (int i = 0; i < 30; i++) {   // 30 records in one 10 s window; the quota allows 10
                 producer.send(new ProducerRecord<>(DATABASE.rawTopic(), null, windowStart + i, "c7/t1",
-                        io.pganalytics.streams.DatabaseSamples.at("c7", "t1", at.plusSeconds(i)).build()));
+                        DatabaseSamples.at("c7", "t1", at.plusSeconds(i)).build()));
             }
         }
 
@@ -226,10 +232,10 @@ class IngestTopologyIT {
         });
         assertThat(quota).allSatisfy(r -> assertThat(r.key()).isEqualTo("c7/t1"));
 
-        AvroDeserializer<io.pganalytics.schemas.fleet.FleetEvent> events = new AvroDeserializer<>();
+        AvroDeserializer<FleetEvent> events = new AvroDeserializer<>();
         events.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url(), AvroSerdeConfig.SPECIFIC_AVRO_READER, true), false);
         await().atMost(WAIT).untilAsserted(() -> {
-            List<io.pganalytics.schemas.fleet.FleetEvent> throttled = readAll(Topics.FLEET_EVENTS, events).stream()
+            List<FleetEvent> throttled = readAll(Topics.FLEET_EVENTS, events).stream()
                     .map(ConsumerRecord::value).filter(e -> e.getKind().equals("throttled")).toList();
             assertThat(throttled).isNotEmpty().allSatisfy(e -> {
                 assertThat(e.getCollectorId()).isEqualTo("c7");

@@ -7,6 +7,7 @@ import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.fleet.Quota;
 import io.pganalytics.schemas.metrics.DatabaseSample;
+import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.DatabaseSamples;
 import io.pganalytics.streams.ingest.delta.CounterDeltas;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
@@ -14,8 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -161,16 +165,16 @@ class IngestTopologyTest {
 
     @Test
     void sampleWrittenWithAnOlderSchemaIsReadWithTheCurrentOneAndLacksOnlyTheNewCounters() {
-        org.apache.avro.Schema current = DatabaseSample.getClassSchema();
-        List<org.apache.avro.Schema.Field> older = current.getFields().stream()
+        Schema current = DatabaseSample.getClassSchema();
+        List<Schema.Field> older = current.getFields().stream()
                 .filter(f -> !f.name().startsWith("parallelWorkers"))
-                .map(f -> new org.apache.avro.Schema.Field(f, f.schema())).toList();
-        org.apache.avro.Schema v0 = org.apache.avro.Schema.createRecord(current.getName(), null, current.getNamespace(), false, older);
-        io.pganalytics.schemas.serde.AvroSerializer<GenericRecord> writer = new io.pganalytics.schemas.serde.AvroSerializer<>();
+                .map(f -> new Schema.Field(f, f.schema())).toList();
+        Schema v0 = Schema.createRecord(current.getName(), null, current.getNamespace(), false, older);
+        AvroSerializer<GenericRecord> writer = new AvroSerializer<>();
         writer.configure(start().serde, false);
-        org.apache.avro.generic.GenericData.Record old = new org.apache.avro.generic.GenericData.Record(v0);
+        GenericData.Record old = new GenericData.Record(v0);
         DatabaseSample sample = sample(T0, 100).build();
-        for (org.apache.avro.Schema.Field field : older) {
+        for (Schema.Field field : older) {
             Object value = sample.get(field.name());
             old.put(field.name(), value instanceof Instant i ? i.toEpochMilli() * 1000 : value);
         }
@@ -369,8 +373,8 @@ class IngestTopologyTest {
     @Test
     void undecodableQuotaOverrideIsIgnoredAndTheDefaultsApply() {
         start(IngestConfig.defaults().withQuotas(1, Duration.ofSeconds(1), 1000));
-        ingest.driver.createInputTopic(Topics.QUOTAS, org.apache.kafka.common.serialization.Serdes.String().serializer(),
-                org.apache.kafka.common.serialization.Serdes.ByteArray().serializer()).pipeInput("c1", new byte[] {1, 2, 3});
+        ingest.driver.createInputTopic(Topics.QUOTAS, Serdes.String().serializer(),
+                Serdes.ByteArray().serializer()).pipeInput("c1", new byte[] {1, 2, 3});
         long t = T0.toEpochMilli();
         ingest.raw.pipeInput("c1/t1", sample(T0, 1).build(), t);
         ingest.raw.pipeInput("c1/t1", sample(T0.plusSeconds(1), 2).build(), t + 1);
