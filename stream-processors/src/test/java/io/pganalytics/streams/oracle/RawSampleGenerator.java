@@ -2,6 +2,7 @@ package io.pganalytics.streams.oracle;
 
 import io.pganalytics.schemas.family.FieldRole;
 import io.pganalytics.schemas.family.MetricFamily;
+import io.pganalytics.streams.validation.SampleChecks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -153,9 +154,30 @@ public final class RawSampleGenerator {
                     case LABEL -> label(name, type, nullable);
                     default -> throw new IllegalStateException(name + ": role " + role + " in a raw schema");
                 };
-                record.put(field.pos(), value);
+                record.put(field.pos(), role == FieldRole.COUNTER ? value : withinDeclaredBounds(field, value));
             }
             return record;
+        }
+
+        /** A gauge or label clamped to the bounds its field declares ({@code pga.min}, {@code pga.max}), which the checks enforce. */
+        private Object withinDeclaredBounds(Schema.Field field, Object value) {
+            if (!(value instanceof Number number)) {
+                return value;
+            }
+            double v = number.doubleValue();
+            if (field.getObjectProp(SampleChecks.MIN_PROPERTY) instanceof Number min && v < min.doubleValue()) {
+                v = min.doubleValue();
+            }
+            if (field.getObjectProp(SampleChecks.MAX_PROPERTY) instanceof Number max && v > max.doubleValue()) {
+                v = max.doubleValue();
+            }
+            if (value instanceof Integer) {
+                return (int) v;
+            }
+            if (value instanceof Long) {
+                return (long) v;
+            }
+            return value instanceof Float ? (Object) (float) v : (Object) v;
         }
 
         private Object seriesValue(Schema type, String name) {
