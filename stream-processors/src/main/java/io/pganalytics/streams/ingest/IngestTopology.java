@@ -134,7 +134,7 @@ public final class IngestTopology {
         topology.addProcessor(derive, () -> new CounterDeltas(family, baselines, config.seriesIdleTimeout()), gate);
         if (baselines != null) {
             topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(baselines), Serdes.String(),
-                    CounterBaseline.serde()).withCachingEnabled(), derive);
+                    CounterBaseline.serde(family.counterFields(), family.resetFields())).withCachingEnabled(), derive);
         }
         topology.addSink(toMetrics, family.metricsTopic(), Serdes.String().serializer(),
                 new AvroSerializer<GenericRecord>(client, avro, false), derive);

@@ -1,103 +1,104 @@
 package io.pganalytics.streams.ingest.delta;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.nio.ByteBuffer;
+import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.ByteUtils;
 
 /**
- * The sample a series' next deltas are computed against: its time, counters and reset markers.
+ * The sample a series' next deltas are computed against: its time, counters and reset markers, in
+ * the order of the family's counter and reset fields.
  *
- * <p>Stored by field name, not position, so that a family's schema gaining or losing a counter
- * does not make the stored baselines unreadable: a counter the baseline lacks simply has no delta yet.
+ * <p>Every baseline is written to the changelog once per sample, so the stored form is compact:
+ * values by position (variable-length longs), behind a fingerprint of the field names. A baseline
+ * stored under another version of the family's schema (a counter added or removed) has another
+ * fingerprint and reads as absent: that series' next sample starts a new baseline ({@code first}),
+ * one lost delta per series on a schema change rather than a delta between the wrong fields.
  *
  * @param sampledAtMicros the baseline sample's {@code sampledAt}
  * @param seenAtMillis    the record timestamp it arrived with; idle series are forgotten by it
- * @param counters        counter name to value ({@code Long}, {@code Double} or null)
- * @param resets          reset-marker name to value (micros, or null)
+ * @param counters        counter values by position ({@code Long}, {@code Double} or null)
+ * @param resets          reset-marker values by position (micros, or null)
  */
-public record CounterBaseline(long sampledAtMicros, long seenAtMillis, Map<String, Object> counters,
-        Map<String, Long> resets) {
+public record CounterBaseline(long sampledAtMicros, long seenAtMillis, Object[] counters, Long[] resets) {
 
     private static final byte NULL = 0;
     private static final byte LONG = 1;
     private static final byte DOUBLE = 2;
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
 
-    /** The store serde: a small versioned binary format, internal to the ingest topology. */
-    public static Serde<CounterBaseline> serde() {
-        Serializer<CounterBaseline> serializer = (topic, baseline) -> baseline == null ? null : baseline.toBytes();
-        Deserializer<CounterBaseline> deserializer = (topic, bytes) -> bytes == null ? null : fromBytes(bytes);
+    /** The fingerprint of a family's counter and reset field names, in order. */
+    public static long fingerprint(List<String> counters, List<String> resets) {
+        long hash = 1125899906842597L;
+        for (String name : counters) {
+            hash = 31 * hash + name.hashCode();
+        }
+        hash = 31 * hash + '|';
+        for (String name : resets) {
+            hash = 31 * hash + name.hashCode();
+        }
+        return hash;
+    }
+
+    /** The store serde of the baselines of a family with these counter and reset fields, in schema order. */
+    public static Serde<CounterBaseline> serde(List<String> counterNames, List<String> resetNames) {
+        long fingerprint = fingerprint(counterNames, resetNames);
+        int counterCount = counterNames.size();
+        int resetCount = resetNames.size();
+        Serializer<CounterBaseline> serializer = (topic, baseline) -> baseline == null ? null : baseline.toBytes(fingerprint);
+        Deserializer<CounterBaseline> deserializer = (topic, bytes) -> bytes == null ? null
+                : fromBytes(bytes, fingerprint, counterCount, resetCount);
         return Serdes.serdeFrom(serializer, deserializer);
     }
 
-    byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + counters.size() * 24);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            out.writeLong(sampledAtMicros);
-            out.writeLong(seenAtMillis);
-            out.writeShort(counters.size());
-            for (Map.Entry<String, Object> counter : counters.entrySet()) {
-                out.writeUTF(counter.getKey());
-                if (counter.getValue() instanceof Long value) {
-                    out.writeByte(LONG);
-                    out.writeLong(value);
-                } else if (counter.getValue() instanceof Double value) {
-                    out.writeByte(DOUBLE);
-                    out.writeDouble(value);
-                } else {
-                    out.writeByte(NULL);
-                }
+    byte[] toBytes(long fingerprint) {
+        ByteBuffer out = ByteBuffer.allocate(1 + 8 + 10 + 10 + counters.length * 11 + resets.length * 11);
+        out.put(FORMAT).putLong(fingerprint);
+        ByteUtils.writeVarlong(sampledAtMicros, out);
+        ByteUtils.writeVarlong(seenAtMillis, out);
+        for (Object counter : counters) {
+            if (counter instanceof Long value) {
+                out.put(LONG);
+                ByteUtils.writeVarlong(value, out);
+            } else if (counter instanceof Double value) {
+                out.put(DOUBLE).putDouble(value);
+            } else {
+                out.put(NULL);
             }
-            out.writeShort(resets.size());
-            for (Map.Entry<String, Long> reset : resets.entrySet()) {
-                out.writeUTF(reset.getKey());
-                if (reset.getValue() == null) {
-                    out.writeByte(NULL);
-                } else {
-                    out.writeByte(LONG);
-                    out.writeLong(reset.getValue());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        for (Long reset : resets) {
+            if (reset == null) {
+                out.put(NULL);
+            } else {
+                out.put(LONG);
+                ByteUtils.writeVarlong(reset, out);
+            }
+        }
+        byte[] bytes = new byte[out.position()];
+        out.flip().get(bytes);
+        return bytes;
     }
 
-    static CounterBaseline fromBytes(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            byte format = in.readByte();
-            if (format != FORMAT) {
-                throw new IllegalStateException("counter baseline format " + format + " is unknown to this version");
-            }
-            long sampledAt = in.readLong();
-            long seenAt = in.readLong();
-            int n = in.readShort();
-            Map<String, Object> counters = new LinkedHashMap<>(n * 2);
-            for (int i = 0; i < n; i++) {
-                String name = in.readUTF();
-                byte tag = in.readByte();
-                counters.put(name, tag == LONG ? (Object) in.readLong() : tag == DOUBLE ? (Object) in.readDouble() : null);
-            }
-            int m = in.readShort();
-            Map<String, Long> resets = new LinkedHashMap<>(m * 2);
-            for (int i = 0; i < m; i++) {
-                String name = in.readUTF();
-                resets.put(name, in.readByte() == LONG ? in.readLong() : null);
-            }
-            return new CounterBaseline(sampledAt, seenAt, counters, resets);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The baseline, or null when it was stored in another format or for another set of fields. */
+    static CounterBaseline fromBytes(byte[] bytes, long fingerprint, int counterCount, int resetCount) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (bytes.length < 9 || in.get() != FORMAT || in.getLong() != fingerprint) {
+            return null;
         }
+        long sampledAt = ByteUtils.readVarlong(in);
+        long seenAt = ByteUtils.readVarlong(in);
+        Object[] counters = new Object[counterCount];
+        for (int i = 0; i < counterCount; i++) {
+            byte tag = in.get();
+            counters[i] = tag == LONG ? (Object) ByteUtils.readVarlong(in) : tag == DOUBLE ? (Object) in.getDouble() : null;
+        }
+        Long[] resets = new Long[resetCount];
+        for (int i = 0; i < resetCount; i++) {
+            resets[i] = in.get() == LONG ? ByteUtils.readVarlong(in) : null;
+        }
+        return new CounterBaseline(sampledAt, seenAt, counters, resets);
     }
 }

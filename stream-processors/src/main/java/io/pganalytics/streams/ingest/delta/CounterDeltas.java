@@ -4,9 +4,7 @@ import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.streams.ingest.IngestSample;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -137,7 +135,7 @@ public final class CounterDeltas implements Processor<String, IngestSample, Stri
             out.put(intervalPos, intervalSeconds);
             for (int i = 0; i < counterNames.length; i++) {
                 Object now = raw.get(counterPos[i]);
-                Object before = previous.counters().get(counterNames[i]);
+                Object before = previous.counters()[i];
                 if (now == null || before == null) {
                     continue;
                 }
@@ -159,10 +157,7 @@ public final class CounterDeltas implements Processor<String, IngestSample, Stri
     private boolean resetChanged(CounterBaseline previous, GenericRecord raw) {
         for (int i = 0; i < resetNames.length; i++) {
             Object now = raw.get(resetPos[i]);
-            if (!previous.resets().containsKey(resetNames[i])) {
-                continue; // The baseline predates this marker in the schema: nothing to compare with.
-            }
-            Long before = previous.resets().get(resetNames[i]);
+            Long before = previous.resets()[i];
             if (before == null ? now != null : !before.equals(now)) {
                 return true;
             }
@@ -173,7 +168,7 @@ public final class CounterDeltas implements Processor<String, IngestSample, Stri
     private boolean counterDecreased(CounterBaseline previous, GenericRecord raw) {
         for (int i = 0; i < counterNames.length; i++) {
             Object now = raw.get(counterPos[i]);
-            Object before = previous.counters().get(counterNames[i]);
+            Object before = previous.counters()[i];
             if (now != null && before != null && ((Number) now).doubleValue() < ((Number) before).doubleValue()) {
                 return true;
             }
@@ -182,13 +177,13 @@ public final class CounterDeltas implements Processor<String, IngestSample, Stri
     }
 
     private CounterBaseline baselineOf(GenericRecord raw, long sampledAt, long seenAtMillis) {
-        Map<String, Object> counters = new LinkedHashMap<>(counterNames.length * 2);
+        Object[] counters = new Object[counterNames.length];
         for (int i = 0; i < counterNames.length; i++) {
-            counters.put(counterNames[i], raw.get(counterPos[i]));
+            counters[i] = raw.get(counterPos[i]);
         }
-        Map<String, Long> resets = new LinkedHashMap<>(resetNames.length * 2);
+        Long[] resets = new Long[resetNames.length];
         for (int i = 0; i < resetNames.length; i++) {
-            resets.put(resetNames[i], (Long) raw.get(resetPos[i]));
+            resets[i] = (Long) raw.get(resetPos[i]);
         }
         return new CounterBaseline(sampledAt, seenAtMillis, counters, resets);
     }
@@ -199,7 +194,8 @@ public final class CounterDeltas implements Processor<String, IngestSample, Stri
         try (KeyValueIterator<String, CounterBaseline> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, CounterBaseline> entry = all.next();
-                if (entry.value.seenAtMillis() < before) {
+                // A null value is a baseline of another schema version: useless, so forgotten too.
+                if (entry.value == null || entry.value.seenAtMillis() < before) {
                     idle.add(entry.key);
                 }
             }
