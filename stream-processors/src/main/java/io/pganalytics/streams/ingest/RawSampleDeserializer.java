@@ -62,6 +62,8 @@ public final class RawSampleDeserializer implements Deserializer<GenericRecord> 
     private GenericDatumReader<GenericRecord> readerFor(int id) {
         Schema writer = client.schemaById(id);
         // No logical-type conversions: timestamps stay longs (micros), as the metrics records carry them.
-        return new GenericDatumReader<>(writer, readerSchema, GenericData.get());
+        // The same schema as ours (the usual case) is read without Avro's resolving decoder, which costs more.
+        return writer.equals(readerSchema) ? new GenericDatumReader<>(readerSchema, readerSchema, GenericData.get())
+                : new GenericDatumReader<>(writer, readerSchema, GenericData.get());
     }
 }
