@@ -1,8 +1,12 @@
 package io.pganalytics.streams;
 
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.streams.ingest.IngestConfig;
+import io.pganalytics.streams.ingest.IngestTopology;
+import io.pganalytics.streams.ingest.quota.AdminBrokerQuotas;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -15,15 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stream-processing role: runs the metric topologies (and, through it, {@code FleetStreamsRole}
+ * The stream-processing role: runs the ingest topology (and, through it, {@code FleetStreamsRole}
  * the fleet topology) with exactly-once semantics until stopped.
  *
  * @param bootstrapServers  Kafka
  * @param schemaRegistryUrl the registry of the Avro serde
  * @param stateDir          where Kafka Streams keeps local state (kept across restarts)
  * @param replicationFactor of the internal topics: 1 on a single embedded broker, 3 in production
+ * @param ingest            checks, quotas and series of the ingest topology ({@code ingest.*} keys)
  */
-public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Path stateDir, int replicationFactor) {
+public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Path stateDir, int replicationFactor,
+        IngestConfig ingest) {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamsRole.class);
 
@@ -36,12 +42,19 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
     public record Key(String name, String defaultValue, String documentation) {
     }
 
-    private static final List<Key> KEYS = List.of(
+    private static final List<Key> ROLE_KEYS = List.of(
             new Key(BOOTSTRAP_SERVERS, null, "Kafka, host:port[,host:port]."),
             new Key(SCHEMA_REGISTRY_URL, null, "The Confluent-compatible schema registry."),
             new Key(STATE_DIR, Path.of(System.getProperty("java.io.tmpdir"), "pganalytics-streams").toString(),
                     "Where Kafka Streams keeps local state; keep it across restarts to avoid restoring it."),
             new Key(REPLICATION_FACTOR, "3", "Replication factor of the internal (changelog, repartition) topics."));
+
+    private static final List<Key> KEYS = concat(ROLE_KEYS, IngestConfig.keys());
+
+    /** The role with the default {@link IngestConfig}. */
+    public StreamsRole(String bootstrapServers, String schemaRegistryUrl, Path stateDir, int replicationFactor) {
+        this(bootstrapServers, schemaRegistryUrl, stateDir, replicationFactor, IngestConfig.defaults());
+    }
 
     public StreamsRole {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -52,6 +65,9 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
         }
         if (replicationFactor < 1) {
             throw new IllegalArgumentException(REPLICATION_FACTOR + ": must be at least 1, got " + replicationFactor);
+        }
+        if (ingest == null) {
+            throw new IllegalArgumentException("ingest: required, e.g. IngestConfig.defaults()");
         }
     }
 
@@ -76,12 +92,13 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
             throw new IllegalArgumentException(REPLICATION_FACTOR + ": expected a whole number, got '" + factor + "'");
         }
         return new StreamsRole(properties.get(BOOTSTRAP_SERVERS), properties.get(SCHEMA_REGISTRY_URL),
-                Path.of(properties.getOrDefault(STATE_DIR, KEYS.get(2).defaultValue())), replicationFactor);
+                Path.of(properties.getOrDefault(STATE_DIR, KEYS.get(2).defaultValue())), replicationFactor,
+                IngestConfig.fromProperties(properties));
     }
 
-    /** The Kafka Streams configuration for the database topology. */
+    /** The Kafka Streams configuration for the ingest topology. */
     public Properties properties() {
-        return properties(DatabaseMetricsTopology.APPLICATION_ID);
+        return properties(IngestTopology.APPLICATION_ID);
     }
 
     /** The Kafka Streams configuration this role runs a topology with under {@code applicationId}. */
@@ -107,10 +124,14 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
         streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
     }
 
-    /** Starts the database topology and returns the running instance; {@link #stop} it. */
+    /**
+     * Starts the ingest topology and returns the running instance; {@link #stop} it. Byte-rate quotas
+     * of {@code pga.quotas} are applied on the broker through an Admin client of this role.
+     */
     public KafkaStreams start() {
-        return start(DatabaseMetricsTopology.APPLICATION_ID,
-                DatabaseMetricsTopology.build(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl)));
+        return start(IngestTopology.APPLICATION_ID, IngestTopology.build(
+                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl), ingest,
+                () -> new AdminBrokerQuotas(bootstrapServers)));
     }
 
     /**
@@ -135,5 +156,11 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
         streams.setStateListener((now, before) -> LOG.info("streams {}: {} -> {}", applicationId, before, now));
         streams.start();
         return streams;
+    }
+
+    private static List<Key> concat(List<Key> first, List<Key> second) {
+        List<Key> all = new ArrayList<>(first);
+        all.addAll(second);
+        return List.copyOf(all);
     }
 }

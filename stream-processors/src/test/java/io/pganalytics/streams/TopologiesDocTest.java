@@ -8,6 +8,8 @@ import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.streams.alert.AlertsTopology;
 import io.pganalytics.streams.fleet.FleetLivenessTopology;
 import io.pganalytics.streams.rollup.RollupsTopology;
+import io.pganalytics.streams.ingest.IngestConfig;
+import io.pganalytics.streams.ingest.IngestTopology;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +26,7 @@ class TopologiesDocTest {
     @Test
     void docsShowEveryTopologyAsItIsBuilt() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "topologies.md"));
-        assertDescribed(doc, DatabaseMetricsTopology.APPLICATION_ID, DatabaseMetricsTopology.build(SERDE));
+        assertDescribed(doc, IngestTopology.APPLICATION_ID, IngestTopology.build(SERDE, IngestConfig.defaults(), () -> (c, r) -> { }));
         assertDescribed(doc, FleetLivenessTopology.APPLICATION_ID, FleetLivenessTopology.build(SERDE));
         // Shown for the database family: every other family adds the same sub-topology (rollups) or
         // topic (alerts), so the page does not change with each new family.

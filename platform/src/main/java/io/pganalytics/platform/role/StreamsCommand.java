@@ -16,16 +16,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pganalytics streams}: the stream processors (database ingest and fleet liveness), exactly once.
+ * {@code pganalytics streams}: the stream processors (ingest and fleet liveness), exactly once.
  */
 @Command(name = "streams",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the Kafka Streams topologies: pga.raw.database -> checks -> pga.metrics.database",
-            "(or pga.dlq), heartbeats -> pga.fleet.status / pga.fleet.events, pga.metrics.* ->",
-            "pga.rollups.*.1m|1h, and pga.alert-rules + pga.metrics.* -> pga.alerts. Configuration: a",
-            "properties file (kafka.bootstrap.servers, schema.registry.url, streams.state.dir,",
-            "streams.replication.factor, streams.rollups.grace.seconds), each key overridable by",
+            "Runs the Kafka Streams topologies: pga.raw.<family> -> checks, quotas, counter deltas ->",
+            "pga.metrics.<family> (or pga.dlq), heartbeats -> pga.fleet.status / pga.fleet.events,",
+            "pga.metrics.* -> pga.rollups.*.1m|1h, and pga.alert-rules + pga.metrics.* -> pga.alerts.",
+            "Configuration: a properties file (kafka.bootstrap.servers, schema.registry.url, streams.state.dir,",
+            "streams.replication.factor, streams.rollups.grace.seconds, ingest.*), each key overridable by",
             "PGA_<KEY>, e.g. PGA_KAFKA_BOOTSTRAP_SERVERS.",
             "Run several to scale out; stops cleanly on Ctrl-C or TERM."})
 public final class StreamsCommand implements Callable<Integer> {
@@ -49,7 +49,7 @@ public final class StreamsCommand implements Callable<Integer> {
                 });
         StreamsRole role = rollupsRole.streams();
         StopSignal stop = StopSignal.install();
-        KafkaStreams database = role.start();
+        KafkaStreams ingest = role.start();
         KafkaStreams fleet = null;
         KafkaStreams rollups = null;
         KafkaStreams alerts = null;
@@ -69,7 +69,7 @@ public final class StreamsCommand implements Callable<Integer> {
             if (fleet != null) {
                 FleetStreamsRole.stop(fleet);
             }
-            StreamsRole.stop(database);
+            StreamsRole.stop(ingest);
         }
         return 0;
     }

@@ -63,7 +63,7 @@ class QuickstartIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String SINK_GROUP = "connect-" + QuickstartStack.SINK_CONNECTOR;
-    private static final String STREAMS_GROUP = "pga-streams-database";
+    private static final String STREAMS_GROUP = "pga-streams-ingest";
 
     @TempDir
     static Path dataDir;

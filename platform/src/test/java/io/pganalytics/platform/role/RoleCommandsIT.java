@@ -45,12 +45,11 @@ class RoleCommandsIT {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 1, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1),
-                new NewTopic(Topics.METRICS_DATABASE, 1, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1),
-                new NewTopic(Topics.FLEET_STATUS, 1, (short) 1), new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1),
-                new NewTopic(Topics.rollups("database", Topics.Resolution.ONE_MINUTE), 1, (short) 1),
-                new NewTopic(Topics.rollups("database", Topics.Resolution.ONE_HOUR), 1, (short) 1),
-                new NewTopic(Topics.ALERT_RULES, 1, (short) 1), new NewTopic(Topics.ALERTS, 1, (short) 1));
+        // Every topic of the contract, as an operator creates them: the streams apps need all of theirs
+        // (ingest reads every pga.raw.<family> and the pga.quotas global table).
+        kafka.createTopics(Topics.all().stream()
+                .map(topic -> new NewTopic(topic.name(), 1, (short) 1).configs(topic.configs()))
+                .toArray(NewTopic[]::new));
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
     }
 

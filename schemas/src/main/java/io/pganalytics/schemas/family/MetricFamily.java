@@ -35,7 +35,11 @@ public final class MetricFamily {
     public static final String SAMPLED_AT = "sampledAt";
     /** Derived field: seconds of {@code sampledAt} since the series' previous sample; null on its first. */
     public static final String INTERVAL_SECONDS = "intervalSeconds";
-    /** Derived field: why this sample starts a new baseline ({@code first}, {@code counter-decreased}, {@code reset-changed}), or null. */
+    /**
+     * Derived field: why this sample has no deltas: it starts a new baseline ({@code first},
+     * {@code counter-decreased}, {@code reset-changed}) or is not after the series' baseline
+     * ({@code out-of-order}: late or repeated, the baseline stays); null when it has deltas.
+     */
     public static final String BASELINE = "baseline";
     /** Suffix of the derived delta field of a counter: {@code xactCommit} → {@code xactCommitDelta}. */
     public static final String DELTA_SUFFIX = "Delta";
@@ -213,7 +217,8 @@ public final class MetricFamily {
             fields.add(interval);
             Schema.Field baseline = new Schema.Field(BASELINE,
                     Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.STRING)),
-                    "Why this sample starts a new baseline (first, counter-decreased, reset-changed), or null.",
+                    "Why this sample has no deltas: it starts a new baseline (first, counter-decreased, reset-changed)"
+                            + " or is not after the series' baseline (out-of-order: late or repeated, baseline kept); null otherwise.",
                     JsonProperties.NULL_VALUE);
             baseline.addProp(FieldRole.PROPERTY, FieldRole.LABEL.propertyValue());
             fields.add(baseline);

@@ -1,8 +1,8 @@
 package io.pganalytics.streams.validation;
 
 import io.pganalytics.schemas.registry.SchemaRegistryException;
-import io.pganalytics.schemas.serde.AvroDeserializer;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Decodes the raw bytes of a source topic inside a topology, telling a bad record (dead-lettered)
@@ -16,10 +16,11 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 public final class SourceDecoder<T> {
 
-    private final AvroDeserializer<T> deserializer;
+    private final Deserializer<T> deserializer;
     private final String topic;
 
-    public SourceDecoder(AvroDeserializer<T> deserializer, String topic) {
+    /** Decodes {@code topic}'s values with {@code deserializer}, which wraps registry errors as {@code AvroDeserializer} does. */
+    public SourceDecoder(Deserializer<T> deserializer, String topic) {
         this.deserializer = deserializer;
         this.topic = topic;
     }
