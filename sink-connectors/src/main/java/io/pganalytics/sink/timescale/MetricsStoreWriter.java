@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * transaction. A unique violation under COPY (rows another writer stored) rolls back and redoes the batch through a
  * staging table and {@code INSERT ... ON CONFLICT DO NOTHING}.
  */
-final class MetricsStoreWriter implements AutoCloseable {
+final class MetricsStoreWriter implements RowWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsStoreWriter.class);
 
@@ -55,10 +55,6 @@ final class MetricsStoreWriter implements AutoCloseable {
     private final Map<String, Long> maintainedAtMillis = new HashMap<>();
     private MetricsStore store;
     private boolean offsetsTableReady;
-
-    /** What one {@link #write} did. */
-    record WriteResult(int inserted, int alreadyStored, boolean conflictFallback) {
-    }
 
     MetricsStoreWriter(TimescaleSinkConfig config) {
         this.config = config;
@@ -92,8 +88,8 @@ final class MetricsStoreWriter implements AutoCloseable {
         return new HikariDataSource(hikari);
     }
 
-    /** Connects, finds out which store this is and creates the offsets table if missing. */
-    void open() throws SQLException {
+    @Override
+    public void open() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             ensureStore(c);
         }
@@ -122,8 +118,8 @@ final class MetricsStoreWriter implements AutoCloseable {
         }
     }
 
-    /** The next offsets this connector stored for these partitions; partitions it never wrote are absent. */
-    Map<TopicPartition, Long> storedOffsets(Collection<TopicPartition> partitions) throws SQLException {
+    @Override
+    public Map<TopicPartition, Long> storedOffsets(Collection<TopicPartition> partitions) throws SQLException {
         Map<TopicPartition, Long> stored = new HashMap<>();
         if (!config.ownsOffsets() || partitions.isEmpty()) {
             return stored;
@@ -152,7 +148,9 @@ final class MetricsStoreWriter implements AutoCloseable {
      * and goes straight to staging + {@code ON CONFLICT DO NOTHING} (always so in {@code insert-ignore} mode). On
      * failure nothing of the call is stored.
      */
-    WriteResult write(List<Row> rows, Map<TopicPartition, Long> nextOffsets, boolean ignoreConflicts) throws SQLException {
+    @Override
+    public WriteResult write(List<Row> rows, Map<TopicPartition, Long> nextOffsets, boolean ignoreConflicts)
+            throws SQLException {
         try {
             return writeOnce(rows, nextOffsets, ignoreConflicts);
         } catch (SQLException e) {

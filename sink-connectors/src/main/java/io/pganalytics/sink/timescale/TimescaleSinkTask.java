@@ -1,6 +1,6 @@
 package io.pganalytics.sink.timescale;
 
-import io.pganalytics.sink.timescale.MetricsStoreWriter.WriteResult;
+import io.pganalytics.sink.timescale.RowWriter.WriteResult;
 import io.pganalytics.sink.timescale.RecordRows.Row;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.Gauge;
@@ -47,7 +48,8 @@ public final class TimescaleSinkTask extends SinkTask {
     private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
     private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(60);
 
-    private final Function<TimescaleSinkConfig, MetricsStoreWriter> writerFactory;
+    private final Function<TimescaleSinkConfig, RowWriter> writerFactory;
+    private final LongSupplier clockMillis;
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong rowsAlreadyStored = new AtomicLong();
     private final AtomicLong recordsSkippedAsStored = new AtomicLong();
@@ -57,7 +59,7 @@ public final class TimescaleSinkTask extends SinkTask {
 
     private TimescaleSinkConfig config;
     private RecordRows recordRows;
-    private MetricsStoreWriter writer;
+    private RowWriter writer;
     private ErrantRecordReporter reporter;
 
     /** Records held for the next batch, with their rows. */
@@ -80,11 +82,12 @@ public final class TimescaleSinkTask extends SinkTask {
 
     /** For Connect, which instantiates tasks reflectively. */
     public TimescaleSinkTask() {
-        this(MetricsStoreWriter::new);
+        this(MetricsStoreWriter::new, System::currentTimeMillis);
     }
 
-    TimescaleSinkTask(Function<TimescaleSinkConfig, MetricsStoreWriter> writerFactory) {
+    TimescaleSinkTask(Function<TimescaleSinkConfig, RowWriter> writerFactory, LongSupplier clockMillis) {
         this.writerFactory = writerFactory;
+        this.clockMillis = clockMillis;
     }
 
     @Override
@@ -161,7 +164,7 @@ public final class TimescaleSinkTask extends SinkTask {
         if (!unresolved.isEmpty()) {
             resolveStoredOffsets();
         }
-        long now = System.currentTimeMillis();
+        long now = clockMillis.getAsLong();
         for (SinkRecord record : records) {
             TopicPartition tp = partitionOf(record);
             if (unresolved.contains(tp)) {
@@ -194,7 +197,7 @@ public final class TimescaleSinkTask extends SinkTask {
         if (pendingOffsets.isEmpty()) {
             return;
         }
-        long now = System.currentTimeMillis();
+        long now = clockMillis.getAsLong();
         if (retryAtMillis > now) {
             context.timeout(retryAtMillis - now);
             return;
@@ -217,7 +220,7 @@ public final class TimescaleSinkTask extends SinkTask {
         flush();
         if (!pendingOffsets.isEmpty()) {
             throw new org.apache.kafka.connect.errors.RetriableException("metrics store unavailable: " + pending.size()
-                    + " records held, retry in " + Math.max(0, retryAtMillis - System.currentTimeMillis()) + " ms");
+                    + " records held, retry in " + Math.max(0, retryAtMillis - clockMillis.getAsLong()) + " ms");
         }
     }
 
@@ -320,7 +323,7 @@ public final class TimescaleSinkTask extends SinkTask {
                 MAX_RETRY_BACKOFF.toMillis());
         consecutiveRetries++;
         storeRetries.incrementAndGet();
-        retryAtMillis = System.currentTimeMillis() + backoffMillis;
+        retryAtMillis = clockMillis.getAsLong() + backoffMillis;
         context.timeout(backoffMillis);
         pauseAll();
         LOG.warn("Metrics store unavailable ({}: {}); holding {} rows, retry {} in {} ms", e.getSQLState(),
@@ -329,7 +332,7 @@ public final class TimescaleSinkTask extends SinkTask {
 
     /** Reads the stored offsets of newly assigned partitions and rewinds to them; pauses them if the store is down. */
     private void resolveStoredOffsets() {
-        long now = System.currentTimeMillis();
+        long now = clockMillis.getAsLong();
         if (retryAtMillis > now) {
             pauseAll();
             context.timeout(retryAtMillis - now);
