@@ -189,7 +189,8 @@ final class MetricsStoreWriter implements RowWriter {
                         c.commit();
                         return new WriteResult(rows.size(), 0, false);
                     } catch (SQLException e) {
-                        c.rollback();
+                        // Quietly: after a lost connection, rollback() throws too and would hide what happened.
+                        rollbackQuietly(c, e);
                         if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                             throw e;
                         }
