@@ -84,6 +84,7 @@ public final class SinkBenchmark {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path root = Files.createTempDirectory("pga-sink-bench");
         String loadBefore = loadAverage();
+        System.err.println("load average " + loadBefore);
         Map<String, List<Double>> results = new LinkedHashMap<>();
         try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().dataDir(root.resolve("postgres")).start();
              EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(root.resolve("kafka")).start();
@@ -93,24 +94,34 @@ public final class SinkBenchmark {
             kafka.createTopics(new NewTopic(Topics.METRICS_DATABASE, 1, (short) 1));
             produce(kafka.bootstrapServers(), registry.url(), rows);
             try (EmbeddedConnect connect = EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers()).start()) {
-                for (int round = 0; round < rounds; round++) {
-                    // The sink first: it creates the table (and its day partitions) the JDBC methods then write to.
-                    truncate(url, postgres.user());
-                    double[] sink = sink(connect, registry.url(), url, postgres.user(), rows, round);
-                    results.computeIfAbsent("sink, from connector creation (Kafka → AvroConverter → binary COPY + offsets)",
-                            k -> new ArrayList<>()).add(sink[0]);
-                    results.computeIfAbsent("sink, steady (after its first stored batch)", k -> new ArrayList<>()).add(sink[1]);
-                    System.err.printf("sink: %,.0f rows/s overall, %,.0f rows/s steady%n", sink[0], sink[1]);
-                    record(results, "raw COPY, binary (CopyManager)", rows, timed(url, postgres.user(), c -> copyBinary(c, rows)));
-                    record(results, "raw COPY, text (CopyManager)", rows, timed(url, postgres.user(), c -> copyText(c, rows)));
-                    record(results, "staging + INSERT ... ON CONFLICT DO NOTHING", rows,
-                            timed(url, postgres.user(), c -> stagingOnConflict(c, rows)));
-                    record(results, "batched multi-row INSERT ... ON CONFLICT DO NOTHING", rows,
-                            timed(url, postgres.user(), c -> batchedInsert(c, rows)));
+                Map<String, Method> methods = new LinkedHashMap<>();
+                methods.put(SINK, () -> sink(connect, registry.url(), url, postgres.user(), rows, sinkRuns[0]++));
+                methods.put(COPY_BINARY, () -> timed(url, postgres.user(), c -> copyBinary(c, rows), rows));
+                methods.put("raw COPY, text (CopyManager)", () -> timed(url, postgres.user(), c -> copyText(c, rows), rows));
+                methods.put("staging + INSERT ... ON CONFLICT DO NOTHING",
+                        () -> timed(url, postgres.user(), c -> stagingOnConflict(c, rows), rows));
+                methods.put("batched multi-row INSERT ... ON CONFLICT DO NOTHING",
+                        () -> timed(url, postgres.user(), c -> batchedInsert(c, rows), rows));
+                List<String> names = new ArrayList<>(methods.keySet());
+                // Round 0 warms the JIT and creates the table and its partitions (the sink first): not recorded.
+                for (int round = 0; round <= rounds; round++) {
+                    for (int i = 0; i < names.size(); i++) {
+                        // Later rounds rotate the order, so no method always runs first or right after another.
+                        String name = names.get(round == 0 ? i : (i + round) % names.size());
+                        truncate(url, postgres.user());
+                        double[] perSecond = methods.get(name).run();
+                        System.err.printf("round %d: %s: %,.0f rows/s%n", round, name, perSecond[0]);
+                        if (round > 0) {
+                            results.computeIfAbsent(name, k -> new ArrayList<>()).add(perSecond[0]);
+                            if (perSecond.length > 1) {
+                                results.computeIfAbsent(SINK_STEADY, k -> new ArrayList<>()).add(perSecond[1]);
+                            }
+                        }
+                    }
                 }
             }
         }
-        double copy = median(results.get("raw COPY, binary (CopyManager)"));
+        double copy = median(results.get(COPY_BINARY));
         System.out.printf("%n%d rows of %d columns, batches of %d rows, %d rounds; load average before %s, after %s%n%n",
                 rows, COLUMNS.length, BATCH_ROWS, rounds, loadBefore, loadAverage());
         System.out.printf("| method | median rows/s | %% of raw binary COPY | runs (rows/s) |%n|---|---|---|---|%n");
@@ -118,25 +129,28 @@ public final class SinkBenchmark {
                 100 * median(perSecond) / copy, perSecond.stream().map(r -> String.format("%,.0f", r)).toList()));
     }
 
+    private static final String SINK = "sink, from connector creation (Kafka → AvroConverter → binary COPY + offsets)";
+    private static final String SINK_STEADY = "sink, steady (from its first stored batch on)";
+    private static final String COPY_BINARY = "raw COPY, binary (CopyManager)";
+    private static final int[] sinkRuns = {0};
+
+    /** One measured run: rows per second (the sink also gives its steady rate). */
+    private interface Method {
+        double[] run() throws Exception;
+    }
+
     private interface Work {
         void run(Connection c) throws Exception;
     }
 
-    private static void record(Map<String, List<Double>> results, String name, int rows, long nanos) {
-        double perSecond = rows / (nanos / 1e9);
-        results.computeIfAbsent(name, k -> new ArrayList<>()).add(perSecond);
-        System.err.printf("%s: %,d rows in %d ms = %,.0f rows/s%n", name, rows, nanos / 1_000_000, perSecond);
-    }
-
-    private static long timed(String url, String user, Work work) throws Exception {
-        truncate(url, user);
+    private static double[] timed(String url, String user, Work work, int rows) throws Exception {
         try (Connection c = DriverManager.getConnection(url, user, null)) {
             c.setAutoCommit(false);
             long start = System.nanoTime();
             work.run(c);
             long nanos = System.nanoTime() - start;
             check(c, work);
-            return nanos;
+            return new double[] {rows / (nanos / 1e9)};
         }
     }
 
@@ -226,7 +240,8 @@ public final class SinkBenchmark {
         }
         long end = System.nanoTime();
         connect.deleteConnector(name);
-        System.err.printf("sink: first batch (%,d rows) stored after %d ms%n", firstStored, (firstAt - start) / 1_000_000);
+        System.err.printf("sink: first batch (%,d rows) stored after %d ms; load average %s%n", firstStored,
+                (firstAt - start) / 1_000_000, loadAverage());
         return new double[] {rows / ((end - start) / 1e9), (rows - firstStored) / ((end - firstAt) / 1e9)};
     }
 

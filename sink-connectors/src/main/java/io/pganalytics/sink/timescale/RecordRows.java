@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -28,7 +29,7 @@ final class RecordRows {
     private static final String CONVERTER = "io.pganalytics.schemas.connect.AvroConverter";
 
     /** By identity: the converter hands out one Connect schema instance per registered schema. */
-    private final Map<Schema, TableLayout> layouts = new IdentityHashMap<>();
+    private final Map<Schema, Mapping> mappings = new IdentityHashMap<>();
     private final Map<String, String> tables = new HashMap<>();
 
     /** One row: its table and its values in the layout's column order, already converted for the store. */
@@ -44,34 +45,45 @@ final class RecordRows {
             throw new ConnectException("value.converter: expected " + CONVERTER + " so that values arrive as Structs, "
                     + "got values of type " + value.getClass().getName());
         }
-        TableLayout layout = layoutOf(record.topic(), struct.schema());
-        if (TableLayout.ROLLUP_SCHEMA.equals(struct.schema().name())) {
+        Mapping mapping = mappingOf(record.topic(), struct.schema());
+        TableLayout layout = mapping.layout();
+        if (mapping.fields() == null) {
             return rollupRows(layout, struct);
         }
-        Object[] values = new Object[layout.columns().size()];
+        Object[] values = new Object[mapping.fields().length];
         List<TableLayout.Column> columns = layout.columns();
         for (int i = 0; i < values.length; i++) {
             TableLayout.Column column = columns.get(i);
-            Schema fieldSchema = struct.schema().field(column.field()).schema();
-            values[i] = column.type().toStoreValue(column.name(), fieldSchema, struct.get(column.field()));
+            Field field = mapping.fields()[i];
+            values[i] = column.type().toStoreValue(column.name(), field.schema(), struct.get(field));
         }
-        checkTime(layout, values);
+        checkTime(mapping, values);
         return List.of(new Row(layout, values));
     }
 
-    private TableLayout layoutOf(String topic, Schema schema) {
-        TableLayout layout = layouts.get(schema);
-        if (layout == null) {
+    /** A schema's table and, for a metric family, its fields in column order (looked up once, not per record). */
+    private record Mapping(TableLayout layout, Field[] fields, int timeIndex) {
+    }
+
+    private Mapping mappingOf(String topic, Schema schema) {
+        Mapping mapping = mappings.get(schema);
+        if (mapping == null) {
             String table = tables.computeIfAbsent(topic, RecordRows::table);
             try {
-                layout = TableLayout.ROLLUP_SCHEMA.equals(schema.name())
-                        ? TableLayout.forRollups(table) : TableLayout.forMetrics(table, schema);
+                if (TableLayout.ROLLUP_SCHEMA.equals(schema.name())) {
+                    TableLayout layout = TableLayout.forRollups(table);
+                    mapping = new Mapping(layout, null, layout.timeColumnIndex());
+                } else {
+                    TableLayout layout = TableLayout.forMetrics(table, schema);
+                    Field[] fields = layout.columns().stream().map(c -> schema.field(c.field())).toArray(Field[]::new);
+                    mapping = new Mapping(layout, fields, layout.timeColumnIndex());
+                }
             } catch (IllegalArgumentException e) {
                 throw new ConnectException("cannot map the schema of " + topic + " to table " + table + ": " + e.getMessage(), e);
             }
-            layouts.put(schema, layout);
+            mappings.put(schema, mapping);
         }
-        return layout;
+        return mapping;
     }
 
     private static String table(String topic) {
@@ -83,6 +95,7 @@ final class RecordRows {
     }
 
     private static List<Row> rollupRows(TableLayout layout, Struct rollup) {
+        Mapping mapping = new Mapping(layout, null, layout.timeColumnIndex());
         Map<?, ?> metrics = rollup.getMap("metrics");
         String series = ColumnType.Json.object(rollup.getMap("series"));
         List<Row> rows = new ArrayList<>(metrics.size());
@@ -99,16 +112,16 @@ final class RecordRows {
                     aggregate.getFloat64("sum"), aggregate.getFloat64("mean"), aggregate.getFloat64("last"),
                     aggregate.getFloat64("p50"), aggregate.getFloat64("p95"), aggregate.getFloat64("p99"),
                     aggregate.get("sketch")};
-            checkTime(layout, values);
+            checkTime(mapping, values);
             rows.add(new Row(layout, values));
         }
         return rows;
     }
 
-    private static void checkTime(TableLayout layout, Object[] values) {
-        long micros = (Long) values[layout.timeColumnIndex()];
+    private static void checkTime(Mapping mapping, Object[] values) {
+        long micros = (Long) values[mapping.timeIndex()];
         if (micros < MIN_TIME_MICROS || micros > MAX_TIME_MICROS) {
-            throw new DataException(layout.timeColumn() + " " + describe(micros) + " is outside the years 1900..9999 the "
+            throw new DataException(mapping.layout().timeColumn() + " " + describe(micros) + " is outside the years 1900..9999 the "
                     + "store partitions by day (a clock or unit error, e.g. nanoseconds sent as microseconds)");
         }
     }
