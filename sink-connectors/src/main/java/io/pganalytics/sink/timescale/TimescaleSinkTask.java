@@ -12,7 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,6 +54,13 @@ public final class TimescaleSinkTask extends SinkTask {
 
     private final Function<TimescaleSinkConfig, RowWriter> writerFactory;
     private final LongSupplier clockMillis;
+    private final boolean pipelined;
+    /**
+     * Writes one batch while the task thread decodes the next: PostgreSQL's COPY and our decoding then use two cores
+     * instead of taking turns. At most one batch is in flight; the task waits for it before handing over the next.
+     */
+    private ExecutorService writerThread;
+    private InFlight inFlight;
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong rowsAlreadyStored = new AtomicLong();
     private final AtomicLong recordsSkippedAsStored = new AtomicLong();
@@ -80,14 +91,20 @@ public final class TimescaleSinkTask extends SinkTask {
     private record Pending(SinkRecord record, List<Row> rows) {
     }
 
-    /** For Connect, which instantiates tasks reflectively. */
-    public TimescaleSinkTask() {
-        this(MetricsStoreWriter::new, System::currentTimeMillis);
+    /** The batch being written, and the offsets it stores. */
+    private record InFlight(List<Pending> batch, int rows, Map<TopicPartition, Long> offsets, Future<WriteResult> result) {
     }
 
-    TimescaleSinkTask(Function<TimescaleSinkConfig, RowWriter> writerFactory, LongSupplier clockMillis) {
+    /** For Connect, which instantiates tasks reflectively. */
+    public TimescaleSinkTask() {
+        this(MetricsStoreWriter::new, System::currentTimeMillis, true);
+    }
+
+    /** {@code pipelined=false} writes each batch on the calling thread (tests). */
+    TimescaleSinkTask(Function<TimescaleSinkConfig, RowWriter> writerFactory, LongSupplier clockMillis, boolean pipelined) {
         this.writerFactory = writerFactory;
         this.clockMillis = clockMillis;
+        this.pipelined = pipelined;
     }
 
     @Override
@@ -102,6 +119,14 @@ public final class TimescaleSinkTask extends SinkTask {
         reporter = errantRecordReporter();
         registerMetrics();
         writer = writerFactory.apply(config);
+        if (pipelined) {
+            String thread = "pga-sink-writer-" + (config.connectorName() == null ? "task" : config.connectorName());
+            writerThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, thread);
+                t.setDaemon(true);
+                return t;
+            });
+        }
         try {
             writer.open();
         } catch (SQLException e) {
@@ -126,6 +151,7 @@ public final class TimescaleSinkTask extends SinkTask {
         if (!config.ownsOffsets()) {
             return;
         }
+        completeInFlight(true);
         unresolved.addAll(partitions);
         resolveStoredOffsets();
     }
@@ -133,13 +159,15 @@ public final class TimescaleSinkTask extends SinkTask {
     @Override
     public void close(Collection<TopicPartition> partitions) {
         // Best effort: store what is held for partitions we lose, so the next owner need not read it again.
-        if (!pending.isEmpty() && retryAtMillis == 0) {
-            try {
+        try {
+            completeInFlight(true);
+            if (!pending.isEmpty() && retryAtMillis == 0) {
                 flush();
-            } catch (RuntimeException e) {
-                LOG.warn("Could not store the held batch before partitions were revoked ({}); the next owner reads "
-                        + "it again", e.getMessage());
+                completeInFlight(true);
             }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not store the held batch before partitions were revoked ({}); the next owner reads "
+                    + "it again", e.getMessage());
         }
         Set<TopicPartition> revoked = new HashSet<>(partitions);
         pending.removeIf(p -> {
@@ -161,6 +189,7 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        completeInFlight(false);
         if (!unresolved.isEmpty()) {
             resolveStoredOffsets();
         }
@@ -194,6 +223,10 @@ public final class TimescaleSinkTask extends SinkTask {
 
     /** Writes the held batch when it is full, has lingered long enough, or is being retried. */
     private void maybeFlush() {
+        if (inFlight != null) {
+            // Come back soon to collect the result, even if no record arrives.
+            context.timeout(Math.min(200, Math.max(1, config.batchLingerMillis())));
+        }
         if (pendingOffsets.isEmpty()) {
             return;
         }
@@ -218,6 +251,7 @@ public final class TimescaleSinkTask extends SinkTask {
     @Override
     public void flush(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
         flush();
+        completeInFlight(true);
         if (!pendingOffsets.isEmpty()) {
             throw new org.apache.kafka.connect.errors.RetriableException("metrics store unavailable: " + pending.size()
                     + " records held, retry in " + Math.max(0, retryAtMillis - clockMillis.getAsLong()) + " ms");
@@ -227,8 +261,10 @@ public final class TimescaleSinkTask extends SinkTask {
     /** Lets Connect commit exactly what is stored. */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        completeInFlight(false);
         if (!config.ownsOffsets() && retryAtMillis == 0) {
             flush(); // insert-ignore: nothing is rewound, so write before Connect commits
+            completeInFlight(true);
         }
         Map<TopicPartition, OffsetAndMetadata> committable = new HashMap<>();
         storedOffsets.forEach((tp, offset) -> {
@@ -239,36 +275,79 @@ public final class TimescaleSinkTask extends SinkTask {
         return committable;
     }
 
+    /** Hands what is held to the writer thread, once the batch before it is stored. */
     private void flush() {
-        if (pendingOffsets.isEmpty()) {
+        completeInFlight(true);
+        if (pendingOffsets.isEmpty() || retryAtMillis > clockMillis.getAsLong()) {
             return;
         }
         List<Row> rows = new ArrayList<>(pendingRows);
         pending.forEach(p -> rows.addAll(p.rows()));
         awaitDeadLetterWrites(); // the DLQ holds what is set aside before offsets past it are stored
+        Map<TopicPartition, Long> offsets = Map.copyOf(pendingOffsets);
+        Callable<WriteResult> write = () -> writer.write(rows, offsets, false);
+        Future<WriteResult> result;
+        if (writerThread == null) {
+            FutureTask<WriteResult> now = new FutureTask<>(write);
+            now.run();
+            result = now;
+        } else {
+            result = writerThread.submit(write);
+        }
+        inFlight = new InFlight(new ArrayList<>(pending), pendingRows, offsets, result);
+        pending.clear();
+        pendingRows = 0;
+        pendingOffsets.clear();
+        firstPendingAtMillis = 0;
+        completeInFlight(false);
+    }
+
+    /**
+     * Collects the outcome of the batch in flight, waiting for it if {@code wait}. A failed batch goes back in front
+     * of what is held, and is retried (store down), written record by record (a refused value) or fails the task.
+     */
+    private void completeInFlight(boolean wait) {
+        if (inFlight == null || (!wait && !inFlight.result().isDone())) {
+            return;
+        }
+        InFlight done = inFlight;
+        inFlight = null;
         try {
-            stored(writer.write(rows, Map.copyOf(pendingOffsets), false));
-        } catch (SQLException e) {
-            switch (SqlFailure.of(e)) {
-                case TRANSIENT -> backOff(e, rows.size());
-                case BAD_DATA -> storeOneByOne(e);
-                case FATAL -> throw fatal(e);
+            WriteResult result = done.result().get();
+            stored(result, done.offsets());
+        } catch (ExecutionException e) {
+            pending.addAll(0, done.batch());
+            pendingRows += done.rows();
+            done.offsets().forEach((tp, offset) -> pendingOffsets.merge(tp, offset, Math::max));
+            if (firstPendingAtMillis == 0) {
+                firstPendingAtMillis = clockMillis.getAsLong();
             }
+            Throwable cause = e.getCause();
+            if (cause instanceof SQLException sql) {
+                switch (SqlFailure.of(sql)) {
+                    case TRANSIENT -> backOff(sql, pendingRows);
+                    case BAD_DATA -> storeOneByOne(sql);
+                    case FATAL -> throw fatal(sql);
+                }
+            } else if (cause instanceof RuntimeException runtime) {
+                throw runtime; // an incompatible schema: stop
+            } else {
+                throw new ConnectException("writing a batch failed: " + cause, cause);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("interrupted while a batch was being written", e);
         }
     }
 
-    private void stored(WriteResult result) {
+    private void stored(WriteResult result, Map<TopicPartition, Long> offsets) {
         rowsWritten.addAndGet(result.inserted());
         rowsAlreadyStored.addAndGet(result.alreadyStored());
         if (result.conflictFallback()) {
             conflictFallbacks.incrementAndGet();
         }
-        LOG.debug("Stored {} rows ({} already stored) up to {}", result.inserted(), result.alreadyStored(), pendingOffsets);
-        storedOffsets.putAll(pendingOffsets);
-        pending.clear();
-        pendingRows = 0;
-        pendingOffsets.clear();
-        firstPendingAtMillis = 0;
+        LOG.debug("Stored {} rows ({} already stored) up to {}", result.inserted(), result.alreadyStored(), offsets);
+        storedOffsets.putAll(offsets);
         retryAtMillis = 0;
         consecutiveRetries = 0;
         resumeIfPaused();
@@ -311,7 +390,11 @@ public final class TimescaleSinkTask extends SinkTask {
             }
             throw fatal(e);
         }
-        stored(new WriteResult(inserted, already, false));
+        stored(new WriteResult(inserted, already, false), Map.copyOf(pendingOffsets));
+        pending.clear();
+        pendingRows = 0;
+        pendingOffsets.clear();
+        firstPendingAtMillis = 0;
     }
 
     /**
@@ -332,6 +415,7 @@ public final class TimescaleSinkTask extends SinkTask {
 
     /** Reads the stored offsets of newly assigned partitions and rewinds to them; pauses them if the store is down. */
     private void resolveStoredOffsets() {
+        completeInFlight(true); // the writer is not shared between threads
         long now = clockMillis.getAsLong();
         if (retryAtMillis > now) {
             pauseAll();
@@ -382,6 +466,14 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void stop() {
+        try {
+            completeInFlight(true);
+        } catch (RuntimeException e) {
+            LOG.warn("The batch being written at stop failed ({}); it is read again at the next start", e.getMessage());
+        }
+        if (writerThread != null) {
+            writerThread.shutdownNow();
+        }
         if (writer != null) {
             writer.close();
         }

@@ -63,7 +63,7 @@ class TimescaleSinkTaskTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             props.put(keyValues[i], keyValues[i + 1]);
         }
-        TimescaleSinkTask task = new TimescaleSinkTask(config -> writer, () -> nowMillis);
+        TimescaleSinkTask task = new TimescaleSinkTask(config -> writer, () -> nowMillis, false);
         task.initialize(context);
         task.start(props);
         task.open(List.of(P0));
