@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.registry.InMemorySchemaRegistry;
+import io.pganalytics.schemas.rollups.Aggregate;
+import io.pganalytics.schemas.rollups.Rollup;
 import io.pganalytics.sink.timescale.RecordRows.Row;
 import io.pganalytics.sink.timescale.RowWriter.WriteResult;
 import java.sql.Connection;
@@ -217,6 +219,36 @@ abstract class MetricsStoreContract {
         try (Connection c = connection()) {
             assertRetentionApplies(c, "days_metrics");
         }
+    }
+
+    @Test
+    void rollupsGoToTheirLongTableOneRowPerMetricAndAReplayChangesNothing() throws SQLException {
+        Rollup rollup = Rollup.newBuilder().setFamily("database").setCollectorId("c1").setTargetId("t")
+                .setSeries(Map.of("datid", "5")).setResolution("1m")
+                .setWindowStart(Instant.parse("2026-11-22T10:00:00Z")).setWindowEnd(Instant.parse("2026-11-22T10:01:00Z"))
+                .setMetrics(Map.of("numbackends", aggregate(3), "xactCommitPerSec", aggregate(120.5)))
+                .build();
+        List<Row> rows = recordRows.rowsOf(records.record("pga.rollups.contract.1m", 0, 0, rollup));
+        try (MetricsStoreWriter writer = writer()) {
+            assertThat(writer.write(rows, Map.of(), false).inserted()).isEqualTo(2);
+            assertThat(writer.write(rows, Map.of(), false)).isEqualTo(new WriteResult(0, 2, true));
+        }
+        try (Connection c = connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT count, p95, series->>'datid', window_end, sketch FROM contract_rollups_1m "
+                        + "WHERE metric = 'xactCommitPerSec' AND target_id = 't'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(10);
+            assertThat(rs.getDouble(2)).isEqualTo(120.5);
+            assertThat(rs.getString(3)).isEqualTo("5");
+            assertThat(rs.getObject(4, OffsetDateTime.class).toInstant()).isEqualTo(Instant.parse("2026-11-22T10:01:00Z"));
+            assertThat(rs.getBytes(5)).containsExactly(1, 2, 3);
+        }
+    }
+
+    private static Aggregate aggregate(double value) {
+        return Aggregate.newBuilder().setCount(10).setMin(value).setMax(value).setSum(10 * value).setMean(value)
+                .setLast(value).setP50(value).setP95(value).setP99(value)
+                .setSketch(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3})).build();
     }
 
     // ---- schema variations of DatabaseSample, as a collector of a newer or broken version would register them ----
