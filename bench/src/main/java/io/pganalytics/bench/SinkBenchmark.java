@@ -122,11 +122,18 @@ public final class SinkBenchmark {
             }
         }
         double copy = median(results.get(COPY_BINARY));
+        List<Double> sinks = results.get(SINK);
+        List<Double> copies = results.get(COPY_BINARY);
+        List<String> pairs = new ArrayList<>();
+        for (int i = 0; i < sinks.size(); i++) {
+            pairs.add(String.format("%.0f%%", 100 * sinks.get(i) / copies.get(i)));
+        }
         System.out.printf("%n%d rows of %d columns, batches of %d rows, %d rounds; load average before %s, after %s%n%n",
                 rows, COLUMNS.length, BATCH_ROWS, rounds, loadBefore, loadAverage());
         System.out.printf("| method | median rows/s | %% of raw binary COPY | runs (rows/s) |%n|---|---|---|---|%n");
         results.forEach((name, perSecond) -> System.out.printf("| %s | %,.0f | %.0f%% | %s |%n", name, median(perSecond),
                 100 * median(perSecond) / copy, perSecond.stream().map(r -> String.format("%,.0f", r)).toList()));
+        System.out.printf("%nsink / raw binary COPY, round by round (adjacent runs): %s%n", pairs);
     }
 
     private static final String SINK = "sink, from connector creation (Kafka → AvroConverter → binary COPY + offsets)";
