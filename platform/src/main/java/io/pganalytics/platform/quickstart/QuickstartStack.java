@@ -140,17 +140,17 @@ public final class QuickstartStack implements AutoCloseable {
                 postgres.user(), null, kafka.bootstrapServers())));
     }
 
-    /** The sink connector's configuration: Avro is decoded inside the connector, so values pass as bytes. */
+    /** The sink connector's configuration: every metrics and rollup topic, values decoded by our AvroConverter. */
     public Map<String, String> sinkConfig() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("connector.class", "io.pganalytics.sink.timescale.TimescaleSinkConnector");
         config.put("tasks.max", "1");
-        config.put("topics", Topics.METRICS_DATABASE);
+        config.put("topics.regex", "pga\\.(metrics|rollups)\\..*");
         config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        config.put("value.converter", "io.pganalytics.schemas.connect.AvroConverter");
+        config.put("value.converter.schema.registry.url", registry.url());
         config.put("connection.url", postgres.jdbcUrl(METRICS_DATABASE));
         config.put("connection.user", postgres.user());
-        config.put("schema.registry.url", registry.url());
         config.put("errors.tolerance", "all");
         config.put("errors.deadletterqueue.topic.name", Topics.DLQ);
         config.put("errors.deadletterqueue.topic.replication.factor", "1");

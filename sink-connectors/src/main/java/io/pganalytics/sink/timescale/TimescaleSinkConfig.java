@@ -1,38 +1,60 @@
 package io.pganalytics.sink.timescale;
 
-import io.pganalytics.schemas.serde.AvroSerdeConfig;
-import java.util.Arrays;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
  * The configuration of the TimescaleDB/PostgreSQL metrics sink: every key declared once, with its default,
- * documentation and validation, in {@link #CONFIG_DEF}.
+ * documentation and validation, in {@link #CONFIG_DEF}. The module README's table is tested against it.
  *
- * @param connectionUrl      {@value #CONNECTION_URL}
- * @param connectionUser     {@value #CONNECTION_USER}, or null to let the URL or the driver decide
- * @param connectionPassword {@value #CONNECTION_PASSWORD}, or null; {@link Password#toString()} hides it
- * @param schemaRegistryUrl  {@value #SCHEMA_REGISTRY_URL}
- * @param tableName          {@value #TABLE_NAME}
- * @param batchMaxRows       {@value #BATCH_MAX_ROWS}
+ * @param connectorName       Connect's {@code name}: the offsets table is keyed by it ({@code copy} mode)
+ * @param connectionUrl       {@value #CONNECTION_URL}
+ * @param connectionUser      {@value #CONNECTION_USER}, or null to let the URL or the driver decide
+ * @param connectionPassword  {@value #CONNECTION_PASSWORD}, or null; {@link Password#toString()} hides it
+ * @param writeMode           {@value #WRITE_MODE}
+ * @param batchMaxRows        {@value #BATCH_MAX_ROWS}
+ * @param batchLingerMillis   {@value #BATCH_LINGER_MS}
+ * @param poolSize            {@value #POOL_SIZE}
+ * @param store               {@value #STORE}
+ * @param partitionsAheadDays {@value #PARTITIONS_AHEAD_DAYS}
+ * @param retentionDays       {@value #RETENTION_DAYS}
+ * @param chunkIntervalHours  {@value #CHUNK_INTERVAL_HOURS}
+ * @param compressAfterDays   {@value #COMPRESS_AFTER_DAYS}
  */
-public record TimescaleSinkConfig(String connectionUrl, String connectionUser, Password connectionPassword,
-                                  String schemaRegistryUrl, String tableName, int batchMaxRows) {
+public record TimescaleSinkConfig(String connectorName, String connectionUrl, String connectionUser,
+                                  Password connectionPassword, String writeMode, int batchMaxRows,
+                                  long batchLingerMillis, int poolSize, String store, int partitionsAheadDays,
+                                  int retentionDays, int chunkIntervalHours, int compressAfterDays) {
 
+    /** Connect's own key for the connector's name; every connector configuration has it. */
+    public static final String NAME = "name";
     public static final String CONNECTION_URL = "connection.url";
     public static final String CONNECTION_USER = "connection.user";
     public static final String CONNECTION_PASSWORD = "connection.password";
-    public static final String SCHEMA_REGISTRY_URL = AvroSerdeConfig.SCHEMA_REGISTRY_URL;
-    public static final String TABLE_NAME = "table.name";
+    public static final String WRITE_MODE = "write.mode";
     public static final String BATCH_MAX_ROWS = "batch.max.rows";
+    public static final String BATCH_LINGER_MS = "batch.linger.ms";
+    public static final String POOL_SIZE = "connection.pool.size";
+    public static final String STORE = "store";
+    public static final String PARTITIONS_AHEAD_DAYS = "partitions.ahead.days";
+    public static final String RETENTION_DAYS = "retention.days";
+    public static final String CHUNK_INTERVAL_HOURS = "timescaledb.chunk.interval.hours";
+    public static final String COMPRESS_AFTER_DAYS = "timescaledb.compress.after.days";
 
-    public static final String DEFAULT_TABLE_NAME = "database_metrics";
-    public static final int DEFAULT_BATCH_MAX_ROWS = 1000;
+    /** Rows by plain COPY, consumed offsets stored in the same transaction: exactly-once effect. */
+    public static final String WRITE_MODE_COPY = "copy";
+    /** Staging + {@code INSERT ... ON CONFLICT DO NOTHING}, no offsets table: for writers that do not own offsets. */
+    public static final String WRITE_MODE_INSERT_IGNORE = "insert-ignore";
+    public static final String STORE_AUTO = "auto";
+    public static final String STORE_POSTGRESQL = "postgresql";
+    public static final String STORE_TIMESCALEDB = "timescaledb";
 
     private static final String JDBC_PREFIX = "jdbc:postgresql:";
 
@@ -45,31 +67,50 @@ public record TimescaleSinkConfig(String connectionUrl, String connectionUser, P
                     "Database user; when unset, the URL's user parameter or the driver's default applies.")
             .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.HIGH,
                     "Database password; never logged.")
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new RegistryUrls(), Importance.HIGH,
-                    "Comma-separated URLs of the Confluent-compatible schema registry the values' schema ids "
-                            + "refer to.")
-            .define(TABLE_NAME, Type.STRING, DEFAULT_TABLE_NAME, new TableName(), Importance.MEDIUM,
-                    "Table to write DatabaseSample rows to, optionally schema-qualified; created if missing.")
-            .define(BATCH_MAX_ROWS, Type.INT, DEFAULT_BATCH_MAX_ROWS, new BatchRows(), Importance.LOW,
-                    "Rows per multi-row INSERT statement; a larger batch from Kafka is sent as several statements "
-                            + "in the same transaction.");
+            .define(WRITE_MODE, Type.STRING, WRITE_MODE_COPY, ValidString.in(WRITE_MODE_COPY, WRITE_MODE_INSERT_IGNORE),
+                    Importance.MEDIUM, "copy: rows by COPY and the consumed offsets in the same transaction "
+                            + "(table pga_sink_offsets), so a replay is skipped, not rewritten. insert-ignore: no "
+                            + "offsets table, rows by staging + INSERT ... ON CONFLICT DO NOTHING (the restore tool).")
+            .define(BATCH_MAX_ROWS, Type.INT, 10_000, Range.between(1, 1_000_000), Importance.MEDIUM,
+                    "Rows held before a batch is written, one transaction per batch.")
+            .define(BATCH_LINGER_MS, Type.LONG, 1_000L, Range.between(0L, 600_000L), Importance.MEDIUM,
+                    "Longest a record waits for its batch to fill before the batch is written anyway.")
+            .define(POOL_SIZE, Type.INT, 2, Range.between(1, 64), Importance.LOW,
+                    "Connections in each task's HikariCP pool (one writes, one serves DDL and upkeep).")
+            .define(STORE, Type.STRING, STORE_AUTO, ValidString.in(STORE_AUTO, STORE_POSTGRESQL, STORE_TIMESCALEDB),
+                    Importance.MEDIUM, "auto: TimescaleDB hypertables when the timescaledb extension is installed in "
+                            + "the database, day partitions of plain PostgreSQL otherwise.")
+            .define(PARTITIONS_AHEAD_DAYS, Type.INT, 3, Range.between(0, 366), Importance.LOW,
+                    "PostgreSQL store: day partitions created ahead of today (a missing day is also created on demand).")
+            .define(RETENTION_DAYS, Type.INT, 30, Range.atLeast(0), Importance.MEDIUM,
+                    "Days of data kept: older day partitions are dropped (PostgreSQL), or a retention policy drops "
+                            + "older chunks (TimescaleDB). 0 keeps everything.")
+            .define(CHUNK_INTERVAL_HOURS, Type.INT, 24, Range.between(1, 24 * 366), Importance.LOW,
+                    "TimescaleDB store: the hypertables' chunk interval.")
+            .define(COMPRESS_AFTER_DAYS, Type.INT, 7, Range.atLeast(0), Importance.LOW,
+                    "TimescaleDB store: chunks older than this are compressed, segmented by target_id. 0 disables "
+                            + "compression.");
 
     /** Parses and validates a connector or task configuration; the {@link ConfigException} names the bad key. */
     public static TimescaleSinkConfig from(Map<String, String> props) {
         // Quiet: AbstractConfig would otherwise log every key at INFO, once per task start.
         AbstractConfig parsed = new AbstractConfig(CONFIG_DEF, props, false);
-        return new TimescaleSinkConfig(
-                parsed.getString(CONNECTION_URL).trim(),
-                parsed.getString(CONNECTION_USER),
-                parsed.getPassword(CONNECTION_PASSWORD),
-                parsed.getString(SCHEMA_REGISTRY_URL).trim(),
-                parsed.getString(TABLE_NAME),
-                parsed.getInt(BATCH_MAX_ROWS));
+        String writeMode = parsed.getString(WRITE_MODE);
+        String name = props.get(NAME);
+        if (WRITE_MODE_COPY.equals(writeMode) && (name == null || name.isBlank())) {
+            throw new ConfigException(NAME + ": required with " + WRITE_MODE + "=copy, the offsets table is keyed by "
+                    + "the connector's name (Connect sets it; a program running the task must too)");
+        }
+        return new TimescaleSinkConfig(name, parsed.getString(CONNECTION_URL).trim(), parsed.getString(CONNECTION_USER),
+                parsed.getPassword(CONNECTION_PASSWORD), writeMode, parsed.getInt(BATCH_MAX_ROWS),
+                parsed.getLong(BATCH_LINGER_MS), parsed.getInt(POOL_SIZE), parsed.getString(STORE),
+                parsed.getInt(PARTITIONS_AHEAD_DAYS), parsed.getInt(RETENTION_DAYS), parsed.getInt(CHUNK_INTERVAL_HOURS),
+                parsed.getInt(COMPRESS_AFTER_DAYS));
     }
 
-    /** The configuration of our {@code AvroDeserializer}, decoding into the generated classes. */
-    public Map<String, Object> deserializerConfig() {
-        return Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl, AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+    /** Whether this task owns its offsets in the database ({@code copy}) or leaves them to Connect. */
+    public boolean ownsOffsets() {
+        return WRITE_MODE_COPY.equals(writeMode);
     }
 
     /** The connection URL without its query string, which may hold credentials: safe to log. */
@@ -81,10 +122,11 @@ public record TimescaleSinkConfig(String connectionUrl, String connectionUser, P
     /** Safe to log: the URL's query string is cut and the password is hidden. */
     @Override
     public String toString() {
-        return "TimescaleSinkConfig[" + CONNECTION_URL + "=" + redactedConnectionUrl() + ", " + CONNECTION_USER + "="
-                + connectionUser + ", " + CONNECTION_PASSWORD + "=" + connectionPassword + ", " + SCHEMA_REGISTRY_URL
-                + "=" + schemaRegistryUrl + ", " + TABLE_NAME + "=" + tableName + ", " + BATCH_MAX_ROWS + "="
-                + batchMaxRows + "]";
+        return "TimescaleSinkConfig[" + NAME + "=" + connectorName + ", " + CONNECTION_URL + "=" + redactedConnectionUrl()
+                + ", " + CONNECTION_USER + "=" + connectionUser + ", " + CONNECTION_PASSWORD + "=" + connectionPassword
+                + ", " + WRITE_MODE + "=" + writeMode + ", " + BATCH_MAX_ROWS + "=" + batchMaxRows + ", "
+                + BATCH_LINGER_MS + "=" + batchLingerMillis + ", " + POOL_SIZE + "=" + poolSize + ", " + STORE + "="
+                + store + ", " + RETENTION_DAYS + "=" + retentionDays + "]";
     }
 
     /** Does not echo the value: a JDBC URL may carry a password parameter. */
@@ -100,59 +142,6 @@ public record TimescaleSinkConfig(String connectionUrl, String connectionUser, P
         @Override
         public String toString() {
             return "jdbc:postgresql://host:port/database";
-        }
-    }
-
-    private static final class RegistryUrls implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            if (value == null || value.toString().isBlank()) {
-                throw new ConfigException(name + ": required, e.g. http://127.0.0.1:8081");
-            }
-            boolean allValid = Arrays.stream(value.toString().split(","))
-                    .map(String::trim)
-                    .allMatch(url -> url.startsWith("http://") || url.startsWith("https://") || url.startsWith("mock://"));
-            if (!allValid) {
-                throw new ConfigException(name + ": expected comma-separated http(s)://host:port URLs, got '"
-                        + value + "'");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "http(s)://host:port[,...]";
-        }
-    }
-
-    private static final class TableName implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            if (value == null || !DatabaseMetricsTable.isValidName(value.toString())) {
-                throw new ConfigException(name + ": expected a lower-case SQL identifier (letters, digits, _), "
-                        + "optionally schema-qualified as schema.table, got '" + value + "'");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "[schema.]table, lower case";
-        }
-    }
-
-    private static final class BatchRows implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            int rows = value == null ? 0 : (Integer) value;
-            if (rows < 1 || rows > DatabaseMetricsTable.MAX_ROWS_PER_STATEMENT) {
-                throw new ConfigException(name + ": expected 1.." + DatabaseMetricsTable.MAX_ROWS_PER_STATEMENT
-                        + " (PostgreSQL takes at most 65535 parameters per statement, one per column and row), got "
-                        + value);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "[1,...," + DatabaseMetricsTable.MAX_ROWS_PER_STATEMENT + "]";
         }
     }
 }

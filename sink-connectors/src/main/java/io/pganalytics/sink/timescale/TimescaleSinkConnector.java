@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka Connect sink that stores {@code pga.metrics.database} samples in the metrics store (TimescaleDB, or
- * plain PostgreSQL), idempotently: see this module's README for the table and the configuration.
+ * The Kafka Connect sink that stores {@code pga.metrics.<family>} samples and {@code pga.rollups.<family>.<res>}
+ * aggregates in the metrics store (TimescaleDB, or plain PostgreSQL), one typed table per family and resolution, with
+ * an exactly-once effect: see this module's README for the tables and the configuration.
  */
 public final class TimescaleSinkConnector extends SinkConnector {
 
@@ -30,7 +31,7 @@ public final class TimescaleSinkConnector extends SinkConnector {
         // Fails the connector, not only its tasks, on a bad configuration, naming the key.
         TimescaleSinkConfig config = TimescaleSinkConfig.from(props);
         this.props = Map.copyOf(props);
-        LOG.info("Timescale sink connector {} started for table {} at {}", props.get("name"), config.tableName(),
+        LOG.info("Timescale sink connector {} started: {} into {}", props.get("name"), config.writeMode(),
                 config.redactedConnectionUrl());
     }
 

@@ -17,8 +17,8 @@ class TimescaleSinkConfigTest {
 
     private static Map<String, String> minimal() {
         Map<String, String> props = new HashMap<>();
+        props.put("name", "metrics-sink");
         props.put("connection.url", "jdbc:postgresql://127.0.0.1:5432/metrics");
-        props.put("schema.registry.url", "http://127.0.0.1:8081");
         return props;
     }
 
@@ -32,18 +32,37 @@ class TimescaleSinkConfigTest {
     void aMinimalConfigurationGetsTheDocumentedDefaults() {
         TimescaleSinkConfig config = TimescaleSinkConfig.from(minimal());
 
+        assertThat(config.connectorName()).isEqualTo("metrics-sink");
         assertThat(config.connectionUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/metrics");
         assertThat(config.connectionUser()).isNull();
         assertThat(config.connectionPassword()).isNull();
-        assertThat(config.tableName()).isEqualTo("database_metrics");
-        assertThat(config.batchMaxRows()).isEqualTo(1000);
+        assertThat(config.writeMode()).isEqualTo("copy");
+        assertThat(config.ownsOffsets()).isTrue();
+        assertThat(config.batchMaxRows()).isEqualTo(10_000);
+        assertThat(config.batchLingerMillis()).isEqualTo(1_000);
+        assertThat(config.poolSize()).isEqualTo(2);
+        assertThat(config.store()).isEqualTo("auto");
+        assertThat(config.retentionDays()).isEqualTo(30);
     }
 
     @Test
-    void theDeserializerReadsGeneratedClassesFromTheConfiguredRegistry() {
-        assertThat(TimescaleSinkConfig.from(minimal()).deserializerConfig()).containsOnly(
-                Map.entry("schema.registry.url", "http://127.0.0.1:8081"),
-                Map.entry("specific.avro.reader", true));
+    void copyModeNeedsTheConnectorNameThatKeysItsOffsetsButInsertIgnoreDoesNot() {
+        Map<String, String> props = minimal();
+        props.remove("name");
+
+        assertThatThrownBy(() -> TimescaleSinkConfig.from(props))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("name: required with write.mode=copy");
+        props.put("write.mode", "insert-ignore");
+        assertThat(TimescaleSinkConfig.from(props).ownsOffsets()).isFalse();
+    }
+
+    @Test
+    void anUnknownWriteModeOrStoreIsRejectedNamingTheKey() {
+        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("write.mode", "upsert")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("write.mode");
+        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("store", "mysql")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("store");
     }
 
     @Test
@@ -62,38 +81,15 @@ class TimescaleSinkConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("connection.url: expected jdbc:postgresql://host:port/database")
                 .hasMessageNotContaining("s3cret");
-        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("connection.url", "jdbc:postgresql:")))
-                .hasMessageStartingWith("connection.url: ");
     }
 
     @Test
-    void theRegistryUrlIsRequiredAndMustBeHttp() {
-        Map<String, String> props = minimal();
-        props.remove("schema.registry.url");
-        assertThatThrownBy(() -> TimescaleSinkConfig.from(props)).hasMessageContaining("schema.registry.url");
-        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("schema.registry.url", "registry:8081")))
-                .hasMessageStartingWith("schema.registry.url: expected comma-separated http(s)://host:port URLs");
-        assertThat(TimescaleSinkConfig.from(with("schema.registry.url", "http://a:8081, https://b:8081"))
-                .schemaRegistryUrl()).isEqualTo("http://a:8081, https://b:8081");
-    }
-
-    @Test
-    void aTableNameThatWouldNeedQuotingIsRejected() {
-        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("table.name", "metrics; DROP TABLE users")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("table.name: expected a lower-case SQL identifier");
-        assertThat(TimescaleSinkConfig.from(with("table.name", "metrics.db")).tableName()).isEqualTo("metrics.db");
-    }
-
-    @Test
-    void batchMaxRowsIsBoundedByPostgresqlsParameterLimit() {
-        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.max.rows", "0")))
-                .hasMessageStartingWith("batch.max.rows: expected 1..1927");
-        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.max.rows", "5000")))
-                .hasMessageStartingWith("batch.max.rows: expected 1..1927");
-        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.max.rows", "many")))
-                .hasMessageContaining("batch.max.rows");
-        assertThat(TimescaleSinkConfig.from(with("batch.max.rows", "1927")).batchMaxRows()).isEqualTo(1927);
+    void batchSizeLingerAndPoolSizeAreBounded() {
+        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.max.rows", "0"))).hasMessageContaining("batch.max.rows");
+        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.linger.ms", "-1"))).hasMessageContaining("batch.linger.ms");
+        assertThatThrownBy(() -> TimescaleSinkConfig.from(with("connection.pool.size", "0")))
+                .hasMessageContaining("connection.pool.size");
+        assertThat(TimescaleSinkConfig.from(with("batch.max.rows", "50000")).batchMaxRows()).isEqualTo(50_000);
     }
 
     @Test
@@ -104,15 +100,6 @@ class TimescaleSinkConfigTest {
 
         assertThat(config.connectionPassword().value()).isEqualTo("s3cret");
         assertThat(config.toString()).doesNotContain("s3cret").contains("jdbc:postgresql://db:5432/metrics?…");
-        assertThat(config.redactedConnectionUrl()).isEqualTo("jdbc:postgresql://db:5432/metrics?…");
-    }
-
-    @Test
-    void connectValidatesEveryKeyAgainstTheDefinition() {
-        var results = TimescaleSinkConfig.CONFIG_DEF.validate(with("table.name", "Bad-Name"));
-        var tableName = results.stream().filter(v -> v.name().equals("table.name")).findFirst().orElseThrow();
-
-        assertThat(tableName.errorMessages()).singleElement().asString().startsWith("table.name: ");
     }
 
     /** The README's configuration table is for users; it must list every key with its real default. */

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.registry.InMemorySchemaRegistry;
-import io.pganalytics.schemas.serde.AvroSerializer;
-import java.nio.charset.StandardCharsets;
+import io.pganalytics.sink.timescale.RecordRows.Row;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,220 +21,275 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
-import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The task's routing of records and failures, over an in-memory writer and an in-memory registry. */
+/** The task's batching, offsets, retries and dead letters, over an in-memory writer (our own seam). */
 class TimescaleSinkTaskTest {
 
-    private static final String REGISTRY_SCOPE = "timescale-sink-task-test";
+    private static final String SCOPE = "timescale-sink-task-test";
     private static final String TOPIC = Topics.METRICS_DATABASE;
+    private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
 
     private final FakeWriter writer = new FakeWriter();
     private final FakeContext context = new FakeContext();
-    private final AvroSerializer<DatabaseSample> serializer = new AvroSerializer<>();
+    private final ConnectRecords records = new ConnectRecords(SCOPE);
     private long nextOffset;
+    private long nowMillis = 1_000_000;
 
-    TimescaleSinkTaskTest() {
-        serializer.configure(Map.of("schema.registry.url", "mock://" + REGISTRY_SCOPE), false);
+    /** What Connect does once the backoff has passed: poll, then put() with whatever came (nothing: paused). */
+    private void retryNow(TimescaleSinkTask task) {
+        nowMillis += 60_000;
+        task.put(List.of());
     }
 
     @AfterEach
-    void forgetRegistry() {
-        InMemorySchemaRegistry.drop(REGISTRY_SCOPE);
+    void dropRegistry() {
+        InMemorySchemaRegistry.drop(SCOPE);
     }
 
-    private TimescaleSinkTask startedTask() {
-        TimescaleSinkTask task = new TimescaleSinkTask(config -> writer);
+    private TimescaleSinkTask startedTask(String... keyValues) {
+        Map<String, String> props = new HashMap<>(Map.of("name", "sink-under-test",
+                "connection.url", "jdbc:postgresql://127.0.0.1:1/unused", "batch.max.rows", "3",
+                "batch.linger.ms", "600000"));
+        for (int i = 0; i < keyValues.length; i += 2) {
+            props.put(keyValues[i], keyValues[i + 1]);
+        }
+        TimescaleSinkTask task = new TimescaleSinkTask(config -> writer, () -> nowMillis, false);
         task.initialize(context);
-        task.start(Map.of(
-                "connection.url", "jdbc:postgresql://127.0.0.1:1/unused",
-                "schema.registry.url", "mock://" + REGISTRY_SCOPE));
+        task.start(props);
+        task.open(List.of(P0));
         return task;
     }
 
-    private SinkRecord record(Object value) {
-        return new SinkRecord(TOPIC, 0, null, "collector-1/target-a", null, value, nextOffset++);
+    private SinkRecord sample(int n) {
+        return records.record(TOPIC, 0, nextOffset++, DatabaseSamples.sample("target-a", n));
     }
 
-    private SinkRecord record(DatabaseSample sample) {
-        return record(serializer.serialize(TOPIC, sample));
+    private SinkRecord raw(Object value) {
+        return new SinkRecord(TOPIC, 0, null, null, null, value, nextOffset++);
     }
 
     @Test
-    void decodedSamplesAreWrittenInOneCall() {
+    void rowsAreHeldUntilTheBatchIsFullThenWrittenWithTheirOffsetsInOneCall() {
         TimescaleSinkTask task = startedTask();
 
-        task.put(List.of(record(DatabaseSamples.sample("target-a", 1)), record(DatabaseSamples.sample("target-a", 2))));
+        task.put(List.of(sample(1), sample(2)));
+        assertThat(writer.calls).isEmpty();
+        assertThat(context.timeoutMillis).as("Connect is asked to come back before the linger ends").isPositive();
+        task.put(List.of(sample(3)));
 
-        assertThat(writer.calls).containsExactly(2);
-        assertThat(writer.stored).hasSize(2);
-        assertThat(writer.opened).isTrue();
+        assertThat(writer.calls).containsExactly(3);
+        assertThat(writer.offsets).containsEntry(P0, 3L);
+        assertThat(task.preCommit(Map.of(P0, new OffsetAndMetadata(3)))).containsEntry(P0, new OffsetAndMetadata(3));
     }
 
     @Test
-    void anUndecodableRecordGoesToTheDeadLetterQueueAndTheRestAreWritten() {
+    void aBatchThatLingeredLongEnoughIsWrittenWhenConnectComesBack() {
+        TimescaleSinkTask task = startedTask("batch.linger.ms", "0");
+
+        task.put(List.of(sample(1)));
+
+        assertThat(writer.calls).containsExactly(1);
+    }
+
+    @Test
+    void openingAPartitionRewindsToTheOffsetStoredWithTheRowsAndSkipsWhatItCovers() {
+        writer.stored.put(P0, 5L);
+        TimescaleSinkTask task = startedTask("batch.linger.ms", "0");
+        assertThat(context.rewoundTo).containsEntry(P0, 5L);
+
+        nextOffset = 3; // records fetched before the rewind took hold
+        task.put(List.of(sample(3), sample(4), sample(5)));
+
+        assertThat(writer.rowsWritten).hasSize(1);
+        assertThat(writer.offsets).containsEntry(P0, 6L);
+    }
+
+    @Test
+    void withoutStoredOffsetsNothingIsRewound() {
+        startedTask();
+
+        assertThat(context.rewoundTo).isEmpty();
+    }
+
+    @Test
+    void aStoreThatIsDownPausesThePartitionsKeepsTheBatchAndRetriesWithGrowingBackoff() {
+        TimescaleSinkTask task = startedTask("batch.linger.ms", "0");
+        writer.failures.add(new SQLException("Connection refused", "08001"));
+        writer.failures.add(new SQLException("Connection refused", "08001"));
+
+        task.put(List.of(sample(1), sample(2)));
+        assertThat(context.paused).containsExactly(P0);
+        assertThat(context.timeoutMillis).isEqualTo(500);
+        assertThat(task.preCommit(Map.of(P0, new OffsetAndMetadata(2)))).as("nothing stored, nothing committed").isEmpty();
+
+        context.timeoutMillis = -1;
+        task.put(List.of()); // Connect polls the paused partitions: no records, the backoff has not passed
+        assertThat(writer.calls).hasSize(1);
+        assertThat(context.timeoutMillis).isBetween(1L, 500L);
+
+        retryNow(task);
+        assertThat(context.timeoutMillis).isEqualTo(1000);
+        retryNow(task);
+
+        assertThat(writer.rowsWritten).hasSize(2);
+        assertThat(context.paused).isEmpty();
+        assertThat(task.preCommit(Map.of(P0, new OffsetAndMetadata(2)))).containsEntry(P0, new OffsetAndMetadata(2));
+    }
+
+    @Test
+    void aStoreThatIsDownWhenAPartitionOpensKeepsItPausedUntilItsOffsetsCanBeRead() {
+        writer.storedOffsetsFailure = new SQLException("Connection refused", "08001");
+        writer.stored.put(P0, 7L);
+        TimescaleSinkTask task = startedTask("batch.linger.ms", "0");
+        assertThat(context.paused).containsExactly(P0);
+
+        task.put(List.of(sample(1))); // fetched before the pause: dropped, read again after the rewind
+        writer.storedOffsetsFailure = null;
+        retryNow(task);
+
+        assertThat(context.rewoundTo).containsEntry(P0, 7L);
+        assertThat(context.paused).isEmpty();
+        assertThat(writer.rowsWritten).isEmpty();
+    }
+
+    @Test
+    void aRecordThatCanNeverBeStoredGoesToTheDeadLetterQueueAndItsOffsetIsStoredWithTheRest() {
         context.reporter = new FakeReporter();
         TimescaleSinkTask task = startedTask();
-        SinkRecord garbage = record("not wire format".getBytes(StandardCharsets.UTF_8));
-        SinkRecord tombstone = record((Object) null);
+        SinkRecord first = sample(1);
+        SinkRecord tombstone = raw(null);
+        // A collector that sent nanoseconds as microseconds: the year 57862.
+        SinkRecord nanoseconds = records.record(TOPIC, 0, nextOffset++, DatabaseSample.newBuilder(DatabaseSamples.sample("t", 0))
+                .setSampledAt(Instant.ofEpochSecond(1_763_800_000L * 1000)).build());
 
-        task.put(List.of(record(DatabaseSamples.sample("target-a", 1)), garbage, tombstone,
-                record(DatabaseSamples.sample("target-a", 2))));
+        task.put(List.of(first, tombstone, nanoseconds, sample(2), sample(3)));
 
-        assertThat(context.reporter.reported).containsOnlyKeys(garbage, tombstone);
-        assertThat(context.reporter.reported.get(garbage)).isInstanceOf(DataException.class)
-                .hasMessageContaining("magic byte");
-        assertThat(writer.stored).hasSize(2);
+        assertThat(context.reporter.reported).containsOnlyKeys(tombstone, nanoseconds);
+        assertThat(context.reporter.reported.get(nanoseconds)).isInstanceOf(DataException.class)
+                .hasMessageContaining("sampled_at").hasMessageContaining("outside the years 1900..9999");
+        assertThat(writer.rowsWritten).hasSize(3);
+        assertThat(writer.offsets).containsEntry(P0, 5L);
     }
 
     @Test
-    void anUnknownSchemaIdIsBadInputNotAnOutage() {
-        context.reporter = new FakeReporter();
-        TimescaleSinkTask task = startedTask();
-        SinkRecord unknownId = record(new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 4});
-
-        task.put(List.of(unknownId));
-
-        assertThat(context.reporter.reported).containsOnlyKeys(unknownId);
-    }
-
-    @Test
-    void withoutADeadLetterQueueAnUndecodableRecordStopsTheTaskLoudly() {
+    void withoutADeadLetterQueueABadRecordStopsTheTask() {
         TimescaleSinkTask task = startedTask();
 
-        assertThatThrownBy(() -> task.put(List.of(record(new byte[] {1, 2, 3}))))
+        assertThatThrownBy(() -> task.put(List.of(raw(null))))
                 .isInstanceOf(ConnectException.class)
-                .isNotInstanceOf(RetriableException.class)
                 .hasMessageContaining(TOPIC + "-0@0")
                 .hasMessageContaining("errors.deadletterqueue.topic.name");
-        assertThat(writer.calls).isEmpty();
     }
 
     @Test
-    void valuesThatAreNotBytesPointAtTheValueConverter() {
-        context.reporter = new FakeReporter();
+    void bytesInsteadOfStructsPointAtTheValueConverter() {
         TimescaleSinkTask task = startedTask();
 
-        assertThatThrownBy(() -> task.put(List.of(record("{\"json\": true}"))))
+        assertThatThrownBy(() -> task.put(List.of(raw(new byte[] {0, 0, 0, 0, 1}))))
                 .isInstanceOf(ConnectException.class)
-                .hasMessageStartingWith("value.converter: expected org.apache.kafka.connect.converters.ByteArrayConverter");
-    }
-
-    @Test
-    void aLostConnectionMakesConnectRetryTheBatchWithGrowingBackoff() {
-        TimescaleSinkTask task = startedTask();
-        List<SinkRecord> batch = List.of(record(DatabaseSamples.sample("target-a", 1)));
-        writer.failures.add(new SQLException("An I/O error occurred while sending to the backend.", "08006"));
-        writer.failures.add(new SQLException("Connection refused", "08001"));
-
-        assertThatThrownBy(() -> task.put(batch)).isInstanceOf(RetriableException.class).hasMessageContaining("08006");
-        assertThat(context.timeoutMillis).isEqualTo(500);
-        assertThatThrownBy(() -> task.put(batch)).isInstanceOf(RetriableException.class);
-        assertThat(context.timeoutMillis).isEqualTo(1000);
-        task.put(batch);
-
-        assertThat(writer.stored).hasSize(1);
-    }
-
-    @Test
-    void aBatchRetriedAfterAnOutageDeadLettersItsBadRecordOnce() {
-        context.reporter = new FakeReporter();
-        TimescaleSinkTask task = startedTask();
-        SinkRecord garbage = record(new byte[] {9, 9, 9});
-        List<SinkRecord> batch = List.of(garbage, record(DatabaseSamples.sample("target-a", 1)));
-        writer.failures.add(new SQLException("Connection refused", "08001"));
-
-        assertThatThrownBy(() -> task.put(batch)).isInstanceOf(RetriableException.class);
-        assertThat(context.reporter.reported).isEmpty();
-        task.put(batch);
-
-        assertThat(context.reporter.reported).containsOnlyKeys(garbage);
-        assertThat(context.reporter.count).isEqualTo(1);
-        assertThat(writer.stored).hasSize(1);
+                .hasMessageStartingWith("value.converter: expected io.pganalytics.schemas.connect.AvroConverter");
     }
 
     @Test
     void aRowPostgresqlRefusesIsSetAsideAndTheRestOfTheBatchIsStored() {
         context.reporter = new FakeReporter();
         TimescaleSinkTask task = startedTask();
-        SinkRecord refused = record(DatabaseSamples.sample("refused", 2));
         writer.refusedTarget = "refused";
+        SinkRecord first = sample(1);
+        SinkRecord refused = records.record(TOPIC, 0, nextOffset++, DatabaseSamples.sample("refused", 2));
 
-        task.put(List.of(record(DatabaseSamples.sample("target-a", 1)), refused, record(DatabaseSamples.sample("target-a", 3))));
+        task.put(List.of(first, refused, sample(3)));
 
         assertThat(context.reporter.reported).containsOnlyKeys(refused);
         assertThat(context.reporter.reported.get(refused)).hasMessageContaining("22003");
-        assertThat(writer.stored).hasSize(2);
+        assertThat(writer.rowsWritten).hasSize(2);
+        assertThat(writer.offsets).containsEntry(P0, 3L);
     }
 
     @Test
     void aMisconfiguredStoreStopsTheTask() {
-        TimescaleSinkTask task = startedTask();
+        TimescaleSinkTask task = startedTask("batch.linger.ms", "0");
         writer.failures.add(new SQLException("permission denied for table database_metrics", "42501"));
 
-        assertThatThrownBy(() -> task.put(List.of(record(DatabaseSamples.sample("target-a", 1)))))
+        assertThatThrownBy(() -> task.put(List.of(sample(1))))
                 .isInstanceOf(ConnectException.class)
-                .isNotInstanceOf(RetriableException.class)
                 .hasMessageContaining("42501");
     }
 
     @Test
-    void anUnreachableStoreAtStartIsRetriedWithTheFirstBatchButWrongCredentialsFailTheStart() {
-        writer.openFailure = new SQLException("Connection refused", "08001");
-        TimescaleSinkTask task = startedTask();
-        task.put(List.of(record(DatabaseSamples.sample("target-a", 1))));
-        assertThat(writer.stored).hasSize(1);
+    void insertIgnoreModeWritesEverythingHeldBeforeConnectCommitsAndNeverRewinds() {
+        writer.stored.put(P0, 5L);
+        TimescaleSinkTask task = startedTask("write.mode", "insert-ignore", "batch.linger.ms", "600000");
 
-        writer.openFailure = new SQLException("password authentication failed for user \"sink\"", "28P01");
-        TimescaleSinkTask second = new TimescaleSinkTask(config -> writer);
-        second.initialize(context);
-        assertThatThrownBy(() -> second.start(Map.of(
-                "connection.url", "jdbc:postgresql://127.0.0.1:1/unused",
-                "schema.registry.url", "mock://" + REGISTRY_SCOPE)))
-                .isInstanceOf(ConnectException.class)
-                .hasMessageContaining("password authentication failed");
+        task.put(List.of(sample(1)));
+        Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(Map.of(P0, new OffsetAndMetadata(1)));
+
+        assertThat(context.rewoundTo).isEmpty();
+        assertThat(writer.rowsWritten).as("written before the commit, linger or not").hasSize(1);
+        assertThat(committed).containsEntry(P0, new OffsetAndMetadata(1));
     }
 
-    /** Stores samples by their natural key, like the table; fails on request. */
-    private static final class FakeWriter implements MetricsWriter {
-        final Set<List<Object>> stored = new HashSet<>();
+    @Test
+    void revokedPartitionsForgetWhatTheyHeldIfTheStoreIsDown() {
+        TimescaleSinkTask task = startedTask("batch.linger.ms", "0");
+        writer.failures.add(new SQLException("Connection refused", "08001"));
+        task.put(List.of(sample(1)));
+
+        task.close(List.of(P0));
+
+        assertThat(task.preCommit(Map.of(P0, new OffsetAndMetadata(1)))).isEmpty();
+        assertThat(writer.rowsWritten).isEmpty();
+    }
+
+    /** Stores rows and offsets in memory; fails on request, all or nothing like the real transaction. */
+    private static final class FakeWriter implements RowWriter {
+        final List<Row> rowsWritten = new ArrayList<>();
+        final Map<TopicPartition, Long> offsets = new HashMap<>();
+        final Map<TopicPartition, Long> stored = new HashMap<>();
         final List<Integer> calls = new ArrayList<>();
         final Deque<SQLException> failures = new ArrayDeque<>();
-        SQLException openFailure;
+        SQLException storedOffsetsFailure;
         String refusedTarget;
-        boolean opened;
+        boolean ignoredConflicts;
 
         @Override
-        public void open() throws SQLException {
-            if (openFailure != null) {
-                throw openFailure;
-            }
-            opened = true;
+        public void open() {
         }
 
         @Override
-        public int write(List<DatabaseSample> samples) throws SQLException {
-            calls.add(samples.size());
+        public Map<TopicPartition, Long> storedOffsets(Collection<TopicPartition> partitions) throws SQLException {
+            if (storedOffsetsFailure != null) {
+                throw storedOffsetsFailure;
+            }
+            Map<TopicPartition, Long> found = new HashMap<>(stored);
+            found.keySet().retainAll(partitions);
+            return found;
+        }
+
+        @Override
+        public WriteResult write(List<Row> rows, Map<TopicPartition, Long> nextOffsets, boolean ignoreConflicts)
+                throws SQLException {
+            calls.add(rows.size());
+            ignoredConflicts |= ignoreConflicts;
             if (!failures.isEmpty()) {
                 throw failures.poll();
             }
-            if (samples.stream().anyMatch(s -> s.getTargetId().equals(refusedTarget))) {
+            if (rows.stream().anyMatch(r -> r.values()[1].equals(refusedTarget))) {
                 throw new SQLException("ERROR: value out of range", "22003");
             }
-            int inserted = 0;
-            for (DatabaseSample s : samples) {
-                inserted += stored.add(List.of(s.getTargetId(), s.getDatid(), s.getSampledAt())) ? 1 : 0;
-            }
-            return inserted;
+            rowsWritten.addAll(rows);
+            offsets.putAll(nextOffsets);
+            return new WriteResult(rows.size(), 0, false);
         }
 
         @Override
@@ -242,11 +299,9 @@ class TimescaleSinkTaskTest {
 
     private static final class FakeReporter implements ErrantRecordReporter {
         final Map<SinkRecord, Throwable> reported = new LinkedHashMap<>();
-        int count;
 
         @Override
         public Future<Void> report(SinkRecord record, Throwable error) {
-            count++;
             reported.put(record, error);
             return CompletableFuture.completedFuture(null);
         }
@@ -255,6 +310,8 @@ class TimescaleSinkTaskTest {
     private static final class FakeContext implements SinkTaskContext {
         FakeReporter reporter;
         long timeoutMillis = -1;
+        final Map<TopicPartition, Long> rewoundTo = new HashMap<>();
+        final Set<TopicPartition> paused = new HashSet<>();
 
         @Override
         public Map<String, String> configs() {
@@ -263,10 +320,12 @@ class TimescaleSinkTaskTest {
 
         @Override
         public void offset(Map<TopicPartition, Long> offsets) {
+            rewoundTo.putAll(offsets);
         }
 
         @Override
         public void offset(TopicPartition tp, long offset) {
+            rewoundTo.put(tp, offset);
         }
 
         @Override
@@ -276,15 +335,17 @@ class TimescaleSinkTaskTest {
 
         @Override
         public Set<TopicPartition> assignment() {
-            return Set.of();
+            return Set.of(P0);
         }
 
         @Override
         public void pause(TopicPartition... partitions) {
+            paused.addAll(List.of(partitions));
         }
 
         @Override
         public void resume(TopicPartition... partitions) {
+            List.of(partitions).forEach(paused::remove);
         }
 
         @Override

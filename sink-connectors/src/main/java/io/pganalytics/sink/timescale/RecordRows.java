@@ -1,0 +1,136 @@
+package io.pganalytics.sink.timescale;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.SinkRecord;
+
+/**
+ * Turns a record, as the {@code AvroConverter} delivers it (a {@link Struct} with its Connect schema), into the rows
+ * of its table: one row for a metric family sample, one per metric for a rollup.
+ *
+ * <p>A {@link DataException} means this record can never be written (dead letter queue); a {@link ConnectException}
+ * means no record of its kind can (a schema the store cannot map, a converter that delivers bytes): stop the task.
+ */
+final class RecordRows {
+
+    /** Day partitions are named by date: a time outside these years is a unit or clock error, not a sample. */
+    static final long MIN_TIME_MICROS = Instant.parse("1900-01-01T00:00:00Z").getEpochSecond() * 1_000_000L;
+    static final long MAX_TIME_MICROS = Instant.parse("9999-12-31T23:59:59.999999Z").getEpochSecond() * 1_000_000L + 999_999L;
+
+    private static final String CONVERTER = "io.pganalytics.schemas.connect.AvroConverter";
+
+    /** By identity: the converter hands out one Connect schema instance per registered schema. */
+    private final Map<Schema, Mapping> mappings = new IdentityHashMap<>();
+    private final Map<String, String> tables = new HashMap<>();
+
+    /** One row: its table and its values in the layout's column order, already converted for the store. */
+    record Row(TableLayout layout, Object[] values) {
+    }
+
+    List<Row> rowsOf(SinkRecord record) {
+        Object value = record.value();
+        if (value == null) {
+            throw new DataException("null value (a tombstone): " + record.topic() + " carries samples only");
+        }
+        if (!(value instanceof Struct struct)) {
+            throw new ConnectException("value.converter: expected " + CONVERTER + " so that values arrive as Structs, "
+                    + "got values of type " + value.getClass().getName());
+        }
+        Mapping mapping = mappingOf(record.topic(), struct.schema());
+        TableLayout layout = mapping.layout();
+        if (mapping.fields() == null) {
+            return rollupRows(layout, struct);
+        }
+        Object[] values = new Object[mapping.fields().length];
+        List<TableLayout.Column> columns = layout.columns();
+        for (int i = 0; i < values.length; i++) {
+            TableLayout.Column column = columns.get(i);
+            Field field = mapping.fields()[i];
+            values[i] = column.type().toStoreValue(column.name(), field.schema(), struct.get(field));
+        }
+        checkTime(mapping, values);
+        return List.of(new Row(layout, values));
+    }
+
+    /** A schema's table and, for a metric family, its fields in column order (looked up once, not per record). */
+    private record Mapping(TableLayout layout, Field[] fields, int timeIndex) {
+    }
+
+    private Mapping mappingOf(String topic, Schema schema) {
+        Mapping mapping = mappings.get(schema);
+        if (mapping == null) {
+            String table = tables.computeIfAbsent(topic, RecordRows::table);
+            try {
+                if (TableLayout.ROLLUP_SCHEMA.equals(schema.name())) {
+                    TableLayout layout = TableLayout.forRollups(table);
+                    mapping = new Mapping(layout, null, layout.timeColumnIndex());
+                } else {
+                    TableLayout layout = TableLayout.forMetrics(table, schema);
+                    Field[] fields = layout.columns().stream().map(c -> schema.field(c.field())).toArray(Field[]::new);
+                    mapping = new Mapping(layout, fields, layout.timeColumnIndex());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ConnectException("cannot map the schema of " + topic + " to table " + table + ": " + e.getMessage(), e);
+            }
+            mappings.put(schema, mapping);
+        }
+        return mapping;
+    }
+
+    private static String table(String topic) {
+        try {
+            return TableLayout.tableFor(topic);
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException(e.getMessage(), e);
+        }
+    }
+
+    private static List<Row> rollupRows(TableLayout layout, Struct rollup) {
+        Mapping mapping = new Mapping(layout, null, layout.timeColumnIndex());
+        Map<?, ?> metrics = rollup.getMap("metrics");
+        String series = ColumnType.Json.object(rollup.getMap("series"));
+        List<Row> rows = new ArrayList<>(metrics.size());
+        Schema startSchema = rollup.schema().field("windowStart").schema();
+        Long start = (Long) ColumnType.TIMESTAMPTZ.toStoreValue("window_start", startSchema, rollup.get("windowStart"));
+        Long end = (Long) ColumnType.TIMESTAMPTZ.toStoreValue("window_end", startSchema, rollup.get("windowEnd"));
+        String target = (String) ColumnType.TEXT.toStoreValue("target_id", null, rollup.getString("targetId"));
+        String collector = (String) ColumnType.TEXT.toStoreValue("collector_id", null, rollup.getString("collectorId"));
+        for (Map.Entry<?, ?> entry : metrics.entrySet()) {
+            Struct aggregate = (Struct) entry.getValue();
+            Object[] values = {target, collector, series,
+                    ColumnType.TEXT.toStoreValue("metric", null, entry.getKey()), start, end,
+                    aggregate.getInt64("count"), aggregate.getFloat64("min"), aggregate.getFloat64("max"),
+                    aggregate.getFloat64("sum"), aggregate.getFloat64("mean"), aggregate.getFloat64("last"),
+                    aggregate.getFloat64("p50"), aggregate.getFloat64("p95"), aggregate.getFloat64("p99"),
+                    aggregate.get("sketch")};
+            checkTime(mapping, values);
+            rows.add(new Row(layout, values));
+        }
+        return rows;
+    }
+
+    private static void checkTime(Mapping mapping, Object[] values) {
+        long micros = (Long) values[mapping.timeIndex()];
+        if (micros < MIN_TIME_MICROS || micros > MAX_TIME_MICROS) {
+            throw new DataException(mapping.layout().timeColumn() + " " + describe(micros) + " is outside the years 1900..9999 the "
+                    + "store partitions by day (a clock or unit error, e.g. nanoseconds sent as microseconds)");
+        }
+    }
+
+    private static String describe(long micros) {
+        try {
+            return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L)).toString();
+        } catch (java.time.DateTimeException e) {
+            return micros + " µs since 1970";
+        }
+    }
+}
