@@ -1,5 +1,6 @@
 package io.pganalytics.sink.s3.restore;
 
+import io.pganalytics.schemas.connect.AvroConverter;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.sink.timescale.TimescaleSinkTask;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
@@ -46,6 +48,8 @@ final class DatabaseRestoreTarget implements RestoreTarget {
     private final SinkTask task;
     private final Context context;
     private final AvroSerializer<GenericContainer> serializer;
+    /** The converter a Connect worker runs the sink with: the task receives the same Structs. */
+    private final AvroConverter converter = new AvroConverter();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     private long written;
 
@@ -59,8 +63,8 @@ final class DatabaseRestoreTarget implements RestoreTarget {
         if (config.connectionPassword() != null) {
             props.put("connection.password", config.connectionPassword().value());
         }
-        props.put("schema.registry.url", config.schemaRegistryUrl());
         props.put(WRITE_MODE, INSERT_IGNORE);
+        converter.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl()), false);
         this.context = new Context(props);
         AvroSerdeConfig serde = AvroSerdeConfig.from(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl(),
                 AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, true));
@@ -86,8 +90,9 @@ final class DatabaseRestoreTarget implements RestoreTarget {
         for (BackupEntry entry : entries) {
             byte[] value = entry.value() == null ? null
                     : serializer.serializeDatum(entry.topic(), entry.valueSchema(), entry.value());
+            SchemaAndValue connect = value == null ? SchemaAndValue.NULL : converter.toConnectData(entry.topic(), value);
             records.add(new SinkRecord(entry.topic(), entry.partition(), Schema.OPTIONAL_STRING_SCHEMA, entry.key(),
-                    Schema.OPTIONAL_BYTES_SCHEMA, value, entry.offset(), entry.timestampMs(), TimestampType.CREATE_TIME));
+                    connect.schema(), connect.value(), entry.offset(), entry.timestampMs(), TimestampType.CREATE_TIME));
             TopicPartition partition = new TopicPartition(entry.topic(), entry.partition());
             offsets.put(partition, new OffsetAndMetadata(entry.offset() + 1));
             if (context.assigned.add(partition)) {

@@ -60,7 +60,7 @@ public final class Restore {
         List<String> topics = selectTopics(request, inBackup, problems);
         if (topics.isEmpty()) {
             problems.add("nothing to restore: no " + (request.target() == RestoreRequest.Target.DATABASE
-                    ? "pga.metrics.* topic" : "topic") + " has objects under " + request.location());
+                    ? "pga.metrics.* or pga.rollups.* topic" : "topic") + " has objects under " + request.location());
         }
         Map<String, List<BackupObject>> objects = catalog.objects(topics, problems);
         if (!problems.isEmpty()) {
@@ -126,8 +126,11 @@ public final class Restore {
             return request.topics();
         }
         if (request.target() == RestoreRequest.Target.DATABASE) {
-            // The metrics store holds the validated topics; raw samples would be refused by the sink.
-            List<String> metricsTopics = MetricFamilies.all().stream().map(MetricFamily::metricsTopic).toList();
+            // The metrics store holds the validated topics and the rollups; raw samples have no table.
+            List<String> metricsTopics = MetricFamilies.all().stream()
+                    .flatMap(family -> java.util.stream.Stream.concat(java.util.stream.Stream.of(family.metricsTopic()),
+                            java.util.Arrays.stream(io.pganalytics.schemas.Topics.Resolution.values()).map(family::rollupTopic)))
+                    .toList();
             return inBackup.stream().filter(metricsTopics::contains).toList();
         }
         return inBackup;
