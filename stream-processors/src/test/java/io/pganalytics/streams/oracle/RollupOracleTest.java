@@ -1,18 +1,15 @@
 package io.pganalytics.streams.oracle;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.schemas.registry.InMemorySchemaRegistry;
-import io.pganalytics.schemas.rollups.Aggregate;
 import io.pganalytics.schemas.rollups.Rollup;
 import io.pganalytics.schemas.serde.AvroSerde;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
-import io.pganalytics.streams.rollup.QuantileSketches;
 import io.pganalytics.streams.rollup.RollupsTopology;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.TreeMap;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -100,46 +96,13 @@ class RollupOracleTest {
         assertThat(expected.hours()).hasSizeGreaterThan(20);
         assertThat(expectedLate).as("the generator produced late records").isGreaterThan(50);
 
-        compare("1m", minutes.readValuesToList(), expected.minutes());
-        compare("1h", hours.readValuesToList(), expected.hours());
+        RollupComparison.compare(DATABASE, "1m", minutes.readValuesToList(), expected.minutes());
+        RollupComparison.compare(DATABASE, "1h", hours.readValuesToList(), expected.hours());
 
         List<TestRecord<String, byte[]>> deadLetters = dlq.readRecordsToList();
         assertThat(deadLetters).hasSize(expectedLate);
         assertThat(deadLetters).allSatisfy(r -> assertThat(new String(r.headers().lastHeader(DeadLetterHeaders.CHECK).value(),
                 StandardCharsets.UTF_8)).isEqualTo(RollupsTopology.LATE));
-    }
-
-    private void compare(String resolution, List<Rollup> emitted, Map<RollupOracle.WindowId, Map<String, RollupOracle.Expected>> expected) {
-        Map<RollupOracle.WindowId, Rollup> byWindow = new TreeMap<>();
-        for (Rollup rollup : emitted) {
-            assertThat(rollup.getResolution()).isEqualTo(resolution);
-            RollupOracle.WindowId id = new RollupOracle.WindowId(rollup.getWindowStart().toEpochMilli(),
-                    rollup.getCollectorId() + "/" + rollup.getTargetId() + "|datid=" + rollup.getSeries().get("datid"));
-            assertThat(byWindow.put(id, rollup)).as("%s window %s emitted twice", resolution, id).isNull();
-        }
-        assertThat(byWindow.keySet()).as("%s windows emitted", resolution).containsExactlyElementsOf(expected.keySet());
-        byWindow.forEach((id, rollup) -> {
-            Map<String, RollupOracle.Expected> fields = expected.get(id);
-            assertThat(rollup.getMetrics().keySet()).as("%s %s fields", resolution, id).containsExactlyInAnyOrderElementsOf(fields.keySet());
-            fields.forEach((field, want) -> {
-                Aggregate got = rollup.getMetrics().get(field);
-                String what = resolution + " " + id + " " + field;
-                assertThat(got.getCount()).as(what + " count").isEqualTo(want.count());
-                assertThat(got.getMin()).as(what + " min").isEqualTo(want.min());
-                assertThat(got.getMax()).as(what + " max").isEqualTo(want.max());
-                assertThat(got.getSum()).as(what + " sum").isEqualTo(want.sum());
-                assertThat(got.getMean()).as(what + " mean").isEqualTo(want.mean());
-                assertThat(got.getLast()).as(what + " last").isEqualTo(want.last());
-                assertQuantile(what + " p50", got.getP50(), want.quantile(0.50));
-                assertQuantile(what + " p95", got.getP95(), want.quantile(0.95));
-                assertQuantile(what + " p99", got.getP99(), want.quantile(0.99));
-                assertThat(QuantileSketches.decode(got.getSketch()).getCount()).as(what + " sketch count").isEqualTo((double) want.count());
-            });
-        });
-    }
-
-    private static void assertQuantile(String what, double got, double exact) {
-        assertThat(got).as(what).isCloseTo(exact, within(Math.abs(exact) * QuantileSketches.RELATIVE_ACCURACY + 1e-12));
     }
 
     /**
