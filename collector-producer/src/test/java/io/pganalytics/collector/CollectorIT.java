@@ -42,7 +42,8 @@ class CollectorIT {
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 2, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1));
+        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
+                .toArray(NewTopic[]::new));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
         try (ServerSocket socket = new ServerSocket(0)) {
