@@ -1,5 +1,6 @@
 package io.pganalytics.collector.config;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -14,7 +15,7 @@ import java.util.Map;
  */
 public enum Preset {
     /** Liveness and the few numbers every dashboard needs: cheap enough for thousands of targets. */
-    MINIMAL(Map.of(
+    MINIMAL(ordered(
             "server", 1, "database", 1, "activity", 3, "replication", 3, "wraparound", 30, "settings", 30)),
     /** What a DBA looks at daily: every family but the per-database detail of exhaustive. */
     STANDARD(ordered(
@@ -56,6 +57,6 @@ public enum Preset {
         for (int i = 0; i < pairs.length; i += 2) {
             map.put((String) pairs[i], (Integer) pairs[i + 1]);
         }
-        return java.util.Collections.unmodifiableMap(map);
+        return Collections.unmodifiableMap(map);
     }
 }

@@ -45,9 +45,9 @@ class RoleCommandsIT {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 1, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1),
-                new NewTopic(Topics.METRICS_DATABASE, 1, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1),
-                new NewTopic(Topics.FLEET_STATUS, 1, (short) 1), new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1));
+        // Every topic of the contract: the collector checks at start that each family it reads has its topic.
+        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1).configs(t.configs()))
+                .toArray(NewTopic[]::new));
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
     }
 
