@@ -242,6 +242,10 @@ public final class TargetSession implements AutoCloseable {
         if (connection != null && !connection.isClosed()) {
             return;
         }
+        if (System.currentTimeMillis() < nextConnectAt) {
+            // Backing off: the other jobs of this round fail at once instead of each waiting for a connect timeout.
+            throw new SQLException(connectionError);
+        }
         try {
             connection = open(target.jdbcUrl());
             server = ServerInfo.read(connection);
