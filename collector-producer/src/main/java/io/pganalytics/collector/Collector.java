@@ -126,14 +126,26 @@ public final class Collector implements AutoCloseable {
     private void sampleDue() {
         long now = System.currentTimeMillis();
         for (TargetSession session : sessions) {
+            // Claim the session first: a session still busy with its previous round is skipped without
+            // touching its lock, so one slow target never holds up this thread and the others.
+            if (!session.tryBegin()) {
+                continue;
+            }
             List<String> due = session.due(now);
-            if (due.isEmpty() || !session.tryBegin()) {
-                continue; // nothing due, or its previous round is still running: it catches up when done
+            if (due.isEmpty()) {
+                session.end();
+                continue;
             }
             samplers.execute(() -> {
                 try {
-                    for (String job : due) {
-                        collectAndProduce(session, job);
+                    for (int i = 0; i < due.size(); i++) {
+                        String unresponsive = collectAndProduce(session, due.get(i));
+                        if (unresponsive != null) {
+                            // A server that timed out or dropped the connection would make every other due
+                            // family wait for its own deadline too: put them off to their next interval.
+                            session.defer(due.subList(i + 1, due.size()), unresponsive);
+                            break;
+                        }
                     }
                 } finally {
                     session.end();
@@ -142,16 +154,29 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    /** Reads one family of one target and produces what it read; failures are counted and in the status. */
-    void collectAndProduce(TargetSession session, String job) {
+    /**
+     * Reads one family of one target and produces what it read; failures are counted and in the
+     * status. Returns why the target is unresponsive (it did not answer in time or cannot be
+     * connected to), or null.
+     */
+    String collectAndProduce(TargetSession session, String job) {
         Collected collected;
         try {
             collected = session.collect(job);
-        } catch (Exception e) {
+        } catch (java.sql.SQLException e) {
             samplesFailed.incrementAndGet();
-            return; // TargetSession logged it once and put it in the target's status
+            // TargetSession logged it once and put it in the target's status.
+            String state = e.getSQLState();
+            if (state != null && state.startsWith("08")) {
+                return "cannot connect: " + e.getMessage();
+            }
+            return "57014".equals(state) ? "not read: " + job + " timed out first" : null;
+        } catch (RuntimeException e) {
+            samplesFailed.incrementAndGet();
+            return null;
         }
         produce(session, collected);
+        return null;
     }
 
     private void produce(TargetSession session, Collected collected) {

@@ -62,6 +62,8 @@ public final class TargetSession implements AutoCloseable {
     private final Map<String, FamilyReader> readers = new LinkedHashMap<>();
     private final Map<String, Long> intervals = new LinkedHashMap<>();
     private final Map<String, JobState> jobs = new LinkedHashMap<>();
+    /** What {@link #status()} reports, published after every change so that it never waits for a slow read. */
+    private final Map<String, TargetStatus.Family> published = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean();
     private final Context context = new Context();
     private Connection connection;
@@ -69,7 +71,7 @@ public final class TargetSession implements AutoCloseable {
     private volatile String connectionError;
     private volatile boolean everConnected;
     private int connectFailures;
-    private long nextConnectAt;
+    private volatile long nextConnectAt;
 
     private static final class JobState {
         long nextDueMillis;
@@ -102,7 +104,9 @@ public final class TargetSession implements AutoCloseable {
     private void add(FamilyReader reader, long intervalMillis) {
         readers.put(reader.job(), reader);
         intervals.put(reader.job(), intervalMillis);
-        jobs.put(reader.job(), new JobState());
+        JobState state = new JobState();
+        jobs.put(reader.job(), state);
+        publish(reader.job(), state);
     }
 
     public Target target() {
@@ -160,11 +164,21 @@ public final class TargetSession implements AutoCloseable {
             throw new IllegalArgumentException("target " + target.id() + " does not read " + job + "; it reads " + readers.keySet());
         }
         JobState state = jobs.get(job);
+        try {
+            return read(job, reader, state);
+        } finally {
+            publish(job, state);
+        }
+    }
+
+    private Collected read(String job, FamilyReader reader, JobState state) throws SQLException {
         long now = System.currentTimeMillis();
         try {
             connectIfNeeded();
         } catch (SQLException e) {
             // The whole target is down: every job waits for the connection's backoff.
+            state.error = e.getMessage().startsWith("cannot connect: ") ? e.getMessage() : "cannot connect: " + e.getMessage();
+            state.failures++;
             state.nextDueMillis = nextConnectAt;
             throw e;
         }
@@ -206,15 +220,30 @@ public final class TargetSession implements AutoCloseable {
             if (connection != null && !(e instanceof FamilyUnavailable) && connectionBroken()) {
                 closeQuietly();
             }
-            throw e instanceof SQLException sql ? sql : new SQLException(reason, e);
+            throw e instanceof SQLException sql ? sql : new SQLException(reason, null, e);
         }
     }
 
-    /** The target's status, for heartbeats and operators. */
-    public synchronized TargetStatus status() {
+    /** Puts {@code jobs} off to their next interval without reading them, saying why in the status. */
+    synchronized void defer(List<String> jobs, String reason) {
+        long now = System.currentTimeMillis();
+        for (String job : jobs) {
+            JobState state = this.jobs.get(job);
+            state.error = reason;
+            state.nextDueMillis = now + intervals.get(job);
+            publish(job, state);
+        }
+    }
+
+    private void publish(String job, JobState state) {
+        published.put(job, new TargetStatus.Family(state.lastSuccessAt, state.error, state.note, state.failures,
+                Instant.ofEpochMilli(Math.max(state.nextDueMillis, nextConnectAt))));
+    }
+
+    /** The target's status, for heartbeats and operators; never waits for a read in progress. */
+    public TargetStatus status() {
         Map<String, TargetStatus.Family> families = new LinkedHashMap<>();
-        jobs.forEach((job, state) -> families.put(job, new TargetStatus.Family(state.lastSuccessAt, state.error,
-                state.note, state.failures, Instant.ofEpochMilli(Math.max(state.nextDueMillis, nextConnectAt)))));
+        intervals.keySet().forEach(job -> families.put(job, published.get(job)));
         return new TargetStatus(target.id(), connectionError == null && everConnected,
                 server == null ? 0 : server.versionNum(), connectionError, families);
     }
@@ -244,7 +273,7 @@ public final class TargetSession implements AutoCloseable {
         }
         if (System.currentTimeMillis() < nextConnectAt) {
             // Backing off: the other jobs of this round fail at once instead of each waiting for a connect timeout.
-            throw new SQLException(connectionError);
+            throw new SQLException(connectionError, "08001");
         }
         try {
             connection = open(target.jdbcUrl());
@@ -279,6 +308,7 @@ public final class TargetSession implements AutoCloseable {
         }
         props.setProperty("ApplicationName", "pganalytics-collector");
         props.setProperty("connectTimeout", "5");
+        props.setProperty("loginTimeout", "5"); // a server that accepts but never answers
         props.setProperty("socketTimeout", Integer.toString(config.clientDeadlineSeconds() + 5));
         // A monitoring query must never hold up the server it watches.
         props.setProperty("options", "-c statement_timeout=" + config.statementTimeoutMillis() + " -c lock_timeout=1000");
