@@ -88,12 +88,12 @@ class TimescaleSinkConfigTest {
     @Test
     void batchMaxRowsIsBoundedByPostgresqlsParameterLimit() {
         assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.max.rows", "0")))
-                .hasMessageStartingWith("batch.max.rows: expected 1..1927");
+                .hasMessageStartingWith("batch.max.rows: expected 1..1598");
         assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.max.rows", "5000")))
-                .hasMessageStartingWith("batch.max.rows: expected 1..1927");
+                .hasMessageStartingWith("batch.max.rows: expected 1..1598");
         assertThatThrownBy(() -> TimescaleSinkConfig.from(with("batch.max.rows", "many")))
                 .hasMessageContaining("batch.max.rows");
-        assertThat(TimescaleSinkConfig.from(with("batch.max.rows", "1927")).batchMaxRows()).isEqualTo(1927);
+        assertThat(TimescaleSinkConfig.from(with("batch.max.rows", "1598")).batchMaxRows()).isEqualTo(1598);
     }
 
     @Test

@@ -83,7 +83,7 @@ class TimescaleWriterIT {
         assertThat(count("twice")).isEqualTo(25);
     }
 
-    /** 1927 rows of 34 columns is 65518 bind parameters, just under PostgreSQL's 65535. */
+    /** 1598 rows of 41 columns is 65518 bind parameters, just under PostgreSQL's 65535. */
     @Test
     void theLargestAllowedStatementIsAccepted() throws SQLException {
         int rows = DatabaseMetricsTable.MAX_ROWS_PER_STATEMENT;
