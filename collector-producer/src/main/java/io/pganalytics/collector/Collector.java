@@ -124,6 +124,15 @@ public final class Collector implements AutoCloseable {
     }
 
     private void sampleDue() {
+        try {
+            scheduleDue();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: log and keep scheduling.
+            LOG.warn("collector {}: scheduling round failed: {}", config.collectorId(), e.toString());
+        }
+    }
+
+    private void scheduleDue() {
         long now = System.currentTimeMillis();
         for (TargetSession session : sessions) {
             // Claim the session first: a session still busy with its previous round is skipped without
