@@ -1,11 +1,12 @@
 package io.pganalytics.collector;
 
-import io.pganalytics.collector.catalog.DatabaseStatsSampler;
+import io.pganalytics.collector.catalog.Catalog;
 import io.pganalytics.collector.config.CollectorConfig;
-import io.pganalytics.collector.config.Target;
+import io.pganalytics.collector.family.Collected;
+import io.pganalytics.collector.family.StatementsFamily;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.Heartbeat;
-import io.pganalytics.schemas.metrics.DatabaseSample;
+import io.pganalytics.schemas.metrics.QueryText;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import java.net.InetAddress;
@@ -21,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,18 +31,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The collector agent: samples every configured target at its interval and produces the samples,
- * keyed {@code <collectorId>/<targetId>}, plus a heartbeat of its own.
+ * The collector agent: reads every configured target's families at their intervals (chosen by the
+ * preset, overridable per family and target), and produces each family's samples to
+ * {@code pga.raw.<family>} keyed {@code <collectorId>/<targetId>}, query texts to
+ * {@code pga.raw.query-texts} keyed {@code <targetId>/<queryid>}, plus a heartbeat of its own.
  *
  * <p>The producer is idempotent with {@code acks=all}, so a retried send never duplicates a sample
- * in a partition; per-target ordering follows from the key. A target whose previous sample is still
- * running is skipped for that round (and counted), so one slow server cannot pile up work.
+ * in a partition; per-target ordering follows from the key. A scheduler thread hands each target
+ * with due families to a worker pool; a target whose previous round is still running is left alone
+ * until it finishes, so one slow server never piles up work nor delays the others.
  */
 public final class Collector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
     /** The version written into heartbeats: the jar's, or "dev" when run from classes. */
     public static final String VERSION = versionOf(Collector.class);
+    /** How often the scheduler looks for due families. */
+    private static final long TICK_MILLIS = 250;
 
     private final CollectorConfig config;
     private final KafkaProducer<String, GenericContainer> producer;
@@ -51,9 +58,11 @@ public final class Collector implements AutoCloseable {
     private final String hostname = hostname();
     private final AtomicLong samplesProduced = new AtomicLong();
     private final AtomicLong samplesFailed = new AtomicLong();
+    private final AtomicLong queryTextsProduced = new AtomicLong();
 
     private Collector(CollectorConfig config, Map<String, Object> producerOverrides) {
         this.config = config;
+        Catalog catalog = Catalog.load(); // fails at start on a broken catalog, not later on some server
         Map<String, Object> producerConfig = new HashMap<>();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "pga-collector-" + config.collectorId());
@@ -67,8 +76,12 @@ public final class Collector implements AutoCloseable {
         AvroSerializer<GenericContainer> values = new AvroSerializer<>();
         values.configure(producerConfig, false);
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values);
-        this.producer.partitionsFor(Topics.RAW_DATABASE); // fail fast, and warm the metadata
-        this.sessions = config.targets().stream().map(TargetSession::new).toList();
+        this.sessions = config.targets().stream().map(t -> new TargetSession(t, config, catalog)).toList();
+        // Fail at start on a missing topic, naming it: a send to a topic that does not exist would
+        // otherwise block a worker for max.block.ms on every cycle. Also warms the metadata.
+        var topics = new java.util.TreeSet<String>(List.of(Topics.RAW_DATABASE, Topics.RAW_QUERY_TEXTS));
+        sessions.forEach(s -> s.families().forEach(family -> topics.add(Topics.raw(family))));
+        topics.forEach(this.producer::partitionsFor);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pga-collector-schedule"));
         int threads = Math.max(1, Math.min(8, sessions.size()));
         this.samplers = Executors.newFixedThreadPool(threads, r -> daemon(r, "pga-collector-sampler"));
@@ -77,10 +90,10 @@ public final class Collector implements AutoCloseable {
     /** Starts sampling and heartbeats; {@code producerOverrides} are extra Kafka producer settings. */
     public static Collector start(CollectorConfig config, Map<String, Object> producerOverrides) {
         Collector collector = new Collector(config, producerOverrides);
-        collector.scheduler.scheduleAtFixedRate(collector::sampleAll, 0, config.intervalMillis(), TimeUnit.MILLISECONDS);
+        collector.scheduler.scheduleWithFixedDelay(collector::sampleDue, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
         collector.scheduler.scheduleAtFixedRate(collector::sendHeartbeat, 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("collector {} started: {} targets, every {} ms, producing to {}", config.collectorId(),
-                config.targets().size(), config.intervalMillis(), Topics.RAW_DATABASE);
+        LOG.info("collector {} started: {} targets, preset {}, base interval {} ms", config.collectorId(),
+                config.targets().size(), config.preset().configName(), config.intervalMillis());
         return collector;
     }
 
@@ -94,17 +107,55 @@ public final class Collector implements AutoCloseable {
         return samplesFailed.get();
     }
 
-    private void sampleAll() {
+    /** Query texts produced and acknowledged since start. */
+    public long queryTextsProduced() {
+        return queryTextsProduced.get();
+    }
+
+    /** Every target's status: connection, and per family the last success or the failure and its reason. */
+    public List<TargetStatus> status() {
+        return sessions.stream().map(TargetSession::status).toList();
+    }
+
+    /** The session of one target, whose {@link TargetSession#collect} reads one family now. */
+    public TargetSession session(String targetId) {
+        return sessions.stream().filter(s -> s.target().id().equals(targetId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no target " + targetId));
+    }
+
+    private void sampleDue() {
+        try {
+            scheduleDue();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: log and keep scheduling.
+            LOG.warn("collector {}: scheduling round failed: {}", config.collectorId(), e.toString());
+        }
+    }
+
+    private void scheduleDue() {
+        long now = System.currentTimeMillis();
         for (TargetSession session : sessions) {
+            // Claim the session first: a session still busy with its previous round is skipped without
+            // touching its lock, so one slow target never holds up this thread and the others.
             if (!session.tryBegin()) {
-                samplesFailed.incrementAndGet();
-                LOG.warn("target {}: previous sample still running after {} ms, skipping this round",
-                        session.target().id(), config.intervalMillis());
+                continue;
+            }
+            List<String> due = session.due(now);
+            if (due.isEmpty()) {
+                session.end();
                 continue;
             }
             samplers.execute(() -> {
                 try {
-                    sample(session);
+                    for (int i = 0; i < due.size(); i++) {
+                        String unresponsive = collectAndProduce(session, due.get(i));
+                        if (unresponsive != null) {
+                            // A server that timed out or dropped the connection would make every other due
+                            // family wait for its own deadline too: put them off to their next interval.
+                            session.defer(due.subList(i + 1, due.size()), unresponsive);
+                            break;
+                        }
+                    }
                 } finally {
                     session.end();
                 }
@@ -112,32 +163,73 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    private void sample(TargetSession session) {
-        List<DatabaseSample> samples;
+    /**
+     * Reads one family of one target and produces what it read; failures are counted and in the
+     * status. Returns why the target is unresponsive (it did not answer in time or cannot be
+     * connected to), or null.
+     */
+    String collectAndProduce(TargetSession session, String job) {
+        Collected collected;
         try {
-            samples = session.read((connection, version) ->
-                    DatabaseStatsSampler.sample(connection, config.collectorId(), session.target().id(), version));
-        } catch (Exception e) {
+            collected = session.collect(job);
+        } catch (java.sql.SQLException e) {
             samplesFailed.incrementAndGet();
-            return; // TargetSession logged the failure once, on the transition
+            // TargetSession logged it once and put it in the target's status.
+            String state = e.getSQLState();
+            if (state != null && state.startsWith("08")) {
+                return "cannot connect: " + e.getMessage();
+            }
+            return "57014".equals(state) ? "not read: " + job + " timed out first" : null;
+        } catch (RuntimeException e) {
+            samplesFailed.incrementAndGet();
+            return null;
         }
-        String key = config.collectorId() + "/" + session.target().id();
+        produce(session, collected);
+        return null;
+    }
+
+    private void produce(TargetSession session, Collected collected) {
+        String targetId = session.target().id();
+        String key = config.collectorId() + "/" + targetId;
+        String topic = Topics.raw(collected.family());
+        List<GenericRecord> samples = collected.samples();
         for (int i = 0; i < samples.size(); i++) {
             try {
-                producer.send(new ProducerRecord<>(Topics.RAW_DATABASE, key, samples.get(i)), (metadata, error) -> {
+                producer.send(new ProducerRecord<>(topic, key, samples.get(i)), (metadata, error) -> {
                     if (error == null) {
                         samplesProduced.incrementAndGet();
                     } else {
                         samplesFailed.incrementAndGet();
-                        LOG.warn("target {}: sample not produced: {}", session.target().id(), error.getMessage());
+                        LOG.warn("target {}: {} sample not produced: {}", targetId, collected.family(), error.getMessage());
                     }
                 });
             } catch (RuntimeException e) {
                 // Serialization (registry unreachable) or a closed producer: count it, say it once per round.
                 samplesFailed.addAndGet(samples.size() - i);
-                LOG.warn("target {}: {} samples not produced: {}", session.target().id(), samples.size() - i, e.getMessage());
+                LOG.warn("target {}: {} {} samples not produced: {}", targetId, samples.size() - i, collected.family(), e.getMessage());
                 return;
             }
+        }
+        for (QueryText text : collected.queryTexts()) {
+            try {
+                producer.send(new ProducerRecord<>(Topics.RAW_QUERY_TEXTS, targetId + "/" + text.getQueryid(), text),
+                        (metadata, error) -> {
+                            if (error == null) {
+                                queryTextsProduced.incrementAndGet();
+                            } else {
+                                forgetText(session, text);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                forgetText(session, text);
+            }
+        }
+    }
+
+    private void forgetText(TargetSession session, QueryText text) {
+        StatementsFamily statements = session.statements();
+        if (statements != null) {
+            statements.forgetText(text.getQueryid()); // sent again next cycle
         }
     }
 

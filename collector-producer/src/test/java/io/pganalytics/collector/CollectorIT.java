@@ -38,24 +38,45 @@ class CollectorIT {
     static EmbeddedPostgres postgres;
     static Collector collector;
     static int closedPort;
+    static ServerSocket silent;
 
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(Topics.RAW_DATABASE, 2, (short) 1), new NewTopic(Topics.FLEET_HEARTBEATS, 1, (short) 1));
+        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
+                .toArray(NewTopic[]::new));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
+        try (var c = postgres.dataSource("postgres").getConnection(); var s = c.createStatement()) {
+            s.execute("CREATE EXTENSION pg_stat_statements");
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort(); // nothing listens here once the socket closes
         }
+        // Accepts connections and never answers: a hung server, the worst kind of target.
+        silent = new ServerSocket(0);
+        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            while (!silent.isClosed()) {
+                try {
+                    held.add(silent.accept());
+                } catch (java.io.IOException closed) {
+                    return;
+                }
+            }
+        }, "silent-server");
+        acceptor.setDaemon(true);
+        acceptor.start();
         collector = Collector.start(new CollectorConfig("it", kafka.bootstrapServers(), registry.url(), 1000, 1000, List.of(
                 new Target("pg", postgres.jdbcUrl("postgres"), postgres.user(), null),
-                new Target("down", "jdbc:postgresql://127.0.0.1:" + closedPort + "/postgres", "nobody", "secret"))), Map.of());
+                new Target("down", "jdbc:postgresql://127.0.0.1:" + closedPort + "/postgres", "nobody", "secret"),
+                new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/postgres", "nobody", "s3cr3t-pw"))),
+                Map.of());
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {collector, postgres, registry, kafka}) {
+        for (AutoCloseable c : new AutoCloseable[] {collector, silent, postgres, registry, kafka}) {
             try {
                 if (c != null) {
                     c.close();
@@ -108,12 +129,41 @@ class CollectorIT {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> heartbeats.add(r.value()));
                 assertThat(heartbeats).anySatisfy(h -> {
                     assertThat(h.getCollectorId()).isEqualTo("it");
-                    assertThat(h.getTargetsConfigured()).isEqualTo(2);
+                    assertThat(h.getTargetsConfigured()).isEqualTo(3);
                     assertThat(h.getTargetsHealthy()).isEqualTo(1);
                     assertThat(h.getSamplesProduced()).isPositive();
                     assertThat(h.getSamplesFailed()).isPositive();
                 });
             });
         }
+    }
+
+    @Test
+    void unreachableAndHungTargetsDelayNoOtherAndTheirStatusSaysWhy() {
+        // While "hung" holds connection attempts for seconds, "pg" keeps its 1 s cadence.
+        java.util.Set<Object> cycles = new java.util.HashSet<>();
+        try (KafkaConsumer<String, DatabaseSample> consumer = consumer()) {
+            consumer.subscribe(List.of(Topics.RAW_DATABASE));
+            long from = System.currentTimeMillis();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.value().getSampledAt().toEpochMilli() > from) {
+                        cycles.add(r.value().getSampledAt());
+                    }
+                });
+                assertThat(cycles).hasSizeGreaterThanOrEqualTo(5);
+            });
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            TargetStatus down = collector.status().stream().filter(s -> s.targetId().equals("down")).findFirst().orElseThrow();
+            assertThat(down.connected()).isFalse();
+            assertThat(down.failingFamilies()).containsKey("database");
+            assertThat(down.failingFamilies().values()).allSatisfy(reason -> assertThat(reason).startsWith("cannot connect: "));
+            assertThat(down.error()).contains("refused");
+            TargetStatus hung = collector.status().stream().filter(s -> s.targetId().equals("hung")).findFirst().orElseThrow();
+            assertThat(hung.error()).isNotNull().doesNotContain("s3cr3t-pw");
+        });
+        assertThat(collector.status().stream().filter(s -> s.targetId().equals("pg")).findFirst().orElseThrow()
+                .failingFamilies()).isEmpty();
     }
 }

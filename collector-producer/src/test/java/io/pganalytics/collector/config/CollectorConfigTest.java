@@ -75,4 +75,68 @@ class CollectorConfigTest {
         assertThat(CollectorConfig.envName("collector.targets[0].password")).isEqualTo("PGA_COLLECTOR_TARGETS_0_PASSWORD");
         assertThat(CollectorConfig.envName("schema.registry.url")).isEqualTo("PGA_SCHEMA_REGISTRY_URL");
     }
+
+    @Test
+    void presetChoosesFamiliesAndIntervalsAsMultiplesOfTheBase() {
+        CollectorConfig config = CollectorConfig.from(VALID, Map.of());
+        Map<String, Long> schedule = config.schedule(config.targets().get(0));
+        assertThat(config.preset()).isEqualTo(Preset.STANDARD);
+        assertThat(schedule).containsEntry("activity", 10_000L).containsEntry("statements", 30_000L)
+                .containsEntry("tables", 300_000L).doesNotContainKey("custom");
+        assertThat(CollectorConfig.from(with("collector.preset", "minimal"), Map.of()).schedule(config.targets().get(0)))
+                .doesNotContainKeys("statements", "tables", "locks");
+    }
+
+    @Test
+    void everyIntervalIsOverridablePerFamilyAndPerTarget() {
+        Properties props = with("collector.families.tables.interval.ms", "60000");
+        props.setProperty("collector.targets[0].families.statements.interval.ms", "15000");
+        props.setProperty("collector.targets[0].families.locks.interval.ms", "0");
+        props.setProperty("collector.targets[0].preset", "exhaustive");
+        CollectorConfig config = CollectorConfig.from(props, Map.of());
+        Map<String, Long> schedule = config.schedule(config.targets().get(0));
+        assertThat(schedule).containsEntry("tables", 60_000L).containsEntry("statements", 15_000L)
+                .containsEntry("wraparound", 60_000L).doesNotContainKey("locks");
+
+        assertThatThrownBy(() -> CollectorConfig.from(with("collector.families.tabels.interval.ms", "1000"), Map.of()))
+                .hasMessage("collector.families.tabels.interval.ms: unknown family 'tabels'");
+        assertThatThrownBy(() -> CollectorConfig.from(with("collector.preset", "max"), Map.of()))
+                .hasMessageStartingWith("collector.preset: expected minimal, standard or exhaustive");
+    }
+
+    @Test
+    void customMetricsAreDeclaredWithLabelsAndValues() {
+        Properties props = with("collector.custom[0].name", "queue_depth");
+        props.setProperty("collector.custom[0].sql", "SELECT queue, count(*) AS jobs FROM jobs GROUP BY queue");
+        props.setProperty("collector.custom[0].labels", "queue");
+        props.setProperty("collector.custom[0].gauges", "jobs");
+        props.setProperty("collector.custom[0].min.server.version", "140000");
+        CollectorConfig config = CollectorConfig.from(props, Map.of());
+        assertThat(config.customMetrics()).singleElement().satisfies(m -> {
+            assertThat(m.labels()).containsExactly("queue");
+            assertThat(m.gauges()).containsExactly("jobs");
+            assertThat(m.minServerVersion()).isEqualTo(140000);
+            assertThat(config.customIntervalMillis(m)).isEqualTo(10_000);
+        });
+
+        Properties noValues = with("collector.custom[0].name", "x");
+        noValues.setProperty("collector.custom[0].sql", "SELECT 1 AS one");
+        assertThatThrownBy(() -> CollectorConfig.from(noValues, Map.of()))
+                .hasMessage("collector.custom[0].counters: a custom metric needs at least one counter or gauge column");
+    }
+
+    @Test
+    void everyKeyIsDocumented() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "configuration.md"));
+        for (CollectorConfig.Key key : CollectorConfig.KEYS) {
+            assertThat(doc).as("docs/configuration.md row for %s", key.name()).contains("| `" + key.name() + "` | " + key.defaultValue() + " |");
+        }
+    }
+
+    private static Properties with(String key, String value) {
+        Properties props = new Properties();
+        props.putAll(VALID);
+        props.setProperty(key, value);
+        return props;
+    }
 }

@@ -4,6 +4,7 @@ import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
 import io.pganalytics.collector.Collector;
 import io.pganalytics.collector.config.CollectorConfig;
+import io.pganalytics.collector.config.Preset;
 import io.pganalytics.collector.config.Target;
 import io.pganalytics.embedded.EmbeddedConnect;
 import io.pganalytics.embedded.EmbeddedKafka;
@@ -21,7 +22,11 @@ import io.pganalytics.streams.alert.AlertsStreamsRole;
 import io.pganalytics.streams.fleet.FleetStreamsRole;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
 import io.pganalytics.streams.rollup.RollupsTopology;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -60,10 +65,14 @@ public final class QuickstartStack implements AutoCloseable {
     /** The S3 backup sink of every metric family's data topics, into {@link #BACKUP_BUCKET} of the embedded store. */
     public static final String BACKUP_CONNECTOR = "pga-s3-backup";
     public static final String BACKUP_BUCKET = "pganalytics-backup";
+    /** The standby's data directory under the quickstart's, and its replication slot on the primary. */
+    static final String STANDBY_DIR = "postgres-standby";
+    static final String STANDBY_SLOT = "quickstart_standby";
 
     private final QuickstartOptions options;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private EmbeddedPostgres postgres;
+    private EmbeddedPostgres standby;
     private EmbeddedKafka kafka;
     private EmbeddedRegistry registry;
     private EmbeddedS3 s3;
@@ -82,6 +91,7 @@ public final class QuickstartStack implements AutoCloseable {
     public static QuickstartStack start(QuickstartOptions options) throws Exception {
         // A PostgreSQL orphaned by a killed quickstart still holds its port: stop it before judging ports.
         EmbeddedPostgres.stopOrphanedServer(options.dataDir().resolve("postgres"));
+        EmbeddedPostgres.stopOrphanedServer(options.dataDir().resolve(STANDBY_DIR));
         PortCheck.requireFree(
                 options.kafkaPort(), "--kafka-port",
                 options.kafkaControllerPort(), "--kafka-controller-port",
@@ -105,6 +115,8 @@ public final class QuickstartStack implements AutoCloseable {
         postgres = track(EmbeddedPostgres.builder().dataDir(data.resolve("postgres")).port(options.postgresPort()).start());
         postgres.createDatabaseIfMissing(METRICS_DATABASE);
         postgres.createDatabaseIfMissing(DEMO_DATABASE);
+        standby = track(startStandby(data.resolve(STANDBY_DIR)));
+        enableStatements(postgres);
 
         kafka = track(EmbeddedKafka.builder().dataDir(data.resolve("kafka")).port(options.kafkaPort())
                 .controllerPort(options.kafkaControllerPort()).start());
@@ -132,12 +144,39 @@ public final class QuickstartStack implements AutoCloseable {
 
         workload = track(DemoWorkload.start(postgres.jdbcUrl(DEMO_DATABASE), postgres.user(),
                 options.demoTransactionsPerSecond()));
-        collector = track(Collector.start(new CollectorConfig(COLLECTOR_ID, kafka.bootstrapServers(), registry.url(),
-                options.interval().toMillis(), options.interval().toMillis(),
-                List.of(new Target(TARGET_ID, postgres.jdbcUrl("postgres"), postgres.user(), null))), Map.of()));
+        collector = track(Collector.start(collectorConfig(), Map.of()));
 
         api = track(ApiServer.start(new ApiConfig("127.0.0.1", options.apiPort(), postgres.jdbcUrl(METRICS_DATABASE),
                 postgres.user(), null, kafka.bootstrapServers())));
+    }
+
+    /**
+     * The collector's configuration: the standard preset on the embedded server, its base interval the
+     * quickstart's {@code --interval}, so that every standard family has records within a few seconds.
+     */
+    public CollectorConfig collectorConfig() {
+        return new CollectorConfig(COLLECTOR_ID, kafka.bootstrapServers(), registry.url(),
+                options.interval().toMillis(), options.interval().toMillis(),
+                List.of(new Target(TARGET_ID, postgres.jdbcUrl("postgres"), postgres.user(), null).withPreset(Preset.STANDARD)));
+    }
+
+    /**
+     * A streaming standby of the embedded server, so that the replication families have something to
+     * show: created by a base backup on the first start, started as it is on later ones.
+     */
+    private EmbeddedPostgres startStandby(Path dir) {
+        if (Files.exists(dir.resolve("postgresql.conf"))) {
+            return EmbeddedPostgres.builder().dataDir(dir).start();
+        }
+        return postgres.startStandby(dir, STANDBY_SLOT);
+    }
+
+    /** The statements family reads pg_stat_statements from the database the collector connects to. */
+    private static void enableStatements(EmbeddedPostgres server) throws SQLException {
+        try (Connection connection = server.dataSource("postgres").getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        }
     }
 
     /** The sink connector's configuration: every metrics and rollup topic, values decoded by our AvroConverter. */
@@ -228,6 +267,11 @@ public final class QuickstartStack implements AutoCloseable {
 
     public EmbeddedPostgres postgres() {
         return postgres;
+    }
+
+    /** The streaming standby of {@link #postgres()}. */
+    public EmbeddedPostgres standby() {
+        return standby;
     }
 
     public EmbeddedKafka kafka() {

@@ -17,14 +17,17 @@ import picocli.CommandLine.Option;
 @Command(name = "collector",
         mixinStandardHelpOptions = true,
         description = {
-            "Samples every configured PostgreSQL target at its interval and produces the samples",
-            "to Kafka, with heartbeats. Configuration: a properties file, overridden by PGA_*",
-            "environment variables (see docs/configuration.md). Stops cleanly on Ctrl-C or TERM."})
+            "Reads every configured PostgreSQL target's metric families at their intervals and",
+            "produces them to Kafka, one topic per family, with heartbeats. Configuration: a",
+            "properties file, overridden by PGA_* environment variables (see docs/configuration.md).",
+            "Stops cleanly on Ctrl-C or TERM."})
 public final class CollectorCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Properties file with collector.id, kafka.bootstrap.servers, schema.registry.url "
-                    + "and collector.targets[N].id|url|user|password. Optional when PGA_* variables say it all.")
+            description = "Properties file with collector.id, kafka.bootstrap.servers, schema.registry.url, "
+                    + "collector.targets[N].id|url|user|password, and optionally collector.preset, per-family "
+                    + "intervals and collector.custom[N].* SQL metrics (docs/configuration.md, docs/collector.md). "
+                    + "Optional when PGA_* variables say it all.")
     Path config;
 
 

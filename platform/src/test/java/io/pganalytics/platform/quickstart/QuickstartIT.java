@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pganalytics.collector.config.Preset;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.FleetStatus;
 import io.pganalytics.schemas.serde.AvroDeserializer;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -120,6 +122,47 @@ class QuickstartIT {
                 });
             });
         }
+    }
+
+    @Test
+    @Order(2)
+    void everyStandardPresetFamilyHasRecordsAndQueryTextsAppearOncePerQueryid() {
+        AvroDeserializer<GenericRecord> values = new AvroDeserializer<>();
+        values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, stack.registry().url()), false);
+        String key = QuickstartStack.COLLECTOR_ID + "/" + QuickstartStack.TARGET_ID;
+        Map<String, Integer> perFamily = new HashMap<>();
+        Map<String, Integer> texts = new HashMap<>();
+        java.util.Set<Object> statementCycles = new java.util.HashSet<>();
+        List<String> topics = new ArrayList<>();
+        Preset.STANDARD.multiples().keySet().forEach(family -> topics.add(Topics.raw(family)));
+        topics.add(Topics.RAW_QUERY_TEXTS);
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "quickstart-it-families",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), values)) {
+            consumer.subscribe(topics);
+            await().atMost(WAIT).untilAsserted(() -> {
+                for (ConsumerRecord<String, GenericRecord> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.topic().equals(Topics.RAW_QUERY_TEXTS)) {
+                        texts.merge(r.key(), 1, Integer::sum);
+                        continue;
+                    }
+                    assertThat(r.key()).isEqualTo(key);
+                    String family = r.value().getSchema().getObjectProp("pga.family").toString();
+                    perFamily.merge(family, 1, Integer::sum);
+                    if (family.equals("statements")) {
+                        statementCycles.add(r.value().get("sampledAt"));
+                    }
+                }
+                assertThat(perFamily.keySet()).containsAll(Preset.STANDARD.multiples().keySet());
+                assertThat(statementCycles).as("statements cycles seen").hasSizeGreaterThanOrEqualTo(3);
+            });
+        }
+        assertThat(texts).isNotEmpty();
+        assertThat(texts).allSatisfy((queryKey, count) -> {
+            assertThat(queryKey).startsWith(QuickstartStack.TARGET_ID + "/");
+            assertThat(count).as("texts of %s", queryKey).isEqualTo(1);
+        });
     }
 
     @Test

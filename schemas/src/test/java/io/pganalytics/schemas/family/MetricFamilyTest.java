@@ -17,7 +17,7 @@ class MetricFamilyTest {
         assertThat(database.name()).isEqualTo("database");
         assertThat(database.seriesFields()).containsExactly("datid");
         assertThat(database.counterFields()).contains("xactCommit", "blkReadTimeMs", "sessions").doesNotContain("numbackends");
-        assertThat(database.gaugeFields()).containsExactly("numbackends");
+        assertThat(database.gaugeFields()).containsExactly("numbackends", "sizeBytes");
         assertThat(database.resetFields()).containsExactly("statsReset");
         assertThat(database.naturalKey()).containsExactly("targetId", "datid", "sampledAt");
         assertThat(database.rollupTopic(Topics.Resolution.ONE_HOUR)).isEqualTo("pga.rollups.database.1h");
