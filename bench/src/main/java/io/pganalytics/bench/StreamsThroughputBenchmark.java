@@ -81,8 +81,10 @@ public final class StreamsThroughputBenchmark {
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(root.resolve("kafka")).start();
              EmbeddedRegistry registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0)) {
             List<NewTopic> topics = new ArrayList<>();
-            for (String topic : List.of(Topics.RAW_DATABASE, Topics.METRICS_DATABASE, Topics.rollups("database", Topics.Resolution.ONE_MINUTE),
-                    Topics.rollups("database", Topics.Resolution.ONE_HOUR), Topics.DLQ, PASSTHROUGH_IN, PASSTHROUGH_OUT)) {
+            // Every topic of the contract, as production has them: the topologies read every family's topics
+            // (only the database family carries records here) and ingest reads pga.quotas as a global table.
+            Topics.all().forEach(spec -> topics.add(new NewTopic(spec.name(), partitions, (short) 1).configs(spec.configs())));
+            for (String topic : List.of(PASSTHROUGH_IN, PASSTHROUGH_OUT)) {
                 topics.add(new NewTopic(topic, partitions, (short) 1));
             }
             kafka.createTopics(topics.toArray(NewTopic[]::new));

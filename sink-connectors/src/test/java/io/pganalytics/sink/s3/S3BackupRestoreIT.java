@@ -465,10 +465,10 @@ class S3BackupRestoreIT {
                 "tasks.max", "1",
                 "topics", METRICS,
                 "key.converter", "org.apache.kafka.connect.storage.StringConverter",
-                "value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter",
+                "value.converter", "io.pganalytics.schemas.connect.AvroConverter",
+                "value.converter.schema.registry.url", registry.url(),
                 "connection.url", postgres.jdbcUrl(DATABASE),
-                "connection.user", postgres.user(),
-                "schema.registry.url", registry.url());
+                "connection.user", postgres.user());
     }
 
     private static RestoreConfig restoreConfig() {
