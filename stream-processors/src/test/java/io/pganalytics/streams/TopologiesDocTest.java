@@ -26,11 +26,12 @@ class TopologiesDocTest {
     @Test
     void docsShowEveryTopologyAsItIsBuilt() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "topologies.md"));
-        assertDescribed(doc, IngestTopology.APPLICATION_ID, IngestTopology.build(SERDE, IngestConfig.defaults(), () -> (c, r) -> { }));
-        assertDescribed(doc, FleetLivenessTopology.APPLICATION_ID, FleetLivenessTopology.build(SERDE));
-        // Shown for the database family: every other family adds the same sub-topology (rollups) or
-        // topic (alerts), so the page does not change with each new family.
+        // Shown for the database family: every other family adds the same sub-topology (ingest, rollups)
+        // or topic (alerts), so the page does not change with each new family.
         List<MetricFamily> database = List.of(MetricFamilies.byName("database").orElseThrow());
+        assertDescribed(doc, IngestTopology.APPLICATION_ID,
+                IngestTopology.build(SERDE, IngestConfig.defaults(), () -> (c, r) -> { }, database));
+        assertDescribed(doc, FleetLivenessTopology.APPLICATION_ID, FleetLivenessTopology.build(SERDE));
         assertDescribed(doc, RollupsTopology.APPLICATION_ID, RollupsTopology.build(SERDE, RollupsTopology.DEFAULT_GRACE, database));
         assertDescribed(doc, AlertsTopology.APPLICATION_ID, AlertsTopology.build(SERDE, AlertsTopology.DEFAULT_SWEEP_EVERY, database));
     }

@@ -226,6 +226,9 @@ public final class MetricFamily {
         Schema derived = Schema.createRecord(simple, "Validated " + name + " samples with deltas and rates per counter.",
                 rawSchema.getNamespace(), false, fields);
         derived.addProp(FAMILY_PROPERTY, name);
+        // pga.metrics.<family> carried the raw record before deltas were computed: the alias lets the derived
+        // schema read those records, so a subject that holds the raw schema accepts it as a BACKWARD change.
+        derived.addAlias(rawSchema.getFullName());
         return derived;
     }
 

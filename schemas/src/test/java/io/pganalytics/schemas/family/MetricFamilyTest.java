@@ -42,6 +42,15 @@ class MetricFamilyTest {
     }
 
     @Test
+    void metricsSchemaReadsWhatTheRawSchemaWrote() {
+        // Earlier versions put the raw record on pga.metrics.<family>: the registry must accept the derived one there.
+        for (MetricFamily family : MetricFamilies.all()) {
+            assertThat(org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(family.metricsSchema(), family.rawSchema())
+                    .getType()).as(family.name()).isEqualTo(org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        }
+    }
+
+    @Test
     void aFieldWithoutRoleIsNamed() {
         Schema schema = new Schema.Parser().parse("""
                 {"type":"record","name":"XSample","namespace":"t","pga.family":"x","fields":[

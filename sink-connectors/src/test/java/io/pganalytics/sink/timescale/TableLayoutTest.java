@@ -69,6 +69,13 @@ class TableLayoutTest {
                     "parallel_workers_to_launch" bigint,
                     "parallel_workers_launched" bigint,
                     "stats_reset" timestamptz,
+                    "size_bytes" bigint,
+                    "confl_tablespace" bigint,
+                    "confl_lock" bigint,
+                    "confl_snapshot" bigint,
+                    "confl_bufferpin" bigint,
+                    "confl_deadlock" bigint,
+                    "confl_active_logicalslot" bigint,
                     PRIMARY KEY ("target_id", "datid", "sampled_at")
                 )""");
         assertThat(layout.timeColumn()).isEqualTo("sampled_at");

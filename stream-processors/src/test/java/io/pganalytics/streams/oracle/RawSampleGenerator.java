@@ -185,6 +185,7 @@ public final class RawSampleGenerator {
                 case INT -> index;
                 case LONG -> (long) index;
                 case STRING -> name + "-" + index;
+                case BOOLEAN -> index % 2 == 0;
                 default -> throw new IllegalStateException(name + ": series field of type " + type.getType() + " not generated");
             };
         }
