@@ -58,6 +58,11 @@ class AlertsTopologyIT {
         kafka.createTopics(new NewTopic(DATABASE.metricsTopic(), 2, (short) 1),
                 new NewTopic(Topics.ALERT_RULES, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
                 new NewTopic(Topics.ALERTS, 2, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1));
+        // The role runs every family's sub-topology: their (empty) topics must exist too.
+        kafka.createTopics(MetricFamilies.all().stream().filter(family -> family != DATABASE)
+                .flatMap(family -> java.util.stream.Stream.of(family.metricsTopic(),
+                        family.rollupTopic(Topics.Resolution.ONE_MINUTE), family.rollupTopic(Topics.Resolution.ONE_HOUR)))
+                .map(topic -> new NewTopic(topic, 1, (short) 1)).toArray(NewTopic[]::new));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
         AvroSerializer<GenericContainer> avro = new AvroSerializer<>();
         avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);

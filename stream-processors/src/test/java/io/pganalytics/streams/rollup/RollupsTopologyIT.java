@@ -61,6 +61,11 @@ class RollupsTopologyIT {
                 new NewTopic(DATABASE.rollupTopic(Topics.Resolution.ONE_MINUTE), 2, (short) 1),
                 new NewTopic(DATABASE.rollupTopic(Topics.Resolution.ONE_HOUR), 2, (short) 1),
                 new NewTopic(Topics.DLQ, 1, (short) 1));
+        // The role runs every family's sub-topology: their (empty) topics must exist too.
+        kafka.createTopics(MetricFamilies.all().stream().filter(family -> family != DATABASE)
+                .flatMap(family -> java.util.stream.Stream.of(family.metricsTopic(),
+                        family.rollupTopic(Topics.Resolution.ONE_MINUTE), family.rollupTopic(Topics.Resolution.ONE_HOUR)))
+                .map(topic -> new NewTopic(topic, 1, (short) 1)).toArray(NewTopic[]::new));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
         AvroSerializer<GenericRecord> avro = new AvroSerializer<>();
         avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
