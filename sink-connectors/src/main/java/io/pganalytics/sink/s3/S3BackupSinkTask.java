@@ -1,5 +1,6 @@
 package io.pganalytics.sink.s3;
 
+import io.pganalytics.sink.PluginRuntime;
 import io.pganalytics.schemas.registry.SchemaRegistryClient;
 import io.pganalytics.schemas.registry.SchemaRegistryException;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
@@ -86,7 +87,7 @@ public final class S3BackupSinkTask extends SinkTask {
         config = S3BackupSinkConfig.from(props);
         codec = CodecFactory.fromString(config.codec());
         registry = registryFactory.apply(config);
-        reporter = errantRecordReporter();
+        reporter = PluginRuntime.errantRecordReporter(context);
         registerMetrics();
         store = storeFactory.apply(config);
         try {
@@ -299,22 +300,10 @@ public final class S3BackupSinkTask extends SinkTask {
     private record Rejected(SinkRecord record, DataException reason) {
     }
 
-    private ErrantRecordReporter errantRecordReporter() {
-        try {
-            return context.errantRecordReporter();
-        } catch (NoSuchMethodError | NoClassDefFoundError e) {
-            return null; // a worker older than Kafka 2.6 has no dead letter queue for sink tasks
-        }
-    }
 
     /** Exposed by the worker (JMX, and whatever reporters it has) with the connector and task as tags. */
     private void registerMetrics() {
-        PluginMetrics metrics;
-        try {
-            metrics = context.pluginMetrics();
-        } catch (NoSuchMethodError | AbstractMethodError e) {
-            return; // a worker older than Kafka 4.1 gives plugins no metrics
-        }
+        PluginMetrics metrics = PluginRuntime.pluginMetrics(context);
         if (metrics == null) {
             return;
         }

@@ -1,11 +1,9 @@
 package io.pganalytics.sink.timescale;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.pganalytics.sink.PluginRuntime;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
@@ -22,7 +20,7 @@ public final class TimescaleSinkConnector extends SinkConnector {
     private static final Logger LOG = LoggerFactory.getLogger(TimescaleSinkConnector.class);
 
     /** This module's version, from a resource Maven filters at build time; works from a jar and from classes. */
-    static final String VERSION = readVersion();
+    static final String VERSION = PluginRuntime.VERSION;
 
     private Map<String, String> props;
 
@@ -61,16 +59,4 @@ public final class TimescaleSinkConnector extends SinkConnector {
         return VERSION;
     }
 
-    private static String readVersion() {
-        try (InputStream in = TimescaleSinkConnector.class.getResourceAsStream("version.properties")) {
-            if (in == null) {
-                return "unknown";
-            }
-            Properties properties = new Properties();
-            properties.load(in);
-            return properties.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 }

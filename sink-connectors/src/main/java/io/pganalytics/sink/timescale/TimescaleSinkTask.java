@@ -1,5 +1,6 @@
 package io.pganalytics.sink.timescale;
 
+import io.pganalytics.sink.PluginRuntime;
 import io.pganalytics.sink.timescale.RowWriter.WriteResult;
 import io.pganalytics.sink.timescale.RecordRows.Row;
 import java.sql.SQLException;
@@ -116,7 +117,7 @@ public final class TimescaleSinkTask extends SinkTask {
     public void start(Map<String, String> props) {
         config = TimescaleSinkConfig.from(props);
         recordRows = new RecordRows();
-        reporter = errantRecordReporter();
+        reporter = PluginRuntime.errantRecordReporter(context);
         registerMetrics();
         writer = writerFactory.apply(config);
         if (pipelined) {
@@ -524,22 +525,10 @@ public final class TimescaleSinkTask extends SinkTask {
         return newline < 0 ? message : message.substring(0, newline);
     }
 
-    private ErrantRecordReporter errantRecordReporter() {
-        try {
-            return context.errantRecordReporter();
-        } catch (NoSuchMethodError | NoClassDefFoundError e) {
-            return null; // a worker older than Kafka 2.6 has no dead letter queue for sink tasks
-        }
-    }
 
     /** Exposed by the worker (JMX, and whatever reporters it has) with the connector and task as tags. */
     private void registerMetrics() {
-        PluginMetrics metrics;
-        try {
-            metrics = context.pluginMetrics();
-        } catch (NoSuchMethodError | AbstractMethodError e) {
-            return; // a worker older than Kafka 4.1 gives plugins no metrics
-        }
+        PluginMetrics metrics = PluginRuntime.pluginMetrics(context);
         if (metrics == null) {
             return;
         }
