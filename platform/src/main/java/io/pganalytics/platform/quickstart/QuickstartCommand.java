@@ -2,6 +2,7 @@ package io.pganalytics.platform.quickstart;
 
 import io.pganalytics.platform.role.StopSignal;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.family.MetricFamilies;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,19 +110,20 @@ public final class QuickstartCommand implements Callable<Integer> {
                 pgAnalytics is running (started in %.1f s). Press Ctrl-C to stop.
 
                   API           %s/api/v1/health
-                  Kafka         %s   topics: %s, %s, %s
+                  Kafka         %s   topics: pga.raw|metrics.<family>, pga.rollups.<family>.1m|1h (%d families), %s
                   Registry      %s/subjects
                   Connect       %s/connectors
                   S3            %s   (access key %s, secret key %s)
                   Backups       s3://%s   (S3 backup sink of the pga.raw/metrics/rollups topics; ./pganalytics restore --help)
                   Metrics store psql postgresql://%s@%s:%d/%s
-                                  SELECT datname, sampled_at, xact_commit FROM database_metrics ORDER BY sampled_at DESC LIMIT 5;
+                                  SELECT datname, sampled_at, xact_commit, xact_commit_per_sec FROM database_metrics ORDER BY sampled_at DESC LIMIT 5;
+                                  SELECT window_start, metric, mean, p95 FROM database_rollups_1m ORDER BY window_start DESC LIMIT 5;  (after the first minute closes)
                   Demo database psql postgresql://%s@%s:%d/%s   (a steady demo workload runs here)
 
                 The collector samples PostgreSQL every %s; the first rows reach the metrics store within one interval.
                 """.formatted(took.toMillis() / 1000.0,
                 stack.api().url(),
-                stack.kafka().bootstrapServers(), Topics.RAW_DATABASE, Topics.METRICS_DATABASE, Topics.DLQ,
+                stack.kafka().bootstrapServers(), MetricFamilies.all().size(), Topics.DLQ,
                 stack.registry().url(),
                 stack.connect().restUrl(),
                 stack.s3().endpoint(), stack.s3().accessKey(), stack.s3().secretKey(),
