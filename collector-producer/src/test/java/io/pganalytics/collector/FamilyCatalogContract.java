@@ -90,7 +90,8 @@ abstract class FamilyCatalogContract {
                 Preset.EXHAUSTIVE, Map.of(), 5000, 50, 5, io.pganalytics.collector.config.QueryTextMode.NORMALIZED, 256,
                 List.of(new CustomMetric("db_commits",
                         "SELECT datname, numbackends AS backends, xact_commit AS commits FROM pg_stat_database WHERE datname IS NOT NULL",
-                        0, List.of("datname"), List.of("commits"), List.of("backends"), 0)));
+                        0, List.of("datname"), List.of("commits"), List.of("backends"), 0)),
+                CollectorConfig.Operations.defaults("it"));
         Catalog catalog = Catalog.load();
         target = new TargetSession(new Target("primary", primary.jdbcUrl("postgres"), primary.user(), "not-the-password"),
                 config, catalog);

@@ -37,12 +37,14 @@ import java.util.regex.Pattern;
  * @param queryTextMode           {@code collector.query.text.mode}
  * @param queryTextMaxLength      {@code collector.query.text.max.length}
  * @param customMetrics           {@code collector.custom[N].*}
+ * @param operations              how the collector runs at fleet scale: workers, connections, spool,
+ *                                fleet membership and its HTTP endpoint
  */
 public record CollectorConfig(String collectorId, String bootstrapServers, String schemaRegistryUrl,
                               long intervalMillis, long heartbeatIntervalMillis, List<Target> targets,
                               Preset preset, Map<String, Long> familyIntervalMillis, long statementTimeoutMillis,
                               int tablesTop, int databasesMax, QueryTextMode queryTextMode, int queryTextMaxLength,
-                              List<CustomMetric> customMetrics) {
+                              List<CustomMetric> customMetrics, Operations operations) {
 
     public static final String ID = "collector.id";
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
@@ -55,6 +57,87 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
     public static final String DATABASES_MAX = "collector.databases.max";
     public static final String QUERY_TEXT_MODE = "collector.query.text.mode";
     public static final String QUERY_TEXT_MAX_LENGTH = "collector.query.text.max.length";
+
+    public static final String WORKERS = "collector.workers";
+    public static final String CONNECT_TIMEOUT_MS = "collector.connect.timeout.ms";
+    public static final String SPOOL_DIR = "collector.spool.dir";
+    public static final String SPOOL_MAX_BYTES = "collector.spool.max.bytes";
+    public static final String FLEET_GROUP = "collector.fleet.group";
+    public static final String FLEET_SESSION_TIMEOUT_MS = "collector.fleet.session.timeout.ms";
+    public static final String SECRET_KEYS = "fleet.secret.keys";
+    public static final String HTTP_PORT = "collector.http.port";
+
+    /**
+     * How the collector runs at fleet scale.
+     *
+     * @param workers                 {@code collector.workers}: threads that run target cycles, i.e. the most
+     *                                queries in flight at once, whatever the number of targets
+     * @param connectTimeoutMillis    {@code collector.connect.timeout.ms}
+     * @param spoolDir                {@code collector.spool.dir}: where samples wait while Kafka is slow or away
+     * @param spoolMaxBytes           {@code collector.spool.max.bytes}: beyond it the oldest samples are dropped, and counted
+     * @param fleetGroup              {@code collector.fleet.group}: the fleet whose targets this collector shares
+     *                                through the consumer group over {@code pga.fleet.targets}; null: only the
+     *                                configured targets
+     * @param fleetSessionTimeoutMillis {@code collector.fleet.session.timeout.ms}: how long a dead collector keeps
+     *                                its targets before the others take them over
+     * @param secretKeys              {@code fleet.secret.keys}: {@code keyId:base64Key[,...]}, the AES-256 keys that
+     *                                decrypt fleet targets' passwords; never logged
+     * @param httpPort                {@code collector.http.port}: {@code /metrics} and {@code /health}; -1 off, 0 any free port
+     */
+    public record Operations(int workers, long connectTimeoutMillis, java.nio.file.Path spoolDir, long spoolMaxBytes,
+                             String fleetGroup, long fleetSessionTimeoutMillis, String secretKeys, int httpPort) {
+
+        public Operations {
+            if (workers < 1 || workers > 1024) {
+                throw new IllegalArgumentException(WORKERS + ": must be 1 to 1024, got " + workers);
+            }
+            if (connectTimeoutMillis < 100) {
+                throw new IllegalArgumentException(CONNECT_TIMEOUT_MS + ": must be at least 100, got " + connectTimeoutMillis);
+            }
+            java.util.Objects.requireNonNull(spoolDir, SPOOL_DIR);
+            if (spoolMaxBytes < 1 << 20) {
+                throw new IllegalArgumentException(SPOOL_MAX_BYTES + ": must be at least 1048576 (1 MiB), got " + spoolMaxBytes);
+            }
+            if (fleetGroup != null && !fleetGroup.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException(FLEET_GROUP + ": letters, digits, '.', '_' and '-' only, got '" + fleetGroup + "'");
+            }
+            if (fleetSessionTimeoutMillis < 3000) {
+                throw new IllegalArgumentException(FLEET_SESSION_TIMEOUT_MS + ": must be at least 3000, got " + fleetSessionTimeoutMillis);
+            }
+            if (httpPort < -1 || httpPort > 65535) {
+                throw new IllegalArgumentException(HTTP_PORT + ": must be -1 (off), 0 (any free port) or a port, got " + httpPort);
+            }
+        }
+
+        /** The defaults, spooling under {@code data/spool/<collectorId>}. */
+        public static Operations defaults(String collectorId) {
+            return new Operations(8, 5000, java.nio.file.Path.of("data", "spool", collectorId == null ? "collector" : collectorId),
+                    256L << 20, null, 15_000, null, -1);
+        }
+
+        public Operations withSpool(java.nio.file.Path dir, long maxBytes) {
+            return new Operations(workers, connectTimeoutMillis, dir, maxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort);
+        }
+
+        public Operations withWorkers(int count) {
+            return new Operations(count, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort);
+        }
+
+        public Operations withFleet(String group, long sessionTimeoutMillis, String keys) {
+            return new Operations(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, group, sessionTimeoutMillis, keys, httpPort);
+        }
+
+        public Operations withHttpPort(int port) {
+            return new Operations(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, port);
+        }
+
+        @Override
+        public String toString() {
+            return "Operations[workers=" + workers + ", connectTimeoutMillis=" + connectTimeoutMillis + ", spoolDir=" + spoolDir
+                    + ", spoolMaxBytes=" + spoolMaxBytes + ", fleetGroup=" + fleetGroup + ", fleetSessionTimeoutMillis="
+                    + fleetSessionTimeoutMillis + ", secretKeys=" + (secretKeys == null ? "none" : "***") + ", httpPort=" + httpPort + "]";
+        }
+    }
 
     /** The family that user-defined SQL metrics are produced to. */
     public static final String CUSTOM_FAMILY = "custom";
@@ -77,6 +160,14 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             new Key(DATABASES_MAX, "20", "databases the per-database families read per target, when a target lists none"),
             new Key(QUERY_TEXT_MODE, "normalized", "`normalized`: send each queryid's normalized text once; `none`: send no text"),
             new Key(QUERY_TEXT_MAX_LENGTH, "4096", "query texts are cut to this many characters"),
+            new Key(WORKERS, "8", "threads that run target cycles: bounds the queries in flight, not the number of targets"),
+            new Key(CONNECT_TIMEOUT_MS, "5000", "connect and login timeout of a target connection"),
+            new Key(SPOOL_DIR, "`data/spool/<collector.id>`", "where samples wait on disk while Kafka is slow or unreachable"),
+            new Key(SPOOL_MAX_BYTES, "268435456", "the spool's size; when full, the oldest samples are dropped and counted per family"),
+            new Key(FLEET_GROUP, "none", "share the targets of `pga.fleet.targets` with the other collectors of this fleet (a Kafka consumer group); none: only `collector.targets[N]`"),
+            new Key(FLEET_SESSION_TIMEOUT_MS, "15000", "how long a collector that died keeps its fleet targets before the others take them over"),
+            new Key(SECRET_KEYS, "none", "`keyId:base64Key[,...]`: AES-256 keys that decrypt fleet targets' passwords; never logged"),
+            new Key(HTTP_PORT, "-1", "port of `/metrics` (Prometheus) and `/health`; `-1` off, `0` any free port"),
             new Key("collector.targets[N].id", "required", "the target's stable name; the second half of the record key; no `/`; unique"),
             new Key("collector.targets[N].url", "required", "`jdbc:postgresql://host:port/database`"),
             new Key("collector.targets[N].user", "none", "a role with `pg_monitor` is enough (see docs/collector.md)"),
@@ -93,7 +184,8 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             new Key("collector.custom[N].min.server.version", "0", "`server_version_num` below which it is skipped"));
 
     private static final List<String> SCALAR_KEYS = List.of(ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, INTERVAL_MS,
-            HEARTBEAT_INTERVAL_MS, PRESET, STATEMENT_TIMEOUT_MS, TABLES_TOP, DATABASES_MAX, QUERY_TEXT_MODE, QUERY_TEXT_MAX_LENGTH);
+            HEARTBEAT_INTERVAL_MS, PRESET, STATEMENT_TIMEOUT_MS, TABLES_TOP, DATABASES_MAX, QUERY_TEXT_MODE, QUERY_TEXT_MAX_LENGTH,
+            WORKERS, CONNECT_TIMEOUT_MS, SPOOL_DIR, SPOOL_MAX_BYTES, FLEET_GROUP, FLEET_SESSION_TIMEOUT_MS, SECRET_KEYS, HTTP_PORT);
     private static final Pattern TARGET_KEY = Pattern.compile(
             "collector\\.targets\\[(\\d+)]\\.(id|url|user|password|preset|databases|families\\.([a-z_]+)\\.interval\\.ms)");
     private static final Pattern FAMILY_KEY = Pattern.compile("collector\\.families\\.([a-z_]+)\\.interval\\.ms");
@@ -146,6 +238,7 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             target.intervalMillis().forEach((family, millis) ->
                     requireFamily(family, millis, prefix + "families." + family + ".interval.ms"));
         }
+        java.util.Objects.requireNonNull(operations, "operations");
         customMetrics = List.copyOf(customMetrics);
         var names = new TreeSet<String>();
         for (int i = 0; i < customMetrics.size(); i++) {
@@ -179,14 +272,36 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
     public CollectorConfig(String collectorId, String bootstrapServers, String schemaRegistryUrl,
                            long intervalMillis, long heartbeatIntervalMillis, List<Target> targets) {
         this(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis, targets,
-                Preset.STANDARD, Map.of(), 5000, 200, 20, QueryTextMode.NORMALIZED, 4096, List.of());
+                Preset.STANDARD, Map.of(), 5000, 200, 20, QueryTextMode.NORMALIZED, 4096, List.of(),
+                Operations.defaults(collectorId));
     }
 
     /** This configuration with other custom metrics. */
     public CollectorConfig withCustomMetrics(List<CustomMetric> metrics) {
         return new CollectorConfig(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis,
                 targets, preset, familyIntervalMillis, statementTimeoutMillis, tablesTop, databasesMax, queryTextMode,
-                queryTextMaxLength, metrics);
+                queryTextMaxLength, metrics, operations);
+    }
+
+    /** This configuration with other targets. */
+    public CollectorConfig withTargets(List<Target> others) {
+        return new CollectorConfig(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis,
+                others, preset, familyIntervalMillis, statementTimeoutMillis, tablesTop, databasesMax, queryTextMode,
+                queryTextMaxLength, customMetrics, operations);
+    }
+
+    /** This configuration with other family intervals for every target (0: off), e.g. from {@code pga.fleet.config}. */
+    public CollectorConfig withFamilyIntervals(Map<String, Long> intervals) {
+        return new CollectorConfig(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis,
+                targets, preset, intervals, statementTimeoutMillis, tablesTop, databasesMax, queryTextMode,
+                queryTextMaxLength, customMetrics, operations);
+    }
+
+    /** This configuration with other operational settings. */
+    public CollectorConfig withOperations(Operations other) {
+        return new CollectorConfig(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis,
+                targets, preset, familyIntervalMillis, statementTimeoutMillis, tablesTop, databasesMax, queryTextMode,
+                queryTextMaxLength, customMetrics, other);
     }
 
     /**
@@ -287,7 +402,22 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
                 familyIntervals, number(values, STATEMENT_TIMEOUT_MS, 5000), (int) number(values, TABLES_TOP, 200),
                 (int) number(values, DATABASES_MAX, 20),
                 textMode == null || textMode.isEmpty() ? QueryTextMode.NORMALIZED : QueryTextMode.parse(QUERY_TEXT_MODE, textMode),
-                (int) number(values, QUERY_TEXT_MAX_LENGTH, 4096), customs);
+                (int) number(values, QUERY_TEXT_MAX_LENGTH, 4096), customs, operations(values));
+    }
+
+    private static Operations operations(Map<String, String> values) {
+        Operations defaults = Operations.defaults(values.get(ID));
+        String spoolDir = values.get(SPOOL_DIR);
+        String group = values.get(FLEET_GROUP);
+        String keys = values.get(SECRET_KEYS);
+        return new Operations((int) number(values, WORKERS, defaults.workers()),
+                number(values, CONNECT_TIMEOUT_MS, defaults.connectTimeoutMillis()),
+                spoolDir == null || spoolDir.isEmpty() ? defaults.spoolDir() : java.nio.file.Path.of(spoolDir),
+                number(values, SPOOL_MAX_BYTES, defaults.spoolMaxBytes()),
+                group == null || group.isEmpty() ? null : group,
+                number(values, FLEET_SESSION_TIMEOUT_MS, defaults.fleetSessionTimeoutMillis()),
+                keys == null || keys.isEmpty() ? null : keys,
+                (int) number(values, HTTP_PORT, defaults.httpPort()));
     }
 
     /** The environment variable that overrides a key. */
