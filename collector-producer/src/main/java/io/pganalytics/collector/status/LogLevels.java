@@ -1,0 +1,49 @@
+package io.pganalytics.collector.status;
+
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Changes the collector's log level at run time, as {@code pga.fleet.config} asks, when logback is
+ * the logging backend (it is in the {@code pganalytics} program); elsewhere it says it cannot.
+ */
+public final class LogLevels {
+
+    /** The levels an operator may ask for. */
+    public static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+    private static final String LOGGER = "io.pganalytics";
+
+    private LogLevels() {
+    }
+
+    /**
+     * Sets the level of every pgAnalytics logger; null goes back to the configured one.
+     *
+     * @return the level now in force, or null when it is the configured one
+     * @throws IllegalArgumentException for a level that does not exist, or without logback
+     */
+    public static String set(String level) {
+        String normalized = level == null || level.isBlank() ? null : level.trim().toUpperCase(Locale.ROOT);
+        if (normalized != null && !LEVELS.contains(normalized)) {
+            throw new IllegalArgumentException("log level: expected one of " + new java.util.TreeSet<>(LEVELS) + ", got '" + level + "'");
+        }
+        try {
+            return Logback.set(normalized);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalArgumentException("log level: the logging backend is not logback, cannot change it at run time");
+        }
+    }
+
+    /** Kept apart so that logback's classes are loaded only when a level is set. */
+    private static final class Logback {
+
+        static String set(String level) {
+            if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) {
+                throw new IllegalArgumentException("log level: the logging backend is not logback, cannot change it at run time");
+            }
+            context.getLogger(LOGGER).setLevel(level == null ? null : ch.qos.logback.classic.Level.toLevel(level));
+            return level;
+        }
+    }
+}
