@@ -16,12 +16,22 @@ public record TopicSpec(String name, int partitions, boolean compacted, String d
     /** Default partitions of a data topic: enough to spread a few collectors, cheap on one broker. */
     public static final int DEFAULT_PARTITIONS = 6;
 
+    /**
+     * Partitions of {@code pga.fleet.targets}: the unit collectors of a fleet share, so it bounds how
+     * many collectors can take a share (12 splits evenly over 1, 2, 3, 4 or 6 collectors).
+     */
+    public static final int FLEET_TARGETS_PARTITIONS = 12;
+
     static TopicSpec stream(String name, String description) {
         return new TopicSpec(name, DEFAULT_PARTITIONS, false, description);
     }
 
     static TopicSpec compacted(String name, String description) {
         return new TopicSpec(name, DEFAULT_PARTITIONS, true, description);
+    }
+
+    static TopicSpec compacted(String name, int partitions, String description) {
+        return new TopicSpec(name, partitions, true, description);
     }
 
     /** Topic-level configuration to create the topic with. */

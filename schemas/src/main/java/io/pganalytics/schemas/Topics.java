@@ -88,11 +88,12 @@ public final class Topics {
         }
         all.addAll(List.of(
                 TopicSpec.compacted(RAW_QUERY_TEXTS, "normalized pg_stat_statements query texts, once per target and queryid"),
-                TopicSpec.compacted(FLEET_TARGETS, "desired targets of the fleet, keyed by targetId"),
+                TopicSpec.compacted(FLEET_TARGETS, TopicSpec.FLEET_TARGETS_PARTITIONS,
+                        "desired targets of the fleet, keyed by targetId; its partitions are shared by the collectors of a fleet"),
                 TopicSpec.stream(FLEET_HEARTBEATS, "collector heartbeats, keyed by collectorId"),
                 TopicSpec.compacted(FLEET_STATUS, "latest status per collector"),
                 TopicSpec.compacted(FLEET_CONFIG, "desired configuration per collector"),
-                TopicSpec.stream(FLEET_CONTROL, "commands to collectors: stop, restart, resume, reconfigure"),
+                TopicSpec.stream(FLEET_CONTROL, "commands to collectors: stop, resume, restart, reconfigure, collect-now"),
                 TopicSpec.stream(FLEET_EVENTS, "fleet membership and state changes"),
                 TopicSpec.compacted(QUOTAS, "per-collector ingest quota overrides, keyed by collectorId"),
                 TopicSpec.compacted(ALERT_RULES, "alert rules, keyed by rule id"),

@@ -1,0 +1,62 @@
+package io.pganalytics.collector.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pganalytics.collector.config.Preset;
+import io.pganalytics.collector.config.Target;
+import io.pganalytics.schemas.fleet.FleetTarget;
+import io.pganalytics.schemas.secret.SecretBox;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FleetTargetsTest {
+
+    private static final SecretBox KEYS = SecretBox.parse(SecretBox.generateKey("k1"));
+
+    private static FleetTarget.Builder record() {
+        return FleetTarget.newBuilder().setTargetId("db1").setUrl("jdbc:postgresql://db1:5432/postgres").setUser("monitor")
+                .setEncryptedPassword(KEYS.encrypt("pw")).setPreset("exhaustive").setFamilyIntervalMillis(Map.of("tables", 0L))
+                .setDatabases(List.of("app")).setUpdatedAt(Instant.EPOCH);
+    }
+
+    @Test
+    void aRecordBecomesATargetWithItsPasswordDecrypted() {
+        Target target = FleetTargets.toTarget(record().build(), KEYS);
+        assertThat(target).isEqualTo(new Target("db1", "jdbc:postgresql://db1:5432/postgres", "monitor", "pw",
+                Preset.EXHAUSTIVE, Map.of("tables", 0L), List.of("app")));
+        assertThat(target.toString()).doesNotContain("pw,").contains("password=***");
+    }
+
+    @Test
+    void aPasswordThatCannotBeDecryptedIsNamedWithoutTheSecret() {
+        FleetTarget record = record().build();
+        assertThatThrownBy(() -> FleetTargets.toTarget(record, SecretBox.parse(SecretBox.generateKey("k2"))))
+                .hasMessage("password: encrypted with key 'k1', which fleet.secret.keys does not have (it has k2)");
+        assertThatThrownBy(() -> FleetTargets.toTarget(record, null))
+                .hasMessage("password: encrypted with key 'k1', but fleet.secret.keys is not set");
+        assertThat(FleetTargets.toTarget(record().setEncryptedPassword(null).build(), null).password()).isNull();
+    }
+
+    @Test
+    void badFieldsAreNamed() {
+        assertThatThrownBy(() -> FleetTargets.check(record().setPreset("fast").build()))
+                .hasMessage("preset: expected minimal, standard or exhaustive, got 'fast'");
+        assertThatThrownBy(() -> FleetTargets.check(record().setUrl("mysql://x").build()))
+                .hasMessage("url: expected jdbc:postgresql://host:port/db, got 'mysql://x'");
+        assertThatThrownBy(() -> FleetTargets.check(record().setFamilyIntervalMillis(Map.of("tables", 10L)).build()))
+                .hasMessage("family tables: must be 0 (off) or at least 1000 ms, got 10");
+        assertThatThrownBy(() -> FleetTargets.check(record().setFamilyIntervalMillis(Map.of("custom", 1000L)).build()))
+                .hasMessageStartingWith("family custom: unknown family");
+        assertThatThrownBy(() -> FleetTargets.check(record().setTargetId("a/b").build())).hasMessageStartingWith("id:");
+    }
+
+    @Test
+    void logLevelsAreTheFiveUsualOnes() {
+        assertThat(FleetTargets.logLevel(" debug ")).isEqualTo("DEBUG");
+        assertThatThrownBy(() -> FleetTargets.logLevel("verbose"))
+                .hasMessage("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got 'verbose'");
+    }
+}
