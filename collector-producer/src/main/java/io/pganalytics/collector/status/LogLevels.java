@@ -12,13 +12,14 @@ public final class LogLevels {
 
     /** The levels an operator may ask for. */
     public static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
-    private static final String LOGGER = "io.pganalytics";
+    /** The logger whose level is changed; its children inherit it, Kafka's and other libraries' do not. */
+    public static final String LOGGER = "io.pganalytics";
 
     private LogLevels() {
     }
 
     /**
-     * Sets the level of every pgAnalytics logger; null goes back to the configured one.
+     * Sets the level of every pgAnalytics logger; null goes back to the level it had before the first change.
      *
      * @return the level now in force, or null when it is the configured one
      * @throws IllegalArgumentException for a level that does not exist, or without logback
@@ -26,7 +27,7 @@ public final class LogLevels {
     public static String set(String level) {
         String normalized = level == null || level.isBlank() ? null : level.trim().toUpperCase(Locale.ROOT);
         if (normalized != null && !LEVELS.contains(normalized)) {
-            throw new IllegalArgumentException("log level: expected one of " + new java.util.TreeSet<>(LEVELS) + ", got '" + level + "'");
+            throw new IllegalArgumentException("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got '" + level + "'");
         }
         try {
             return Logback.set(normalized);
@@ -38,11 +39,19 @@ public final class LogLevels {
     /** Kept apart so that logback's classes are loaded only when a level is set. */
     private static final class Logback {
 
-        static String set(String level) {
+        private static boolean saved;
+        private static ch.qos.logback.classic.Level initial;
+
+        static synchronized String set(String level) {
             if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) {
                 throw new IllegalArgumentException("log level: the logging backend is not logback, cannot change it at run time");
             }
-            context.getLogger(LOGGER).setLevel(level == null ? null : ch.qos.logback.classic.Level.toLevel(level));
+            ch.qos.logback.classic.Logger logger = context.getLogger(LOGGER);
+            if (!saved) {
+                initial = logger.getLevel();
+                saved = true;
+            }
+            logger.setLevel(level == null ? initial : ch.qos.logback.classic.Level.toLevel(level));
             return level;
         }
     }

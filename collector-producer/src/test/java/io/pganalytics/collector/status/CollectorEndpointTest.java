@@ -1,7 +1,6 @@
 package io.pganalytics.collector.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -49,13 +48,5 @@ class CollectorEndpointTest {
                 assertThat(r.body()).contains("\"status\":\"DOWN\"", "unreachable");
             });
         }
-    }
-
-    @Test
-    void logLevelsAreCheckedAndAppliedToLogback() {
-        assertThatThrownBy(() -> LogLevels.set("LOUD")).hasMessageStartingWith("log level: expected one of");
-        assertThat(LogLevels.set("debug")).isEqualTo("DEBUG");
-        assertThat(org.slf4j.LoggerFactory.getLogger("io.pganalytics.collector.X").isDebugEnabled()).isTrue();
-        assertThat(LogLevels.set(null)).isNull();
     }
 }

@@ -1,4 +1,4 @@
-package io.pganalytics.platform.logging;
+package io.pganalytics.collector.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
