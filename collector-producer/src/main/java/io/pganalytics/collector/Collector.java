@@ -437,6 +437,7 @@ public final class Collector implements AutoCloseable {
 
     @Override
     public void close() {
+        cycles.pause(); // cycles still queued return at once instead of running against a closing producer
         ticker.shutdownNow();
         scheduler.shutdownNow();
         samplers.shutdown();
