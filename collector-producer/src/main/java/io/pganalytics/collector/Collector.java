@@ -2,8 +2,10 @@ package io.pganalytics.collector;
 
 import io.pganalytics.collector.catalog.Catalog;
 import io.pganalytics.collector.config.CollectorConfig;
+import io.pganalytics.collector.config.Target;
 import io.pganalytics.collector.family.Collected;
 import io.pganalytics.collector.family.StatementsFamily;
+import io.pganalytics.collector.schedule.CycleScheduler;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.metrics.QueryText;
@@ -13,9 +15,14 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,23 +44,33 @@ import org.slf4j.LoggerFactory;
  * {@code pga.raw.query-texts} keyed {@code <targetId>/<queryid>}, plus a heartbeat of its own.
  *
  * <p>The producer is idempotent with {@code acks=all}, so a retried send never duplicates a sample
- * in a partition; per-target ordering follows from the key. A scheduler thread hands each target
- * with due families to a worker pool; a target whose previous round is still running is left alone
- * until it finishes, so one slow server never piles up work nor delays the others.
+ * in a partition; per-target ordering follows from the key. A {@link CycleScheduler} runs one cycle
+ * per target every base interval on {@code collector.workers} threads; a cycle reads the target's
+ * due families, the plain catalog ones in one round trip. A target whose previous cycle still runs
+ * is skipped, so one slow server never piles up work nor delays the others.
+ *
+ * <p>Targets can be added and removed while it runs, and sampling paused, forced, reconfigured and
+ * restarted: what the fleet's remote control calls.
  */
 public final class Collector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
     /** The version written into heartbeats: the jar's, or "dev" when run from classes. */
     public static final String VERSION = versionOf(Collector.class);
-    /** How often the scheduler looks for due families. */
-    private static final long TICK_MILLIS = 250;
+    /** How often the scheduler looks for cycles whose slot has come: a bound on wakeups, whatever the number of targets. */
+    private static final long TICK_MILLIS = 100;
 
-    private final CollectorConfig config;
+    /** Changes only with {@link #reconfigure}; targets added later are in {@link #targets}, not here. */
+    private volatile CollectorConfig config;
+    private final Catalog catalog;
     private final KafkaProducer<String, GenericContainer> producer;
-    private final List<TargetSession> sessions;
+    private final Map<String, Target> targets = new ConcurrentHashMap<>();
+    private final Map<String, TargetSession> sessions = new ConcurrentHashMap<>();
+    private final Set<String> topicsChecked = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService ticker;
     private final ExecutorService samplers;
+    private final CycleScheduler cycles;
     private final Instant startedAt = Instant.now();
     private final String hostname = hostname();
     private final AtomicLong samplesProduced = new AtomicLong();
@@ -62,7 +79,7 @@ public final class Collector implements AutoCloseable {
 
     private Collector(CollectorConfig config, Map<String, Object> producerOverrides) {
         this.config = config;
-        Catalog catalog = Catalog.load(); // fails at start on a broken catalog, not later on some server
+        this.catalog = Catalog.load(); // fails at start on a broken catalog, not later on some server
         Map<String, Object> producerConfig = new HashMap<>();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "pga-collector-" + config.collectorId());
@@ -76,24 +93,39 @@ public final class Collector implements AutoCloseable {
         AvroSerializer<GenericContainer> values = new AvroSerializer<>();
         values.configure(producerConfig, false);
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values);
-        this.sessions = config.targets().stream().map(t -> new TargetSession(t, config, catalog)).toList();
-        // Fail at start on a missing topic, naming it: a send to a topic that does not exist would
-        // otherwise block a worker for max.block.ms on every cycle. Also warms the metadata.
-        var topics = new java.util.TreeSet<String>(List.of(Topics.RAW_DATABASE, Topics.RAW_QUERY_TEXTS));
-        sessions.forEach(s -> s.families().forEach(family -> topics.add(Topics.raw(family))));
-        topics.forEach(this.producer::partitionsFor);
+        config.targets().forEach(t -> {
+            targets.put(t.id(), t);
+            sessions.put(t.id(), new TargetSession(t, config, catalog));
+        });
+        checkTopics(List.of(Topics.RAW_DATABASE, Topics.RAW_QUERY_TEXTS));
+        sessions.values().forEach(s -> checkTopics(s.families().stream().map(Topics::raw).toList()));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pga-collector-schedule"));
-        int threads = Math.max(1, Math.min(8, sessions.size()));
-        this.samplers = Executors.newFixedThreadPool(threads, r -> daemon(r, "pga-collector-sampler"));
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pga-collector-cycles"));
+        this.samplers = Executors.newFixedThreadPool(config.operations().workers(), r -> daemon(r, "pga-collector-worker"));
+        this.cycles = new CycleScheduler(config.intervalMillis(), samplers, System::currentTimeMillis, this::cycle);
+        sessions.keySet().forEach(cycles::add);
+    }
+
+    /**
+     * Fails on a missing topic, naming it: a send to a topic that does not exist would otherwise
+     * block a worker for max.block.ms on every cycle. Also warms the metadata.
+     */
+    private void checkTopics(List<String> topics) {
+        for (String topic : new TreeSet<>(topics)) {
+            if (!topicsChecked.contains(topic)) {
+                producer.partitionsFor(topic);
+                topicsChecked.add(topic);
+            }
+        }
     }
 
     /** Starts sampling and heartbeats; {@code producerOverrides} are extra Kafka producer settings. */
     public static Collector start(CollectorConfig config, Map<String, Object> producerOverrides) {
         Collector collector = new Collector(config, producerOverrides);
-        collector.scheduler.scheduleWithFixedDelay(collector::sampleDue, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        collector.ticker.scheduleWithFixedDelay(collector::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
         collector.scheduler.scheduleAtFixedRate(collector::sendHeartbeat, 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("collector {} started: {} targets, preset {}, base interval {} ms", config.collectorId(),
-                config.targets().size(), config.preset().configName(), config.intervalMillis());
+        LOG.info("collector {} started: {} targets, preset {}, base interval {} ms, {} workers", config.collectorId(),
+                config.targets().size(), config.preset().configName(), config.intervalMillis(), config.operations().workers());
         return collector;
     }
 
@@ -112,55 +144,202 @@ public final class Collector implements AutoCloseable {
         return queryTextsProduced.get();
     }
 
-    /** Every target's status: connection, and per family the last success or the failure and its reason. */
+    /** Cycles run to the end since start, successful or not. */
+    public long cyclesRun() {
+        return cycles.cyclesRun();
+    }
+
+    /** Cycles skipped since start: the target's previous cycle still ran, or none of the workers was free before its next slot. */
+    public long cyclesSkipped() {
+        return cycles.cyclesSkipped();
+    }
+
+    /** Of {@link #cyclesSkipped()}, those that found no free worker before their next slot: the workers are too few. */
+    public long cyclesOverdue() {
+        return cycles.cyclesOverdue();
+    }
+
+    /** Every target's status: connection, last cycle's duration, and per family the last success or the failure and its reason. */
     public List<TargetStatus> status() {
-        return sessions.stream().map(TargetSession::status).toList();
+        return sessions.values().stream().map(TargetSession::status)
+                .sorted(Comparator.comparing(TargetStatus::targetId)).toList();
     }
 
     /** The session of one target, whose {@link TargetSession#collect} reads one family now. */
     public TargetSession session(String targetId) {
-        return sessions.stream().filter(s -> s.target().id().equals(targetId)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no target " + targetId));
+        TargetSession session = sessions.get(targetId);
+        if (session == null) {
+            throw new IllegalArgumentException("no target " + targetId);
+        }
+        return session;
     }
 
-    private void sampleDue() {
+    /** The targets this collector monitors. */
+    public Set<String> targetIds() {
+        return new TreeSet<>(sessions.keySet());
+    }
+
+    /**
+     * Monitors {@code target} from its next slot on; a target of the same id is replaced, its
+     * connection closed once a running cycle ends.
+     *
+     * @throws IllegalArgumentException the target is invalid, saying why
+     */
+    public void addTarget(Target target) {
         try {
-            scheduleDue();
+            config.withTargets(List.of(target)); // the same checks as configured targets get
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("target " + target.id() + ": " + e.getMessage().replace("collector.targets[0].", ""), e);
+        }
+        TargetSession session = new TargetSession(target, config, catalog);
+        checkTopics(session.families().stream().map(Topics::raw).toList());
+        targets.put(target.id(), target);
+        TargetSession replaced = sessions.put(target.id(), session);
+        if (replaced != null) {
+            replaced.retire();
+        }
+        cycles.add(target.id());
+        LOG.info("collector {}: target {} {}", config.collectorId(), target.id(), replaced == null ? "added" : "replaced");
+    }
+
+    /**
+     * Stops monitoring a target; its connection closes once a running cycle ends. Never waits for it.
+     *
+     * @return whether the target was monitored
+     */
+    public boolean removeTarget(String targetId) {
+        targets.remove(targetId);
+        cycles.remove(targetId);
+        TargetSession session = sessions.remove(targetId);
+        if (session != null) {
+            session.retire();
+            LOG.info("collector {}: target {} removed", config.collectorId(), targetId);
+        }
+        return session != null;
+    }
+
+    /** Samples nothing until {@link #resume()}; connections stay open and heartbeats go on. */
+    public void pause() {
+        cycles.pause();
+        LOG.info("collector {}: paused", config.collectorId());
+    }
+
+    /** Samples again, from each target's next slot. */
+    public void resume() {
+        cycles.resume();
+        LOG.info("collector {}: resumed", config.collectorId());
+    }
+
+    public boolean paused() {
+        return cycles.paused();
+    }
+
+    /**
+     * Reads every job of every target once now, whatever their schedule and even while paused (an
+     * operator asked for it); a target whose cycle is running does it right after.
+     *
+     * @return the number of targets asked
+     */
+    public int collectNow() {
+        int targetCount = cycles.collectNow();
+        LOG.info("collector {}: collecting every family of {} targets now", config.collectorId(), targetCount);
+        return targetCount;
+    }
+
+    /**
+     * Reads families at other intervals on every target from now on, as
+     * {@code collector.families.<family>.interval.ms} would (0 turns one off); connections and
+     * per-family state (statements baselines, texts sent) stay.
+     *
+     * @throws IllegalArgumentException an unknown family or a bad interval, naming the key
+     */
+    public void reconfigure(Map<String, Long> familyIntervalMillis) {
+        CollectorConfig next = config.withFamilyIntervals(familyIntervalMillis);
+        config = next;
+        for (TargetSession session : sessions.values()) {
+            session.reschedule(next, catalog);
+            checkTopics(session.families().stream().map(Topics::raw).toList());
+        }
+        LOG.info("collector {}: family intervals now {}", next.collectorId(), new java.util.TreeMap<>(familyIntervalMillis));
+    }
+
+    /**
+     * Closes every target's connection and starts over with new sessions for the current targets and
+     * configuration: per-family state starts afresh (statements send every entry once more). A
+     * running cycle finishes on its old session first.
+     */
+    public void restart() {
+        for (Target target : targets.values()) {
+            TargetSession replaced = sessions.put(target.id(), new TargetSession(target, config, catalog));
+            if (replaced != null) {
+                replaced.retire();
+            }
+        }
+        LOG.info("collector {}: restarted {} target sessions", config.collectorId(), targets.size());
+    }
+
+    private void tick() {
+        try {
+            cycles.tick();
         } catch (RuntimeException e) {
             // A scheduled task that throws is never run again: log and keep scheduling.
             LOG.warn("collector {}: scheduling round failed: {}", config.collectorId(), e.toString());
         }
     }
 
-    private void scheduleDue() {
-        long now = System.currentTimeMillis();
-        for (TargetSession session : sessions) {
-            // Claim the session first: a session still busy with its previous round is skipped without
-            // touching its lock, so one slow target never holds up this thread and the others.
-            if (!session.tryBegin()) {
-                continue;
-            }
-            List<String> due = session.due(now);
-            if (due.isEmpty()) {
-                session.end();
-                continue;
-            }
-            samplers.execute(() -> {
-                try {
-                    for (int i = 0; i < due.size(); i++) {
-                        String unresponsive = collectAndProduce(session, due.get(i));
-                        if (unresponsive != null) {
-                            // A server that timed out or dropped the connection would make every other due
-                            // family wait for its own deadline too: put them off to their next interval.
-                            session.defer(due.subList(i + 1, due.size()), unresponsive);
-                            break;
-                        }
-                    }
-                } finally {
-                    session.end();
-                }
-            });
+    /** One cycle of one target, on a worker: its due jobs (or all), the plain catalog families in one round trip. */
+    private void cycle(String targetId, boolean everyJob) {
+        TargetSession session = sessions.get(targetId);
+        // Busy: the old session of a target just replaced still finishes its cycle.
+        if (session == null || !session.tryBegin()) {
+            return;
         }
+        long start = System.nanoTime();
+        try {
+            collect(session, everyJob ? session.jobs() : session.due(System.currentTimeMillis()));
+        } finally {
+            session.end((System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    private void collect(TargetSession session, List<String> due) {
+        List<String> rest = due;
+        List<String> together = session.readableTogether(due);
+        if (together.size() > 1) {
+            Map<String, Collected> read;
+            try {
+                read = session.collectTogether(together);
+            } catch (java.sql.SQLException e) {
+                samplesFailed.addAndGet(together.size());
+                List<String> others = new ArrayList<>(due);
+                others.removeAll(together);
+                session.defer(others, unresponsive(e, "the other families"));
+                return;
+            }
+            if (!read.isEmpty()) {
+                read.values().forEach(collected -> produce(session, collected));
+                rest = new ArrayList<>(due);
+                rest.removeAll(together);
+            }
+        }
+        for (int i = 0; i < rest.size(); i++) {
+            String unresponsive = collectAndProduce(session, rest.get(i));
+            if (unresponsive != null) {
+                // A server that timed out or dropped the connection would make every other due
+                // family wait for its own deadline too: put them off to their next interval.
+                session.defer(rest.subList(i + 1, rest.size()), unresponsive);
+                break;
+            }
+        }
+    }
+
+    /** Why the target is not worth another query this cycle, or null when the failure was the query's own. */
+    private static String unresponsive(java.sql.SQLException e, String job) {
+        String state = e.getSQLState();
+        if (state != null && state.startsWith("08")) {
+            return "cannot connect: " + e.getMessage();
+        }
+        return "57014".equals(state) ? "not read: " + job + " timed out first" : "not read: " + e.getMessage();
     }
 
     /**
@@ -176,10 +355,7 @@ public final class Collector implements AutoCloseable {
             samplesFailed.incrementAndGet();
             // TargetSession logged it once and put it in the target's status.
             String state = e.getSQLState();
-            if (state != null && state.startsWith("08")) {
-                return "cannot connect: " + e.getMessage();
-            }
-            return "57014".equals(state) ? "not read: " + job + " timed out first" : null;
+            return state != null && (state.startsWith("08") || "57014".equals(state)) ? unresponsive(e, job) : null;
         } catch (RuntimeException e) {
             samplesFailed.incrementAndGet();
             return null;
@@ -234,7 +410,7 @@ public final class Collector implements AutoCloseable {
     }
 
     private void sendHeartbeat() {
-        int healthy = (int) sessions.stream().filter(TargetSession::healthy).count();
+        int healthy = (int) sessions.values().stream().filter(TargetSession::healthy).count();
         Heartbeat heartbeat = Heartbeat.newBuilder()
                 .setCollectorId(config.collectorId())
                 .setHostname(hostname)
@@ -261,6 +437,8 @@ public final class Collector implements AutoCloseable {
 
     @Override
     public void close() {
+        cycles.pause(); // cycles still queued return at once instead of running against a closing producer
+        ticker.shutdownNow();
         scheduler.shutdownNow();
         samplers.shutdown();
         try {
@@ -271,7 +449,7 @@ public final class Collector implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
-        sessions.forEach(TargetSession::close);
+        sessions.values().forEach(TargetSession::close);
         LOG.info("collector {} stopped: {} samples produced, {} failed", config.collectorId(),
                 samplesProduced.get(), samplesFailed.get());
     }

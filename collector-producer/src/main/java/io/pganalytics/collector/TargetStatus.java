@@ -12,9 +12,16 @@ import java.util.Map;
  * @param serverVersionNum the server's version, 0 before the first connection
  * @param error            why the target cannot be reached, or null
  * @param families         per scheduled job (family, or {@code custom:<metric>})
+ * @param lastCycleMillis  how long the target's last cycle took (connecting, reading and handing
+ *                         the samples over), in ms; -1 before its first
  */
 public record TargetStatus(String targetId, boolean connected, int serverVersionNum, String error,
-                           Map<String, Family> families) {
+                           Map<String, Family> families, long lastCycleMillis) {
+
+    /** A status of a target that has not completed a cycle. */
+    public TargetStatus(String targetId, boolean connected, int serverVersionNum, String error, Map<String, Family> families) {
+        this(targetId, connected, serverVersionNum, error, families, -1);
+    }
 
     /**
      * One family's state on the target.

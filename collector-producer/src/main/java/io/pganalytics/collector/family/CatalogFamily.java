@@ -53,6 +53,25 @@ public class CatalogFamily implements FamilyReader {
         return sql.replace(TOP_PLACEHOLDER, Integer.toString(context.config().tablesTop()));
     }
 
+    /**
+     * Whether a cycle may send this family's query together with others on the target's own
+     * connection: a server-scope family read as the catalog says and nothing more. Subclasses
+     * (statements, settings) read differently and per-database families need other connections.
+     */
+    public boolean readsOnTargetConnectionOnly() {
+        return getClass() == CatalogFamily.class && definition.scope() == MetricDefinition.Scope.SERVER;
+    }
+
+    /** The Avro schema of this family's raw records. */
+    public org.apache.avro.Schema schema() {
+        return family.rawSchema();
+    }
+
+    /** The SELECT this family runs on {@code context}'s server, or why there is none. */
+    public String query(ReadContext context) throws SQLException {
+        return sql(context, null);
+    }
+
     @Override
     public Collected read(ReadContext context) throws SQLException {
         String sql = sql(context, null);

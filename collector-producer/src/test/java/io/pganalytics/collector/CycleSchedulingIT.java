@@ -1,0 +1,250 @@
+package io.pganalytics.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pganalytics.collector.config.CollectorConfig;
+import io.pganalytics.collector.config.Preset;
+import io.pganalytics.collector.config.QueryTextMode;
+import io.pganalytics.collector.config.Target;
+import io.pganalytics.embedded.EmbeddedKafka;
+import io.pganalytics.embedded.EmbeddedPostgres;
+import io.pganalytics.embedded.EmbeddedRegistry;
+import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.metrics.DatabaseSample;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.NewTopic;
+import io.pganalytics.schemas.serde.AvroDeserializer;
+import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scheduler through the real collector: 50 databases of a real PostgreSQL as 50 targets, plus a
+ * server that accepts connections and never answers, on two workers, producing to a real broker.
+ */
+class CycleSchedulingIT {
+
+    static final int TARGETS = 50;
+    static final long INTERVAL_MS = 2000;
+
+    @TempDir
+    static Path dataDir;
+    static EmbeddedKafka kafka;
+    static EmbeddedRegistry registry;
+    static EmbeddedPostgres postgres;
+    static ServerSocket silent;
+    static Collector collector;
+    /** Every database sample seen, by target: what the collector produced, read back from Kafka. */
+    static final Map<String, List<Instant>> sampled = new ConcurrentHashMap<>();
+    static Thread reader;
+    static volatile boolean reading = true;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
+        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1).configs(t.configs()))
+                .toArray(NewTopic[]::new));
+        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).serverConfig("max_connections", "200").start();
+        List<Target> targets = new ArrayList<>();
+        for (int i = 0; i < TARGETS; i++) {
+            String db = "t" + i;
+            postgres.createDatabaseIfMissing(db);
+            targets.add(target(db));
+        }
+        postgres.createDatabaseIfMissing("extra");
+        silent = new ServerSocket(0);
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            while (!silent.isClosed()) {
+                try {
+                    held.add(silent.accept());
+                } catch (java.io.IOException closed) {
+                    return;
+                }
+            }
+        }, "silent-server");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        targets.add(new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/postgres", "nobody", "pw"));
+        CollectorConfig config = new CollectorConfig("sched", kafka.bootstrapServers(), registry.url(), INTERVAL_MS, 10_000,
+                targets, Preset.STANDARD, Map.of(), 5000, 50, 1, QueryTextMode.NORMALIZED, 1024, List.of(),
+                CollectorConfig.Operations.defaults("sched").withWorkers(2));
+        config = config.withOperations(new CollectorConfig.Operations(2, 1000, config.operations().spoolDir(),
+                config.operations().spoolMaxBytes(), null, 15_000, null, -1));
+        collector = Collector.start(config, Map.of());
+        reader = new Thread(CycleSchedulingIT::readSamples, "samples-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static Target target(String db) {
+        return new Target(db, postgres.jdbcUrl(db), postgres.user(), null, null, Map.of(), List.of(db));
+    }
+
+    static void readSamples() {
+        AvroDeserializer<DatabaseSample> values = new AvroDeserializer<>();
+        values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url(), AvroSerdeConfig.SPECIFIC_AVRO_READER, true), false);
+        try (KafkaConsumer<String, DatabaseSample> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "scheduling-it",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), values)) {
+            consumer.subscribe(List.of(Topics.RAW_DATABASE));
+            while (reading) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    // Each target reads only its own database: one record per cycle.
+                    String target = r.key().substring(r.key().indexOf('/') + 1);
+                    if (r.value().getDatname() != null && r.value().getDatname().toString().equals(target)) {
+                        sampled.computeIfAbsent(target, t -> new CopyOnWriteArrayList<>()).add(r.value().getSampledAt());
+                    }
+                });
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        reading = false;
+        if (reader != null) {
+            reader.join(5000);
+        }
+        for (AutoCloseable c : new AutoCloseable[] {collector, silent, postgres, registry, kafka}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    static long samplesSince(String target, Instant from) {
+        return sampled.getOrDefault(target, List.of()).stream().filter(at -> at.isAfter(from)).count();
+    }
+
+    /** The collector's connections to {@code database}, as the server sees them. */
+    static int collectorConnections(String database) throws Exception {
+        try (Connection c = postgres.dataSource("postgres").getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pganalytics-collector'"
+                     + " AND datname = '" + database + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void fiftyTargetsKeepTheirCadenceOnTwoWorkersWhileAHungTargetHoldsConnectionAttempts() {
+        Instant from = Instant.now();
+        // Six intervals: every target is read at least four times, the hung one notwithstanding.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(IntStream.range(0, TARGETS)
+                .mapToObj(i -> "t" + i).filter(t -> samplesSince(t, from) < 4).collect(Collectors.toList())).isEmpty());
+        assertThat(Duration.between(from, Instant.now())).isLessThan(Duration.ofMillis(INTERVAL_MS * 12));
+        assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("pga-collector-worker")))
+                .as("the pool bounds the threads, not the targets").hasSize(2);
+        TargetStatus hung = collector.status().stream().filter(s -> s.targetId().equals("hung")).findFirst().orElseThrow();
+        assertThat(hung.connected()).isFalse();
+        assertThat(hung.error()).isNotNull();
+        assertThat(collector.status()).filteredOn(s -> s.targetId().startsWith("t"))
+                .allSatisfy(s -> {
+                    assertThat(s.connected()).isTrue();
+                    assertThat(s.lastCycleMillis()).isNotNegative();
+                });
+        assertThat(collector.cyclesRun()).isGreaterThan(TARGETS * 4L);
+    }
+
+    @Test
+    void anAddedTargetIsSampledAndARemovedOneStopsAndClosesItsConnection() throws Exception {
+        collector.addTarget(target("extra"));
+        assertThat(collector.targetIds()).contains("extra");
+        Instant added = Instant.now();
+        await().atMost(Duration.ofSeconds(30)).until(() -> samplesSince("extra", added) >= 2);
+        assertThat(collectorConnections("extra")).isEqualTo(1);
+
+        assertThat(collector.removeTarget("extra")).isTrue();
+        assertThat(collector.targetIds()).doesNotContain("extra").hasSize(TARGETS + 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> collectorConnections("extra") == 0);
+        Instant removed = Instant.now();
+        await().during(Duration.ofMillis(INTERVAL_MS * 2)).atMost(Duration.ofMillis(INTERVAL_MS * 3))
+                .until(() -> samplesSince("extra", removed) == 0);
+        assertThat(collectorConnections("t0")).as("the others keep theirs").isEqualTo(1);
+    }
+
+    @Test
+    void aPausedCollectorSamplesNothingKeepsItsConnectionsAndResumes() throws Exception {
+        collector.pause();
+        try {
+            assertThat(collector.paused()).isTrue();
+            // A cycle that started before the pause ends within its deadline; after that, nothing.
+            Instant quiet = Instant.now().plusMillis(INTERVAL_MS);
+            await().during(Duration.ofMillis(INTERVAL_MS * 3)).atMost(Duration.ofMillis(INTERVAL_MS * 5))
+                    .until(() -> IntStream.range(0, TARGETS).allMatch(i -> samplesSince("t" + i, quiet) == 0));
+            assertThat(collectorConnections("t0")).isEqualTo(1);
+
+            int asked = collector.collectNow(); // an operator's explicit request still runs
+            assertThat(asked).isEqualTo(collector.targetIds().size());
+            Instant now = Instant.now();
+            await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.range(0, TARGETS).allMatch(i -> samplesSince("t" + i, now) >= 1));
+            assertThat(collector.session("t0").status().families().get("wraparound").lastSuccessAt())
+                    .as("a family read every 30 intervals was read now too").isAfter(now);
+        } finally {
+            collector.resume();
+        }
+        Instant resumed = Instant.now();
+        await().atMost(Duration.ofSeconds(30)).until(() -> samplesSince("t1", resumed) >= 2);
+    }
+
+    @Test
+    void reconfiguredIntervalsApplyToEveryTargetWithoutReconnecting() throws Exception {
+        collector.reconfigure(Map.of("wraparound", 0L, "database", 4000L));
+        assertThat(collector.session("t2").schedule()).doesNotContainKey("wraparound").containsEntry("database", 4000L);
+        assertThat(collector.status()).filteredOn(s -> s.targetId().startsWith("t"))
+                .allSatisfy(s -> assertThat(s.families()).doesNotContainKey("wraparound"));
+        assertThat(collectorConnections("t2")).isEqualTo(1);
+        collector.reconfigure(Map.of());
+        assertThat(collector.session("t2").schedule()).containsEntry("wraparound", 30 * INTERVAL_MS).containsEntry("database", INTERVAL_MS);
+    }
+
+    @Test
+    void restartReconnectsEveryTarget() throws Exception {
+        Set<Integer> before = backendPids();
+        collector.restart();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Set<Integer> after = backendPids();
+            assertThat(after).hasSizeGreaterThanOrEqualTo(TARGETS).doesNotContainAnyElementsOf(before);
+        });
+    }
+
+    static Set<Integer> backendPids() throws Exception {
+        try (Connection c = postgres.dataSource("postgres").getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name = 'pganalytics-collector'"
+                     + " AND datname LIKE 't%'")) {
+            Set<Integer> pids = new java.util.HashSet<>();
+            while (rs.next()) {
+                pids.add(rs.getInt(1));
+            }
+            return pids;
+        }
+    }
+}
