@@ -77,7 +77,7 @@ public final class TargetReports {
                 .setConnected(status.connected())
                 .setLastSuccessAt(lastSuccess)
                 .setLastError(error == null ? null : cut(error))
-                .setLastCycleMillis(null)
+                .setLastCycleMillis(status.lastCycleMillis() < 0 ? null : status.lastCycleMillis())
                 .build();
     }
 
