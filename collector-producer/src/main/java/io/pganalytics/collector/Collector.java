@@ -6,6 +6,9 @@ import io.pganalytics.collector.config.Target;
 import io.pganalytics.collector.family.Collected;
 import io.pganalytics.collector.family.StatementsFamily;
 import io.pganalytics.collector.schedule.CycleScheduler;
+import io.pganalytics.collector.spool.Shipper;
+import io.pganalytics.collector.spool.Spool;
+import io.pganalytics.collector.spool.SpoolRecord;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.metrics.QueryText;
@@ -33,6 +36,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,14 +47,18 @@ import org.slf4j.LoggerFactory;
  * {@code pga.raw.<family>} keyed {@code <collectorId>/<targetId>}, query texts to
  * {@code pga.raw.query-texts} keyed {@code <targetId>/<queryid>}, plus a heartbeat of its own.
  *
- * <p>The producer is idempotent with {@code acks=all}, so a retried send never duplicates a sample
- * in a partition; per-target ordering follows from the key. A {@link CycleScheduler} runs one cycle
- * per target every base interval on {@code collector.workers} threads; a cycle reads the target's
- * due families, the plain catalog ones in one round trip. A target whose previous cycle still runs
- * is skipped, so one slow server never piles up work nor delays the others.
+ * <p>A {@link CycleScheduler} runs one cycle per target every base interval on
+ * {@code collector.workers} threads; a cycle reads the target's due families, the plain catalog ones
+ * in one round trip. A target whose previous cycle still runs is skipped, so one slow server never
+ * piles up work nor delays the others. Targets can be added and removed while it runs, and sampling
+ * paused, forced, reconfigured and restarted: what the fleet's remote control calls.
  *
- * <p>Targets can be added and removed while it runs, and sampling paused, forced, reconfigured and
- * restarted: what the fleet's remote control calls.
+ * <p>Samples and query texts are serialized once, appended to the on-disk {@link Spool} and sent
+ * from there by a {@link Shipper}, so that Kafka being slow or away costs disk, not samples (see
+ * docs/collector.md, "When Kafka is away"). That producer is idempotent with {@code acks=all}, so a
+ * retried send never duplicates a sample in a partition; per-target ordering follows from the key.
+ * Heartbeats go through a second, small producer, straight to Kafka: a heartbeat replayed minutes
+ * late would only mislead.
  */
 public final class Collector implements AutoCloseable {
 
@@ -59,11 +67,23 @@ public final class Collector implements AutoCloseable {
     public static final String VERSION = versionOf(Collector.class);
     /** How often the scheduler looks for cycles whose slot has come: a bound on wakeups, whatever the number of targets. */
     private static final long TICK_MILLIS = 100;
+    /** The family query texts count under in the spool's drop counts. */
+    public static final String QUERY_TEXTS_FAMILY = "query-texts";
+    /** Records the shipper hands the producer at once; the rest of a backlog waits in the spool. */
+    private static final int SHIPPER_MAX_IN_FLIGHT = 2_000;
+    /** How long a clean close keeps shipping what is still in the spool. */
+    private static final Duration CLOSE_DRAIN = Duration.ofSeconds(5);
 
     /** Changes only with {@link #reconfigure}; targets added later are in {@link #targets}, not here. */
     private volatile CollectorConfig config;
     private final Catalog catalog;
+    /** Heartbeats (and fleet events): never spooled. */
     private final KafkaProducer<String, GenericContainer> producer;
+    /** Samples and query texts, from the spool. */
+    private final KafkaProducer<String, byte[]> samplesProducer;
+    private final AvroSerializer<GenericContainer> values;
+    private final Spool spool;
+    private final Shipper shipper;
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
     private final Map<String, TargetSession> sessions = new ConcurrentHashMap<>();
     private final Set<String> topicsChecked = ConcurrentHashMap.newKeySet();
@@ -82,23 +102,64 @@ public final class Collector implements AutoCloseable {
         this.catalog = Catalog.load(); // fails at start on a broken catalog, not later on some server
         Map<String, Object> producerConfig = new HashMap<>();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
+        Map<String, Object> heartbeatConfig = new HashMap<>(producerConfig);
+        heartbeatConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "pga-collector-" + config.collectorId() + "-status");
+        // A heartbeat older than a few intervals is worthless: give up on it rather than queue it,
+        // and never hold the scheduler thread long on metadata while Kafka is away.
+        heartbeatConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        heartbeatConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        heartbeatConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        heartbeatConfig.putAll(producerOverrides);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "pga-collector-" + config.collectorId());
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        producerConfig.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
+        // The spool, not the producer, holds what Kafka has not taken: the shipper hands the producer
+        // at most SHIPPER_MAX_IN_FLIGHT records, and the producer retries them for as long as Kafka is
+        // away (no delivery timeout). A finite delivery.timeout.ms would be worse twice over: on
+        // expiry the idempotent producer resets the partition's sequence, so a later batch of the same
+        // key can be written before the expired one is resent (reordering), and a 2-minute outage
+        // would turn into a storm of failures and resends. max.block.ms stays short so that a send
+        // needing metadata fails (retriable: the shipper resends) instead of parking the shipper.
+        producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         producerConfig.putAll(producerOverrides);
         // Kafka configures only the serializers it instantiates itself, so configure ours here.
-        AvroSerializer<GenericContainer> values = new AvroSerializer<>();
+        this.values = new AvroSerializer<>();
         values.configure(producerConfig, false);
-        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values);
+        AvroSerializer<GenericContainer> heartbeats = new AvroSerializer<>();
+        heartbeats.configure(heartbeatConfig, false);
+        this.producer = new KafkaProducer<>(heartbeatConfig, new StringSerializer(), heartbeats);
+        this.samplesProducer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
         config.targets().forEach(t -> {
             targets.put(t.id(), t);
             sessions.put(t.id(), new TargetSession(t, config, catalog));
         });
         checkTopics(List.of(Topics.RAW_DATABASE, Topics.RAW_QUERY_TEXTS));
         sessions.values().forEach(s -> checkTopics(s.families().stream().map(Topics::raw).toList()));
+        this.spool = Spool.open(config.operations().spoolDir(), config.operations().spoolMaxBytes());
+        spool.addDropListener((family, count) -> {
+            if (QUERY_TEXTS_FAMILY.equals(family)) {
+                forgetAllTexts(); // which texts went is not known here: send every text again
+            }
+        });
+        this.shipper = Shipper.start(spool, samplesProducer, new Shipper.Outcome() {
+            @Override
+            public void acknowledged(SpoolRecord record) {
+                (QUERY_TEXTS_FAMILY.equals(record.family()) ? queryTextsProduced : samplesProduced).incrementAndGet();
+            }
+
+            @Override
+            public void rejected(SpoolRecord record, Exception error) {
+                if (QUERY_TEXTS_FAMILY.equals(record.family())) {
+                    forgetText(record.key());
+                } else {
+                    samplesFailed.incrementAndGet();
+                }
+            }
+        }, SHIPPER_MAX_IN_FLIGHT, "pga-collector-shipper");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pga-collector-schedule"));
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pga-collector-cycles"));
         this.samplers = Executors.newFixedThreadPool(config.operations().workers(), r -> daemon(r, "pga-collector-worker"));
@@ -113,7 +174,7 @@ public final class Collector implements AutoCloseable {
     private void checkTopics(List<String> topics) {
         for (String topic : new TreeSet<>(topics)) {
             if (!topicsChecked.contains(topic)) {
-                producer.partitionsFor(topic);
+                samplesProducer.partitionsFor(topic);
                 topicsChecked.add(topic);
             }
         }
@@ -129,7 +190,15 @@ public final class Collector implements AutoCloseable {
         return collector;
     }
 
-    /** Samples produced and acknowledged since start. */
+    /**
+     * The spool samples wait in for Kafka: {@link Spool#usage()}, {@link Spool#droppedByFamily()},
+     * {@link Spool#recovery()} and {@link Spool#addDropListener} for the heartbeat and fleet events.
+     */
+    public Spool spool() {
+        return spool;
+    }
+
+    /** Samples produced and acknowledged by Kafka since start. */
     public long samplesProduced() {
         return samplesProduced.get();
     }
@@ -369,43 +438,72 @@ public final class Collector implements AutoCloseable {
         String key = config.collectorId() + "/" + targetId;
         String topic = Topics.raw(collected.family());
         List<GenericRecord> samples = collected.samples();
+        List<SpoolRecord> records = new ArrayList<>(samples.size() + collected.queryTexts().size());
         for (int i = 0; i < samples.size(); i++) {
+            GenericRecord sample = samples.get(i);
             try {
-                producer.send(new ProducerRecord<>(topic, key, samples.get(i)), (metadata, error) -> {
-                    if (error == null) {
-                        samplesProduced.incrementAndGet();
-                    } else {
-                        samplesFailed.incrementAndGet();
-                        LOG.warn("target {}: {} sample not produced: {}", targetId, collected.family(), error.getMessage());
-                    }
-                });
+                records.add(new SpoolRecord(collected.family(), topic, key, values.serialize(topic, sample), sampledAtMillis(sample)));
             } catch (RuntimeException e) {
-                // Serialization (registry unreachable) or a closed producer: count it, say it once per round.
+                // Serialization (registry unreachable): count it, say it once per round.
                 samplesFailed.addAndGet(samples.size() - i);
                 LOG.warn("target {}: {} {} samples not produced: {}", targetId, samples.size() - i, collected.family(), e.getMessage());
-                return;
+                break;
             }
         }
+        int sampleRecords = records.size();
+        List<QueryText> texts = new ArrayList<>();
         for (QueryText text : collected.queryTexts()) {
             try {
-                producer.send(new ProducerRecord<>(Topics.RAW_QUERY_TEXTS, targetId + "/" + text.getQueryid(), text),
-                        (metadata, error) -> {
-                            if (error == null) {
-                                queryTextsProduced.incrementAndGet();
-                            } else {
-                                forgetText(session, text);
-                            }
-                        });
+                records.add(new SpoolRecord(QUERY_TEXTS_FAMILY, Topics.RAW_QUERY_TEXTS, targetId + "/" + text.getQueryid(),
+                        values.serialize(Topics.RAW_QUERY_TEXTS, text), text.getFirstSeenAt() == null ? 0 : text.getFirstSeenAt().toEpochMilli()));
+                texts.add(text);
             } catch (RuntimeException e) {
                 forgetText(session, text);
             }
         }
+        try {
+            spool.append(records);
+        } catch (RuntimeException e) {
+            // The disk is full or gone: these records never made it in the spool.
+            samplesFailed.addAndGet(sampleRecords);
+            texts.forEach(text -> forgetText(session, text));
+            LOG.warn("target {}: {} {} samples not spooled: {}", targetId, sampleRecords, collected.family(), e.getMessage());
+        }
+    }
+
+    private static long sampledAtMillis(GenericRecord sample) {
+        // Generic records hold timestamp-micros as the underlying long.
+        Object at = sample.hasField("sampledAt") ? sample.get("sampledAt") : null;
+        if (at instanceof Long micros) {
+            return micros / 1000;
+        }
+        return at instanceof Instant instant ? instant.toEpochMilli() : System.currentTimeMillis();
     }
 
     private void forgetText(TargetSession session, QueryText text) {
         StatementsFamily statements = session.statements();
         if (statements != null) {
             statements.forgetText(text.getQueryid()); // sent again next cycle
+        }
+    }
+
+    /** A query-text record Kafka refused for good: its key is {@code <targetId>/<queryid>}. */
+    private void forgetText(String key) {
+        int slash = key.lastIndexOf('/');
+        String targetId = key.substring(0, slash);
+        TargetSession session = sessions.get(targetId);
+        StatementsFamily statements = session == null ? null : session.statements();
+        if (statements != null) {
+            statements.forgetText(Long.parseLong(key.substring(slash + 1)));
+        }
+    }
+
+    private void forgetAllTexts() {
+        for (TargetSession session : sessions.values()) {
+            StatementsFamily statements = session.statements();
+            if (statements != null) {
+                statements.forgetAllTexts();
+            }
         }
     }
 
@@ -448,7 +546,11 @@ public final class Collector implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(5));
+        // Ship what the spool still holds for a moment, then keep the rest on disk for the next run.
+        shipper.close(CLOSE_DRAIN);
+        samplesProducer.close(Duration.ofSeconds(1));
+        spool.close();
+        producer.close(Duration.ofSeconds(2));
         sessions.values().forEach(TargetSession::close);
         LOG.info("collector {} stopped: {} samples produced, {} failed", config.collectorId(),
                 samplesProduced.get(), samplesFailed.get());

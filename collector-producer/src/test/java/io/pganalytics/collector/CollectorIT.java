@@ -70,7 +70,8 @@ class CollectorIT {
         collector = Collector.start(new CollectorConfig("it", kafka.bootstrapServers(), registry.url(), 1000, 1000, List.of(
                 new Target("pg", postgres.jdbcUrl("postgres"), postgres.user(), null),
                 new Target("down", "jdbc:postgresql://127.0.0.1:" + closedPort + "/postgres", "nobody", "secret"),
-                new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/postgres", "nobody", "s3cr3t-pw"))),
+                new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/postgres", "nobody", "s3cr3t-pw")))
+                .withOperations(CollectorConfig.Operations.defaults("it").withSpool(dataDir.resolve("spool"), 16 << 20)),
                 Map.of());
     }
 

@@ -100,7 +100,7 @@ class FleetCollectorsIT {
                     .setEnabled(true).setUpdatedAt(Instant.now()).build()));
         }
         producer.flush();
-        read(Topics.RAW_SERVER, record -> {
+        read(Topics.raw("server"), record -> {
             String[] key = record.key().split("/", 2);
             seen.add(new Seen(key[0], key[1], System.currentTimeMillis()));
         }, null);

@@ -89,6 +89,11 @@ public final class StatementsFamily extends CatalogFamily {
         textsSent.remove(queryId);
     }
 
+    /** Makes every text go out again: some were dropped from a full spool, which cannot say which. */
+    public void forgetAllTexts() {
+        textsSent.clear();
+    }
+
     private List<QueryText> texts(ReadContext context, Set<Long> queryIds) throws SQLException {
         int max = context.config().queryTextMaxLength();
         List<QueryText> texts = new ArrayList<>();

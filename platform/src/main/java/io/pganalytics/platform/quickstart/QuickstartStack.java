@@ -154,12 +154,16 @@ public final class QuickstartStack implements AutoCloseable {
 
     /**
      * The collector's configuration: the standard preset on the embedded server, its base interval the
-     * quickstart's {@code --interval}, so that every standard family has records within a few seconds.
+     * quickstart's {@code --interval}, so that every standard family has records within a few seconds;
+ * its spool under the data directory.
      */
     public CollectorConfig collectorConfig() {
-        return new CollectorConfig(COLLECTOR_ID, kafka.bootstrapServers(), registry.url(),
+        CollectorConfig config = new CollectorConfig(COLLECTOR_ID, kafka.bootstrapServers(), registry.url(),
                 options.interval().toMillis(), options.interval().toMillis(),
                 List.of(new Target(TARGET_ID, postgres.jdbcUrl("postgres"), postgres.user(), null).withPreset(Preset.STANDARD)));
+        // The spool lives with the rest of the quickstart's state, not relative to wherever it was started.
+        return config.withOperations(config.operations().withSpool(options.dataDir().resolve("spool"),
+                config.operations().spoolMaxBytes()));
     }
 
     /**
