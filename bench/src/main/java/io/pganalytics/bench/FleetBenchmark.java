@@ -72,6 +72,7 @@ public final class FleetBenchmark {
                 config.setProperty(CollectorConfig.INTERVAL_MS, Long.toString(intervalMs));
                 config.setProperty(CollectorConfig.PRESET, "standard");
                 config.setProperty(CollectorConfig.WORKERS, Integer.toString(workers));
+                config.setProperty(CollectorConfig.SPOOL_DIR, dir.resolve("spool").toString());
                 long start = System.nanoTime();
                 for (int s = 0; s < servers; s++) {
                     EmbeddedPostgres server = EmbeddedPostgres.builder().dataDir(dir.resolve("postgres-" + s))

@@ -9,7 +9,21 @@ import io.pganalytics.collector.schedule.CycleScheduler;
 import io.pganalytics.collector.spool.Shipper;
 import io.pganalytics.collector.spool.Spool;
 import io.pganalytics.collector.spool.SpoolRecord;
+import io.pganalytics.collector.fleet.ControlChannel;
+import io.pganalytics.collector.fleet.FleetController;
+import io.pganalytics.collector.fleet.FleetMembership;
+import io.pganalytics.collector.fleet.TargetRegistry;
+import io.pganalytics.collector.spool.Recovery;
+import io.pganalytics.collector.spool.SpoolUsage;
+import io.pganalytics.collector.status.CollectorEndpoint;
+import io.pganalytics.collector.status.CollectorMeters;
+import io.pganalytics.collector.status.LogLevels;
+import io.pganalytics.collector.status.TargetReports;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.fleet.EffectiveConfig;
+import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.metrics.QueryText;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
@@ -71,6 +85,8 @@ public final class Collector implements AutoCloseable {
     public static final String QUERY_TEXTS_FAMILY = "query-texts";
     /** Records the shipper hands the producer at once; the rest of a backlog waits in the spool. */
     private static final int SHIPPER_MAX_IN_FLIGHT = 2_000;
+    /** Samples waiting and nothing acknowledged for this long: /health says Kafka does not take them. */
+    private static final long KAFKA_STUCK_MILLIS = 60_000;
     /** How long a clean close keeps shipping what is still in the spool. */
     private static final Duration CLOSE_DRAIN = Duration.ofSeconds(5);
 
@@ -84,6 +100,16 @@ public final class Collector implements AutoCloseable {
     private final AvroSerializer<GenericContainer> values;
     private final Spool spool;
     private final Shipper shipper;
+    /** As configured at start: what an empty {@code pga.fleet.config} override goes back to. */
+    private final CollectorConfig startConfig;
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private volatile String logLevel;
+    private volatile long lastAckMillis;
+    private volatile boolean closing;
+    private CollectorEndpoint endpoint;
+    private AutoCloseable gcMeters;
+    private FleetMembership membership;
+    private ControlChannel control;
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
     private final Map<String, TargetSession> sessions = new ConcurrentHashMap<>();
     private final Set<String> topicsChecked = ConcurrentHashMap.newKeySet();
@@ -99,6 +125,7 @@ public final class Collector implements AutoCloseable {
 
     private Collector(CollectorConfig config, Map<String, Object> producerOverrides) {
         this.config = config;
+        this.startConfig = config;
         this.catalog = Catalog.load(); // fails at start on a broken catalog, not later on some server
         Map<String, Object> producerConfig = new HashMap<>();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -144,10 +171,12 @@ public final class Collector implements AutoCloseable {
             if (QUERY_TEXTS_FAMILY.equals(family)) {
                 forgetAllTexts(); // which texts went is not known here: send every text again
             }
+            reportDrop(family, count);
         });
         this.shipper = Shipper.start(spool, samplesProducer, new Shipper.Outcome() {
             @Override
             public void acknowledged(SpoolRecord record) {
+                lastAckMillis = System.currentTimeMillis();
                 (QUERY_TEXTS_FAMILY.equals(record.family()) ? queryTextsProduced : samplesProduced).incrementAndGet();
             }
 
@@ -182,12 +211,104 @@ public final class Collector implements AutoCloseable {
 
     /** Starts sampling and heartbeats; {@code producerOverrides} are extra Kafka producer settings. */
     public static Collector start(CollectorConfig config, Map<String, Object> producerOverrides) {
+        return start(config, producerOverrides, Map.of());
+    }
+
+    /**
+     * Starts sampling, heartbeats, the remote control channel ({@code pga.fleet.config} and
+     * {@code pga.fleet.control}), the fleet membership when {@code collector.fleet.group} is set,
+     * and the {@code /metrics} and {@code /health} endpoint when {@code collector.http.port} is.
+     *
+     * @param producerOverrides extra Kafka producer settings
+     * @param fleetConsumerOverrides extra settings of the fleet membership's consumer (e.g.
+     *        {@link FleetMembership#DO_NOT_LEAVE_GROUP_ON_CLOSE} for tests that let a collector die)
+     */
+    public static Collector start(CollectorConfig config, Map<String, Object> producerOverrides,
+                                  Map<String, Object> fleetConsumerOverrides) {
         Collector collector = new Collector(config, producerOverrides);
-        collector.ticker.scheduleWithFixedDelay(collector::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
-        collector.scheduler.scheduleAtFixedRate(collector::sendHeartbeat, 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("collector {} started: {} targets, preset {}, base interval {} ms, {} workers", config.collectorId(),
-                config.targets().size(), config.preset().configName(), config.intervalMillis(), config.operations().workers());
+        try {
+            collector.ticker.scheduleWithFixedDelay(collector::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+            collector.scheduler.scheduleAtFixedRate(collector::sendHeartbeat, 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
+            collector.gcMeters = CollectorMeters.bind(collector.meters, collector);
+            if (config.operations().httpPort() >= 0) {
+                collector.endpoint = CollectorEndpoint.start(config.operations().httpPort(), collector.meters, collector::health);
+            }
+            collector.control = ControlChannel.start(config, FleetController.of(collector::pause, collector::resume,
+                    collector::restart, collector::collectNow, collector::reconfigure, collector::setLogLevel), Map.of());
+            if (config.operations().fleetGroup() != null) {
+                collector.membership = FleetMembership.start(config,
+                        TargetRegistry.of(collector::addFleetTarget, collector::removeTarget), fleetConsumerOverrides);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            collector.close();
+            throw e instanceof RuntimeException r ? r
+                    : new IllegalArgumentException(CollectorConfig.HTTP_PORT + ": cannot listen: " + e.getMessage(), e);
+        }
+        Recovery recovery = collector.spool.recovery();
+        LOG.info("collector {} started: {} targets{}, preset {}, base interval {} ms, {} workers{}", config.collectorId(),
+                config.targets().size(), config.operations().fleetGroup() == null ? "" : " plus its share of fleet " + config.operations().fleetGroup(),
+                config.preset().configName(), config.intervalMillis(), config.operations().workers(),
+                recovery.previousShutdownClean() ? "" : "; the previous run did not stop cleanly, " + recovery.recoveredRecords()
+                        + " spooled samples are sent again");
         return collector;
+    }
+
+    /** A fleet target: refused ones are logged, never thrown at the membership's poll thread. */
+    private void addFleetTarget(Target target) {
+        try {
+            addTarget(target);
+        } catch (RuntimeException e) {
+            LOG.warn("collector {}: fleet target {} not monitored: {}", config.collectorId(), target.id(), e.getMessage());
+        }
+    }
+
+    /** The port of {@code /metrics} and {@code /health}, or -1 when they are off. */
+    public int httpPort() {
+        return endpoint == null ? -1 : endpoint.port();
+    }
+
+    /** The log level set remotely, or null for the configured one. */
+    public void setLogLevel(String level) {
+        logLevel = LogLevels.set(level);
+        LOG.info("collector {}: log level {}", config.collectorId(), logLevel == null ? "as configured" : logLevel);
+    }
+
+    /** What {@code /health} says: up while sampling (or deliberately stopped) and Kafka takes what is produced. */
+    CollectorEndpoint.Health health() {
+        SpoolUsage usage = spool.usage();
+        long sinceAck = System.currentTimeMillis() - Math.max(lastAckMillis, startedAt.toEpochMilli());
+        boolean kafkaStuck = usage.pendingRecords() > 0 && sinceAck > KAFKA_STUCK_MILLIS;
+        boolean up = !closing && !kafkaStuck;
+        String details = "{\"state\":\"" + (paused() ? "stopped" : "running") + "\",\"targets\":" + sessions.size()
+                + ",\"targetsHealthy\":" + sessions.values().stream().filter(TargetSession::healthy).count()
+                + ",\"kafka\":\"" + (kafkaStuck ? "nothing acknowledged for " + sinceAck / 1000 + " s" : "ok") + "\""
+                + ",\"spoolPendingRecords\":" + usage.pendingRecords() + ",\"spoolUsedBytes\":" + usage.usedBytes() + "}";
+        return new CollectorEndpoint.Health(up, details);
+    }
+
+    /** The spool dropped samples: one pga.fleet.events record per drop, so that nothing goes silently. */
+    private void reportDrop(String family, long count) {
+        LOG.warn("collector {}: spool full, {} {} samples dropped (oldest first)", config.collectorId(), count, family);
+        FleetEvent event = FleetEvent.newBuilder()
+                .setCollectorId(config.collectorId())
+                .setAt(Instant.now())
+                .setKind("dropped")
+                .setFrom(null)
+                .setTo("dropped")
+                .setReason("spool full (" + config.operations().spoolMaxBytes() + " bytes): " + count + " oldest " + family
+                        + " samples dropped")
+                .setFamily(family)
+                .setDroppedSamples(count)
+                .build();
+        try {
+            producer.send(new ProducerRecord<>(Topics.FLEET_EVENTS, config.collectorId(), event), (metadata, error) -> {
+                if (error != null) {
+                    LOG.warn("collector {}: drop event not produced (the heartbeat still counts it): {}", config.collectorId(), error.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("collector {}: drop event not produced (the heartbeat still counts it): {}", config.collectorId(), e.getMessage());
+        }
     }
 
     /**
@@ -323,7 +444,9 @@ public final class Collector implements AutoCloseable {
      * @throws IllegalArgumentException an unknown family or a bad interval, naming the key
      */
     public void reconfigure(Map<String, Long> familyIntervalMillis) {
-        CollectorConfig next = config.withFamilyIntervals(familyIntervalMillis);
+        Map<String, Long> intervals = new HashMap<>(startConfig.familyIntervalMillis());
+        intervals.putAll(familyIntervalMillis); // the fleet's overrides on top of the collector's own
+        CollectorConfig next = config.withFamilyIntervals(intervals);
         config = next;
         for (TargetSession session : sessions.values()) {
             session.reschedule(next, catalog);
@@ -508,19 +631,13 @@ public final class Collector implements AutoCloseable {
     }
 
     private void sendHeartbeat() {
-        int healthy = (int) sessions.values().stream().filter(TargetSession::healthy).count();
-        Heartbeat heartbeat = Heartbeat.newBuilder()
-                .setCollectorId(config.collectorId())
-                .setHostname(hostname)
-                .setVersion(VERSION)
-                .setStartedAt(startedAt)
-                .setSentAt(Instant.now())
-                .setIntervalMillis(config.heartbeatIntervalMillis())
-                .setTargetsConfigured(sessions.size())
-                .setTargetsHealthy(healthy)
-                .setSamplesProduced(samplesProduced.get())
-                .setSamplesFailed(samplesFailed.get())
-                .build();
+        Heartbeat heartbeat;
+        try {
+            heartbeat = heartbeat();
+        } catch (RuntimeException e) {
+            LOG.warn("collector {}: heartbeat not built: {}", config.collectorId(), e.toString());
+            return;
+        }
         try {
             producer.send(new ProducerRecord<>(Topics.FLEET_HEARTBEATS, config.collectorId(), heartbeat), (metadata, error) -> {
                 if (error != null) {
@@ -533,8 +650,75 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /** The status report: identity, health per owned target, effective configuration, spool and drops. */
+    Heartbeat heartbeat() {
+        List<TargetStatus> statuses = status();
+        TargetReports.Selection reports = TargetReports.of(statuses);
+        SpoolUsage usage = spool.usage();
+        Recovery recovery = spool.recovery();
+        CollectorConfig now = config;
+        Instant sentAt = Instant.now();
+        return Heartbeat.newBuilder()
+                .setCollectorId(now.collectorId())
+                .setHostname(hostname)
+                .setVersion(VERSION)
+                .setStartedAt(startedAt)
+                .setSentAt(sentAt)
+                .setIntervalMillis(now.heartbeatIntervalMillis())
+                .setTargetsConfigured(statuses.size())
+                .setTargetsHealthy((int) sessions.values().stream().filter(TargetSession::healthy).count())
+                .setSamplesProduced(samplesProduced.get())
+                .setSamplesFailed(samplesFailed.get())
+                .setUptimeMillis(sentAt.toEpochMilli() - startedAt.toEpochMilli())
+                .setState(paused() ? "stopped" : "running")
+                .setEffectiveConfig(EffectiveConfig.newBuilder()
+                        .setPreset(now.preset().configName())
+                        .setBaseIntervalMillis(now.intervalMillis())
+                        .setFamilyIntervalMillis(new HashMap<>(now.familyIntervalMillis()))
+                        .setWorkers(now.operations().workers())
+                        .setFleetGroup(now.operations().fleetGroup())
+                        .setLogLevel(logLevel)
+                        .build())
+                .setTargets(reports.reports())
+                .setTargetsOmitted(reports.omitted())
+                .setCyclesSkipped(cycles.cyclesSkipped())
+                .setBufferUsedBytes(bufferUsedBytes())
+                .setSpoolUsedBytes(usage.usedBytes())
+                .setSpoolCapacityBytes(usage.capacityBytes())
+                .setSpoolPendingRecords(usage.pendingRecords())
+                .setDroppedByFamily(new HashMap<>(spool.droppedByFamily()))
+                .setPreviousShutdown(recovery.previousShutdownClean() ? "clean" : "unclean")
+                .setRecoveredRecords(recovery.recoveredRecords())
+                .build();
+    }
+
+    /** Bytes the samples producer holds in memory now: what a kill -9 would lose beyond the spool. */
+    long bufferUsedBytes() {
+        double total = 0;
+        double available = 0;
+        for (var metric : samplesProducer.metrics().entrySet()) {
+            String name = metric.getKey().name();
+            if (name.equals("buffer-total-bytes")) {
+                total = ((Number) metric.getValue().metricValue()).doubleValue();
+            } else if (name.equals("buffer-available-bytes")) {
+                available = ((Number) metric.getValue().metricValue()).doubleValue();
+            }
+        }
+        return (long) Math.max(0, total - available);
+    }
+
+    /** The collector's meters, as {@code /metrics} serves them. */
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
     @Override
     public void close() {
+        closing = true;
+        // Leave the fleet first, so that the others take this collector's targets at once.
+        closeQuietly(membership);
+        closeQuietly(control);
+        closeQuietly(endpoint);
         cycles.pause(); // cycles still queued return at once instead of running against a closing producer
         ticker.shutdownNow();
         scheduler.shutdownNow();
@@ -552,8 +736,21 @@ public final class Collector implements AutoCloseable {
         spool.close();
         producer.close(Duration.ofSeconds(2));
         sessions.values().forEach(TargetSession::close);
+        closeQuietly(gcMeters);
+        meters.close();
         LOG.info("collector {} stopped: {} samples produced, {} failed", config.collectorId(),
                 samplesProduced.get(), samplesFailed.get());
+    }
+
+    private void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.warn("collector {}: {} did not close cleanly: {}", config.collectorId(), closeable.getClass().getSimpleName(), e.toString());
+        }
     }
 
     private static Thread daemon(Runnable runnable, String name) {

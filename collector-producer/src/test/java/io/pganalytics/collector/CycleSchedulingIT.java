@@ -91,7 +91,7 @@ class CycleSchedulingIT {
         CollectorConfig config = new CollectorConfig("sched", kafka.bootstrapServers(), registry.url(), INTERVAL_MS, 10_000,
                 targets, Preset.STANDARD, Map.of(), 5000, 50, 1, QueryTextMode.NORMALIZED, 1024, List.of(),
                 CollectorConfig.Operations.defaults("sched").withWorkers(2));
-        config = config.withOperations(new CollectorConfig.Operations(2, 1000, config.operations().spoolDir(),
+        config = config.withOperations(new CollectorConfig.Operations(2, 1000, dataDir.resolve("spool"),
                 config.operations().spoolMaxBytes(), null, 15_000, null, -1));
         collector = Collector.start(config, Map.of());
         reader = new Thread(CycleSchedulingIT::readSamples, "samples-reader");

@@ -1,0 +1,75 @@
+package io.pganalytics.collector.status;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.pganalytics.collector.Collector;
+import io.pganalytics.collector.TargetStatus;
+import io.pganalytics.schemas.family.MetricFamilies;
+import io.pganalytics.schemas.family.MetricFamily;
+
+/**
+ * The collector's self-metrics on {@code /metrics}: what it samples, skips and drops, its spool, and
+ * the JVM it runs in. Every meter reads the collector's own counters when scraped, so nothing is
+ * counted twice and the hot path pays nothing for them.
+ */
+public final class CollectorMeters {
+
+    private CollectorMeters() {
+    }
+
+    /** Registers the meters; close what it returns with the collector (the GC meter listens to the JVM). */
+    public static AutoCloseable bind(MeterRegistry registry, Collector collector) {
+        FunctionCounter.builder("pga.collector.samples.produced", collector, Collector::samplesProduced)
+                .description("samples acknowledged by Kafka").register(registry);
+        FunctionCounter.builder("pga.collector.samples.failed", collector, Collector::samplesFailed)
+                .description("samples that could not be read or produced").register(registry);
+        FunctionCounter.builder("pga.collector.query.texts.produced", collector, Collector::queryTextsProduced)
+                .register(registry);
+        FunctionCounter.builder("pga.collector.cycles.run", collector, Collector::cyclesRun)
+                .description("target cycles run to their end").register(registry);
+        FunctionCounter.builder("pga.collector.cycles.skipped", collector, Collector::cyclesSkipped)
+                .description("target cycles skipped: the previous one still ran, or no worker was free in time").register(registry);
+        FunctionCounter.builder("pga.collector.cycles.overdue", collector, Collector::cyclesOverdue)
+                .description("skipped cycles that found no free worker: collector.workers is too small").register(registry);
+        Gauge.builder("pga.collector.targets", collector, c -> c.targetIds().size())
+                .description("targets monitored now").register(registry);
+        Gauge.builder("pga.collector.targets.unhealthy", collector,
+                c -> c.status().stream().filter(CollectorMeters::unhealthy).count())
+                .description("targets that cannot be reached or have a failing family").register(registry);
+        Gauge.builder("pga.collector.paused", collector, c -> c.paused() ? 1 : 0)
+                .description("1 while stopped by pga.fleet.config or a stop command").register(registry);
+        Gauge.builder("pga.collector.spool.used.bytes", collector, c -> c.spool().usage().usedBytes()).register(registry);
+        Gauge.builder("pga.collector.spool.capacity.bytes", collector, c -> c.spool().usage().capacityBytes()).register(registry);
+        Gauge.builder("pga.collector.spool.pending.records", collector, c -> c.spool().usage().pendingRecords())
+                .description("samples in the spool not yet acknowledged by Kafka").register(registry);
+        for (String family : families()) {
+            FunctionCounter.builder("pga.collector.samples.dropped", collector, c -> c.spool().droppedByFamily().getOrDefault(family, 0L))
+                    .description("samples dropped because the spool was full").tag("family", family).register(registry);
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        return gc;
+    }
+
+    private static java.util.List<String> families() {
+        var names = new java.util.ArrayList<String>(MetricFamilies.all().stream().map(MetricFamily::name).toList());
+        names.add(Collector.QUERY_TEXTS_FAMILY);
+        return names;
+    }
+
+    private static boolean unhealthy(TargetStatus status) {
+        return !status.connected() || !status.failingFamilies().isEmpty();
+    }
+}
