@@ -73,6 +73,14 @@ final class FleetClient implements AutoCloseable {
 
     /** The latest value per key of a compacted topic, read from its beginning to its current end; deleted keys absent. */
     Map<String, Object> readLatest(String topic) {
+        return readLatest(topic, null);
+    }
+
+    /**
+     * The latest value per key among the records written since {@code since} (null: since the
+     * beginning), read to the topic's current end: for a stream like the heartbeats.
+     */
+    Map<String, Object> readLatest(String topic, java.time.Instant since) {
         Map<String, Object> latest = new LinkedHashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer();
              AvroDeserializer<Object> values = new AvroDeserializer<>()) {
@@ -80,6 +88,17 @@ final class FleetClient implements AutoCloseable {
             List<TopicPartition> partitions = partitions(consumer, topic);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            if (since != null) {
+                Map<TopicPartition, Long> at = new java.util.HashMap<>();
+                partitions.forEach(p -> at.put(p, since.toEpochMilli()));
+                consumer.offsetsForTimes(at, TIMEOUT).forEach((partition, offset) -> {
+                    if (offset == null) {
+                        consumer.seekToEnd(List.of(partition)); // nothing written since
+                    } else {
+                        consumer.seek(partition, offset.offset());
+                    }
+                });
+            }
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, TIMEOUT);
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), TIMEOUT) < e.getValue())) {

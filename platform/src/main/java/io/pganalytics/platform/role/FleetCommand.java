@@ -50,9 +50,10 @@ import picocli.CommandLine.Parameters;
             "      --url jdbc:postgresql://db1:5432/postgres --user monitor --password-env DB1_PASSWORD",
             "  pganalytics fleet targets list -c fleet.properties",
             "  pganalytics fleet config set -c fleet.properties --collector c1 --state stopped",
-            "  pganalytics fleet command -c fleet.properties --collector c1 collect-now"},
+            "  pganalytics fleet command -c fleet.properties --collector c1 collect-now",
+            "  pganalytics fleet status -c fleet.properties --targets"},
         subcommands = {FleetCommand.Targets.class, FleetCommand.ConfigCommand.class, FleetCommand.Control.class,
-            FleetCommand.Keygen.class})
+            FleetCommand.Keygen.class, FleetStatusCommand.class})
 public final class FleetCommand implements Runnable {
 
     @CommandLine.Spec
@@ -225,20 +226,8 @@ public final class FleetCommand implements Runnable {
                     rows.add(new String[] {id, "(unreadable: " + value + ")", "", "", "", ""});
                 }
             });
-            int[] widths = new int[rows.get(0).length];
-            rows.forEach(r -> {
-                for (int i = 0; i < r.length; i++) {
-                    widths[i] = Math.max(widths[i], r[i].length());
-                }
-            });
             PrintWriter out = spec.commandLine().getOut();
-            for (String[] row : rows) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 0; i < row.length; i++) {
-                    line.append(i == row.length - 1 ? row[i] : String.format("%-" + (widths[i] + 2) + "s", row[i]));
-                }
-                out.println(line.toString().stripTrailing());
-            }
+            FleetStatusCommand.table(out, rows);
             out.println(targets.size() + " targets");
             out.flush();
             return 0;

@@ -64,6 +64,23 @@ final class AvroConnectData {
         return cached;
     }
 
+    /**
+     * An Avro field default Connect can carry as it is: a number, string, boolean, or an empty or
+     * plain map or list of them; null for anything else (a null default is the optional flag).
+     */
+    private static Object plainDefault(Object value) {
+        if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+            return value;
+        }
+        if (value instanceof java.util.Map<?, ?> map && map.values().stream().allMatch(v -> plainDefault(v) != null)) {
+            return new java.util.LinkedHashMap<>(map);
+        }
+        if (value instanceof java.util.List<?> list && list.stream().allMatch(v -> plainDefault(v) != null)) {
+            return new ArrayList<>(list);
+        }
+        return null;
+    }
+
     private SchemaBuilder toConnectBuilder(org.apache.avro.Schema avro, String fieldDoc) {
         LogicalType logical = avro.getLogicalType();
         SchemaBuilder builder = switch (avro.getType()) {
@@ -108,7 +125,13 @@ final class AvroConnectData {
                 yield string;
             }
             case ARRAY -> SchemaBuilder.array(toConnectBuilder(avro.getElementType(), null).build());
-            case MAP -> SchemaBuilder.map(Schema.STRING_SCHEMA, toConnectBuilder(avro.getValueType(), null).build());
+            case MAP -> {
+                SchemaBuilder map = SchemaBuilder.map(Schema.STRING_SCHEMA, toConnectBuilder(avro.getValueType(), null).build());
+                if (avro.getProp(JAVA_STRING_PROP) != null) {
+                    map.parameter(JAVA_STRING_PROP, avro.getProp(JAVA_STRING_PROP)); // for the keys, as on strings
+                }
+                yield map;
+            }
             case RECORD -> {
                 SchemaBuilder struct = SchemaBuilder.struct().name(avro.getFullName());
                 if (avro.getDoc() != null) {
@@ -118,6 +141,12 @@ final class AvroConnectData {
                 for (org.apache.avro.Schema.Field field : avro.getFields()) {
                     SchemaBuilder fieldSchema = toConnectBuilder(field.schema(), field.doc());
                     ownProperties(field.getObjectProps()).forEach(fieldSchema::parameter);
+                    Object defaultValue = field.hasDefaultValue() ? plainDefault(field.defaultVal()) : null;
+                    if (defaultValue != null) {
+                        // Kept so that the way back registers the same schema: a field added with a
+                        // default (schema evolution) must not change the schema id on a round trip.
+                        fieldSchema.defaultValue(defaultValue);
+                    }
                     struct.field(field.name(), fieldSchema.build());
                 }
                 yield struct;
@@ -287,7 +316,11 @@ final class AvroConnectData {
                     throw new DataException("Connect maps with " + connect.keySchema().type()
                             + " keys have no Avro equivalent here: only string keys are supported");
                 }
-                yield org.apache.avro.Schema.createMap(toAvro(connect.valueSchema(), named, true));
+                org.apache.avro.Schema map = org.apache.avro.Schema.createMap(toAvro(connect.valueSchema(), named, true));
+                if (connect.parameters() != null && connect.parameters().get(JAVA_STRING_PROP) != null) {
+                    map.addProp(JAVA_STRING_PROP, connect.parameters().get(JAVA_STRING_PROP));
+                }
+                yield map;
             }
             case STRUCT -> {
                 String fullName = name == null ? DEFAULT_RECORD_NAME : name;
@@ -304,7 +337,8 @@ final class AvroConnectData {
                 for (Field field : connect.fields()) {
                     Schema fieldSchema = field.schema();
                     String doc = fieldSchema.type() == Schema.Type.STRUCT ? null : fieldSchema.doc();
-                    Object defaultValue = fieldSchema.isOptional() ? JsonProperties.NULL_VALUE : null;
+                    Object defaultValue = fieldSchema.defaultValue() != null ? fieldSchema.defaultValue()
+                            : fieldSchema.isOptional() ? JsonProperties.NULL_VALUE : null;
                     org.apache.avro.Schema.Field avroField = new org.apache.avro.Schema.Field(field.name(),
                             toAvro(fieldSchema, named, true), doc, defaultValue);
                     if (fieldSchema.type() != Schema.Type.STRUCT) {
