@@ -47,6 +47,9 @@ final class AvroConnectData {
     static final String JAVA_STRING_PROP = "avro.java.string";
     /** Prefix of pgAnalytics' own Avro properties ({@code pga.family}, {@code pga.role}), kept as parameters. */
     static final String OWN_PROPERTY_PREFIX = "pga.";
+    /** Connect parameter carrying an Avro record's aliases, comma-separated. */
+    static final String ALIASES_PARAMETER = "avro.aliases";
+
     /** Confluent's name for a Connect struct that has none. */
     static final String DEFAULT_RECORD_NAME = "io.confluent.connect.avro.ConnectDefault";
 
@@ -138,6 +141,10 @@ final class AvroConnectData {
                     struct.doc(avro.getDoc());
                 }
                 ownProperties(avro.getObjectProps()).forEach(struct::parameter);
+                if (!avro.getAliases().isEmpty()) {
+                    // A derived schema names the schema it evolved from (metrics aliases raw): keep it.
+                    struct.parameter(ALIASES_PARAMETER, String.join(",", new java.util.TreeSet<>(avro.getAliases())));
+                }
                 for (org.apache.avro.Schema.Field field : avro.getFields()) {
                     SchemaBuilder fieldSchema = toConnectBuilder(field.schema(), field.doc());
                     ownProperties(field.getObjectProps()).forEach(fieldSchema::parameter);
@@ -333,6 +340,12 @@ final class AvroConnectData {
                         connect.doc(), dot < 0 ? null : fullName.substring(0, dot), false);
                 named.put(fullName, record);
                 restoreOwnProperties(connect.parameters(), record);
+                String aliases = connect.parameters() == null ? null : connect.parameters().get(ALIASES_PARAMETER);
+                if (aliases != null) {
+                    for (String alias : aliases.split(",")) {
+                        record.addAlias(alias);
+                    }
+                }
                 List<org.apache.avro.Schema.Field> fields = new ArrayList<>();
                 for (Field field : connect.fields()) {
                     Schema fieldSchema = field.schema();
