@@ -45,7 +45,7 @@ class SpoolOutageIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpoolOutageIT.class);
     /** The figure: the broker is away this long, under load. */
-    static final Duration OUTAGE = Duration.ofSeconds(30); // DEBUG
+    static final Duration OUTAGE = Duration.ofMinutes(2);
     static final long SMALL_SPOOL_BYTES = 1 << 20;
     static final int TABLES = 250;
 
