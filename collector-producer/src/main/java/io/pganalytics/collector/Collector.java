@@ -122,6 +122,7 @@ public final class Collector implements AutoCloseable {
     private final AtomicLong samplesProduced = new AtomicLong();
     private final AtomicLong samplesFailed = new AtomicLong();
     private final AtomicLong queryTextsProduced = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Collector(CollectorConfig config, Map<String, Object> producerOverrides) {
         this.config = config;
@@ -133,9 +134,11 @@ public final class Collector implements AutoCloseable {
         producerConfig.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
         Map<String, Object> heartbeatConfig = new HashMap<>(producerConfig);
         heartbeatConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "pga-collector-" + config.collectorId() + "-status");
-        // A heartbeat older than a few intervals is worthless: give up on it rather than queue it,
-        // and never hold the scheduler thread long on metadata while Kafka is away.
-        heartbeatConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        // A heartbeat older than a few intervals is worthless: give up on it rather than queue it.
+        // While Kafka is away the producer forgets its metadata (metadata.recovery.strategy=rebootstrap,
+        // Kafka 4's default) and a send would wait max.block.ms for it, on the thread that heartbeats:
+        // keep that wait short, the heartbeat could not go anyway.
+        heartbeatConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 100);
         heartbeatConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         heartbeatConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         heartbeatConfig.putAll(producerOverrides);
@@ -166,6 +169,11 @@ public final class Collector implements AutoCloseable {
         });
         checkTopics(List.of(Topics.RAW_DATABASE, Topics.RAW_QUERY_TEXTS));
         sessions.values().forEach(s -> checkTopics(s.families().stream().map(Topics::raw).toList()));
+        try {
+            this.producer.partitionsFor(Topics.FLEET_HEARTBEATS); // starts the fetch: 100 ms is short on a busy host
+        } catch (org.apache.kafka.common.errors.TimeoutException notYet) {
+            // the first heartbeat may go missing; the fetch goes on in the background
+        }
         this.spool = Spool.open(config.operations().spoolDir(), config.operations().spoolMaxBytes());
         spool.addDropListener((family, count) -> {
             if (QUERY_TEXTS_FAMILY.equals(family)) {
@@ -317,6 +325,18 @@ public final class Collector implements AutoCloseable {
      */
     public Spool spool() {
         return spool;
+    }
+
+    /** The shipper and its producer's metrics, for tests that need to say why a spool does not drain. */
+    String shipperDiagnostics() {
+        StringBuilder out = new StringBuilder("inFlight=" + shipper.inFlight());
+        samplesProducer.metrics().forEach((name, metric) -> {
+            if (name.group().equals("producer-metrics") && List.of("record-send-total", "record-retry-total", "record-error-total",
+                    "requests-in-flight", "buffer-available-bytes", "waiting-threads", "batch-split-total").contains(name.name())) {
+                out.append(", ").append(name.name()).append('=').append(metric.metricValue());
+            }
+        });
+        return out.toString();
     }
 
     /** Samples produced and acknowledged by Kafka since start. */
@@ -714,6 +734,9 @@ public final class Collector implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         closing = true;
         // Leave the fleet first, so that the others take this collector's targets at once.
         closeQuietly(membership);

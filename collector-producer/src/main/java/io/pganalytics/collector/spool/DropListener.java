@@ -2,8 +2,8 @@ package io.pganalytics.collector.spool;
 
 /**
  * Told when a full spool dropped records Kafka had not acknowledged: {@code count} records of
- * {@code family}, exact. Called with the spool's lock held, from the thread that appended or from
- * Kafka's callback thread: record the fact and return, never block or append to the spool.
+ * {@code family}, exact. Called after the spool's lock is released, on the thread that appended (a
+ * sampler) or on the producer's callback thread: record the fact or hand it on, and return quickly.
  */
 @FunctionalInterface
 public interface DropListener {

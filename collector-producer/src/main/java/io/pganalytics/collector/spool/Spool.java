@@ -67,6 +67,8 @@ public final class Spool implements AutoCloseable {
     private final Condition appended = lock.newCondition();
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
     private final TreeSet<Long> settledAbove = new TreeSet<>();
+    /** Handed out, failed, not yet handed out again: below sendCursor but no longer in flight. */
+    private final TreeSet<Long> awaitingResend = new TreeSet<>();
     private final Tail tail;
     private final Map<String, Integer> familyIds = new HashMap<>();
     private final List<String> familyNames = new ArrayList<>();
@@ -159,7 +161,9 @@ public final class Spool implements AutoCloseable {
     /**
      * Appends records in order, as one write of one segment: either all of them are in the spool
      * afterwards, or none (the exception says why, e.g. a full disk). Drops the oldest segments when
-     * needed to stay within the size; a batch bigger than a segment is dropped itself, and counted.
+     * needed to stay within the size. A batch may make its segment bigger than the usual eighth of
+     * the spool (a first statements cycle of thousands of entries); one bigger than half the spool
+     * is dropped itself, and counted.
      */
     public void append(List<SpoolRecord> records) {
         if (records.isEmpty()) {
@@ -174,13 +178,13 @@ public final class Spool implements AutoCloseable {
             for (SpoolRecord record : records) {
                 batchBytes += record.encodedBytes();
             }
-            if (batchBytes > segmentBytes) {
+            if (batchBytes > maxBytes / 2) {
                 for (SpoolRecord record : records) {
                     countAppended(record.family());
                     countDrop(record.family(), 1);
                 }
-                LOG.warn("spool {}: {} records of {} bytes do not fit a segment of {} bytes: dropped", dir,
-                        records.size(), batchBytes, segmentBytes);
+                LOG.warn("spool {}: {} records of {} bytes in one read, more than half the spool: dropped", dir,
+                        records.size(), batchBytes);
                 return;
             }
             Segment segment = segments.peekLast();
@@ -275,12 +279,17 @@ public final class Spool implements AutoCloseable {
 
     /**
      * A send failed. When the record's segment was dropped while it was in flight it is counted as
-     * dropped now, settled, and true is returned; otherwise it stays pending for a resend.
+     * dropped now, settled, and true is returned; otherwise it stays pending for a resend after the
+     * next {@link #rewind()} (and is counted if its segment is dropped before that).
      */
     public boolean failed(long sequence, String family) {
         lock.lock();
         try {
-            if (sequence >= firstAvailable() || isSettled(sequence)) {
+            if (isSettled(sequence)) {
+                return false;
+            }
+            if (sequence >= firstAvailable()) {
+                awaitingResend.add(sequence);
                 return false;
             }
             countDrop(family, 1);
@@ -301,6 +310,7 @@ public final class Spool implements AutoCloseable {
         lock.lock();
         try {
             sendCursor = Math.max(watermark, firstAvailable());
+            awaitingResend.clear();
         } finally {
             lock.unlock();
         }
@@ -363,6 +373,9 @@ public final class Spool implements AutoCloseable {
         if (sequence < watermark) {
             return;
         }
+        if (!awaitingResend.isEmpty()) {
+            awaitingResend.remove(sequence);
+        }
         if (sequence != watermark) {
             settledAbove.add(sequence);
             return;
@@ -398,7 +411,7 @@ public final class Spool implements AutoCloseable {
         int[] counts = new int[familyNames.size()];
         for (int i = 0; i < oldest.count; i++) {
             long sequence = oldest.firstSequence + i;
-            if (isSettled(sequence) || sequence < sendCursor) {
+            if (isSettled(sequence) || (sequence < sendCursor && !awaitingResend.remove(sequence))) {
                 continue; // acknowledged, or in flight: its callback settles or counts it
             }
             counts[oldest.families[i] & 0xff]++;

@@ -149,6 +149,26 @@ class SpoolTest {
     }
 
     @Test
+    void aRecordWhoseSendFailedIsCountedWhenItsSegmentIsDroppedBeforeTheResend() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB)) {
+            spool.append(List.of(padded("statements", 0, 1000), padded("database", 1, 1000)));
+            Spool.Spooled failed = spool.next(0);
+            Spool.Spooled stillInFlight = spool.next(0);
+            assertThat(spool.failed(failed.sequence(), "statements")).isFalse(); // Kafka away: to be resent
+            for (int i = 2; i < 2000; i++) {
+                spool.append(List.of(padded("activity", i, 1000)));
+            }
+            assertThat(spool.droppedByFamily()).containsEntry("statements", 1L).doesNotContainKey("database");
+            spool.settle(stillInFlight.sequence());
+            spool.rewind();
+            List<Spool.Spooled> left = drain(spool);
+            left.forEach(s -> spool.settle(s.sequence()));
+            assertThat(spool.usage().pendingRecords()).as("nothing lost without being counted").isZero();
+            assertThat(spool.usage().droppedRecords() + left.size() + 1).isEqualTo(2000);
+        }
+    }
+
+    @Test
     void aSpoolAbandonedWithoutCloseIsReportedUncleanAndReplaysWhatWasNotCheckpointed() throws Exception {
         Spool crashed = Spool.open(dir, ONE_MIB);
         for (int i = 0; i < 5; i++) {
@@ -239,6 +259,26 @@ class SpoolTest {
             drain(spool).forEach(s -> spool.settle(s.sequence()));
             spool.close();
             assertThat(segmentBytesOnDisk()).isLessThan(full / 4);
+        }
+    }
+
+    @Test
+    void aReadBiggerThanASegmentIsKeptWholeAndOneBiggerThanHalfTheSpoolIsDroppedAndCounted() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB)) {
+            List<SpoolRecord> firstStatementsCycle = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                firstStatementsCycle.add(padded("statements", i, 1000)); // ~300 KB: more than a 128 KiB segment
+            }
+            spool.append(firstStatementsCycle);
+            assertThat(drain(spool)).hasSize(300);
+            List<SpoolRecord> huge = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                huge.add(padded("statements", i, 1000));
+            }
+            spool.append(huge);
+            assertThat(spool.droppedByFamily()).containsEntry("statements", 600L);
+            assertThat(drain(spool)).isEmpty();
+            assertThat(segmentBytesOnDisk()).isLessThanOrEqualTo(ONE_MIB);
         }
     }
 

@@ -84,6 +84,7 @@ class RoleCommandsIT {
                     "kafka.bootstrap.servers=" + kafka.bootstrapServers(),
                     "schema.registry.url=" + registryUrl,
                     "collector.interval.ms=1000",
+                    "collector.spool.dir=" + dataDir.resolve("spool"),
                     "collector.targets[0].id=pg",
                     "collector.targets[0].url=" + postgres.jdbcUrl("postgres"), ""));
             collector = launch(Map.of("PGA_COLLECTOR_TARGETS_0_USER", postgres.user()),
