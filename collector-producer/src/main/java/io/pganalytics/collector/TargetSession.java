@@ -69,6 +69,7 @@ public final class TargetSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TargetSession.class);
     private static final long MAX_BACKOFF_MILLIS = 300_000;
     private static final long NOT_ON_VERSION_RETRY_MILLIS = 3_600_000;
+    private static final long WORKER_CONNECT_WAIT_MILLIS = 2000;
     private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(.*)$");
     private static final ThreadFactory CONNECTION_THREADS = runnable -> {
         Thread thread = new Thread(runnable, "pga-connection");
@@ -487,7 +488,8 @@ public final class TargetSession implements AutoCloseable {
             evictQuietly();
             // Hikari reports its own timeout and carries the driver's reason (refused, timed out) as the cause.
             SQLException driver = e.getCause() instanceof SQLException cause ? cause : e;
-            String reason = redact(driver.getMessage());
+            String reason = redact(driver instanceof java.sql.SQLTransientConnectionException
+                    ? "no connection within " + (pool == null ? WORKER_CONNECT_WAIT_MILLIS : pool.getConnectionTimeout()) + " ms" : driver.getMessage());
             if (connectionError == null || !connectionError.equals(reason)) {
                 LOG.warn("target {}: cannot connect: {}", target.id(), reason);
             }
@@ -510,10 +512,13 @@ public final class TargetSession implements AutoCloseable {
         pool.setMinimumIdle(0); // no background refill: a dead target costs nothing between its cycles
         pool.setMaxLifetime(0); // the connection stays checked out; it is replaced when it breaks
         pool.setInitializationFailTimeout(-1); // connect on first use, in a cycle, not in the constructor
-        // The driver's own connect and login timeouts fire first and give the reason.
-        long timeout = config.operations().connectTimeoutMillis() + 1000;
+        // Hikari connects on a thread of its own and retries until this timeout: a worker waits at
+        // most 2 s for a connection, not the driver's whole connect and login timeout (nor Hikari's
+        // retries against a refused port). A connection that takes longer still arrives, in the
+        // background, and the next cycle uses it.
+        long timeout = Math.max(250, Math.min(config.operations().connectTimeoutMillis(), WORKER_CONNECT_WAIT_MILLIS));
         pool.setConnectionTimeout(timeout);
-        pool.setValidationTimeout(Math.min(2000, timeout - 1));
+        pool.setValidationTimeout(timeout);
         pool.setScheduledExecutor(HOUSEKEEPING);
         pool.setThreadFactory(CONNECTION_THREADS);
         return pool;

@@ -55,6 +55,7 @@ class CycleSchedulingIT {
     static EmbeddedPostgres postgres;
     static ServerSocket silent;
     static Collector collector;
+    static CollectorConfig config;
     /** Every database sample seen, by target: what the collector produced, read back from Kafka. */
     static final Map<String, List<Instant>> sampled = new ConcurrentHashMap<>();
     static Thread reader;
@@ -88,7 +89,7 @@ class CycleSchedulingIT {
         acceptor.setDaemon(true);
         acceptor.start();
         targets.add(new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/postgres", "nobody", "pw"));
-        CollectorConfig config = new CollectorConfig("sched", kafka.bootstrapServers(), registry.url(), INTERVAL_MS, 10_000,
+        config = new CollectorConfig("sched", kafka.bootstrapServers(), registry.url(), INTERVAL_MS, 10_000,
                 targets, Preset.STANDARD, Map.of(), 5000, 50, 1, QueryTextMode.NORMALIZED, 1024, List.of(),
                 CollectorConfig.Operations.defaults("sched").withWorkers(2));
         config = config.withOperations(new CollectorConfig.Operations(2, 1000, dataDir.resolve("spool"),
@@ -234,6 +235,46 @@ class CycleSchedulingIT {
             Set<Integer> after = backendPids();
             assertThat(after).hasSizeGreaterThanOrEqualTo(TARGETS).doesNotContainAnyElementsOf(before);
         });
+    }
+
+    @Test
+    void aFamilyThatFailsInTheRoundTripFailsAloneAndTheOthersOfItsCycleAreRead() throws Exception {
+        // A view that shadows pg_stat_archiver for this database only: the archiver family's query
+        // fails there (no such column), the other families' queries do not.
+        postgres.createDatabaseIfMissing("trap");
+        try (Connection c = postgres.dataSource("trap").getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS trap");
+            s.execute("CREATE OR REPLACE VIEW trap.pg_stat_archiver AS SELECT 1 AS nothing");
+            s.execute("ALTER DATABASE trap SET search_path = trap, pg_catalog");
+        }
+        List<String> together = List.of("server", "database", "archiver", "locks");
+        try (TargetSession direct = new TargetSession(target("trap"), config,
+                io.pganalytics.collector.catalog.Catalog.load())) {
+            assertThat(direct.collectTogether(together)).as("the batch fails as a whole; nothing is recorded").isEmpty();
+            assertThat(direct.status().families().get("database").lastSuccessAt()).isNull();
+        }
+        try (TargetSession healthy = new TargetSession(target("t3"), config,
+                io.pganalytics.collector.catalog.Catalog.load())) {
+            assertThat(healthy.collectTogether(together)).containsOnlyKeys(together)
+                    .allSatisfy((family, collected) -> assertThat(collected.samples()).as(family).isNotEmpty());
+        }
+
+        Instant added = Instant.now();
+        collector.addTarget(target("trap"));
+        try {
+            // Through the collector's cycle: the batch fails, the families are read one by one.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                TargetStatus trap = collector.session("trap").status();
+                // (statements fails too: the search path hides pg_stat_statements; it is not in the batch)
+                assertThat(trap.failingFamilies()).containsKey("archiver").doesNotContainKeys("server", "database", "locks");
+                assertThat(trap.failingFamilies().get("archiver")).contains("does not exist");
+                assertThat(trap.families().get("server").lastSuccessAt()).isAfter(added);
+                assertThat(trap.families().get("locks").lastSuccessAt()).isAfter(added);
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> samplesSince("trap", added) >= 1);
+        } finally {
+            collector.removeTarget("trap");
+        }
     }
 
     static Set<Integer> backendPids() throws Exception {
