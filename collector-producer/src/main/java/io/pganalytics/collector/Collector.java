@@ -296,7 +296,7 @@ public final class Collector implements AutoCloseable {
 
     /** The spool dropped samples: one pga.fleet.events record per drop, so that nothing goes silently. */
     private void reportDrop(String family, long count) {
-        LOG.warn("collector {}: spool full, {} {} samples dropped (oldest first)", config.collectorId(), count, family);
+        // The spool has logged it; the event tells the fleet.
         FleetEvent event = FleetEvent.newBuilder()
                 .setCollectorId(config.collectorId())
                 .setAt(Instant.now())

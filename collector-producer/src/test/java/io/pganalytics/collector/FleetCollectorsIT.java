@@ -129,7 +129,7 @@ class FleetCollectorsIT {
                 CollectorConfig.Operations.defaults(collectorId));
         return config.withOperations(config.operations().withWorkers(2)
                 .withSpool(dataDir.resolve("spool-" + collectorId + "-" + UUID.randomUUID()), 16L << 20)
-                .withFleet(FLEET, SESSION_TIMEOUT_MS, null));
+                .withFleet(FLEET, SESSION_TIMEOUT_MS, null).withHttpPort(0));
     }
 
     static Collector startCollector(String collectorId, boolean leavesGroupOnClose) {
@@ -201,6 +201,42 @@ class FleetCollectorsIT {
 
     @Test
     @Order(2)
+    void heartbeatsAndTheEndpointReportWhatEachCollectorOwns() throws Exception {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertSpreadOver("c1", "c2", "c3"));
+        Collector c2 = collectors.get("c2");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Set<String> owned = c2.targetIds();
+            Heartbeat last = heartbeats.stream().filter(h -> h.getCollectorId().toString().equals("c2"))
+                    .reduce((first, second) -> second).orElseThrow();
+            assertThat(last.getTargets()).extracting(t -> t.getTargetId().toString()).containsExactlyInAnyOrderElementsOf(owned);
+            assertThat(last.getTargetsConfigured()).isEqualTo(owned.size());
+            assertThat(last.getTargets()).allSatisfy(t -> {
+                assertThat(t.getConnected()).isTrue();
+                assertThat(t.getLastError()).isNull();
+                assertThat(t.getLastSuccessAt()).isNotNull();
+                assertThat(t.getLastCycleMillis()).isNotNull();
+            });
+            assertThat(last.getEffectiveConfig().getFleetGroup()).hasToString(FLEET);
+            assertThat(last.getEffectiveConfig().getPreset()).hasToString("minimal");
+            assertThat(last.getState()).hasToString("running");
+            assertThat(last.getPreviousShutdown()).hasToString("clean");
+            assertThat(last.getSpoolCapacityBytes()).isEqualTo(16L << 20);
+        });
+
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> health = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + c2.httpPort() + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"", "\"targets\":" + c2.targetIds().size());
+        java.net.http.HttpResponse<String> metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + c2.httpPort() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("pga_collector_targets " + c2.targetIds().size() + ".0",
+                "pga_collector_samples_produced_total", "pga_collector_samples_dropped_total{family=\"server\"}", "jvm_memory_used_bytes");
+    }
+
+    @Test
+    @Order(3)
     void commandsReachTheirCollectorAreAcknowledgedAndStopHaltsSampling() {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertSpreadOver("c1", "c2", "c3"));
         Collector c1 = collectors.get("c1");

@@ -119,6 +119,9 @@ public final class QuickstartCommand implements Callable<Integer> {
                                   SELECT datname, sampled_at, xact_commit, xact_commit_per_sec FROM database_metrics ORDER BY sampled_at DESC LIMIT 5;
                                   SELECT window_start, metric, mean, p95 FROM database_rollups_1m ORDER BY window_start DESC LIMIT 5;  (after the first minute closes)
                   Demo database psql postgresql://%s@%s:%d/%s   (a steady demo workload runs here)
+                  Collector     http://127.0.0.1:%d/metrics  /health   (fleet "%s": ./pganalytics fleet status %s)
+                  Add a target  PGA_FLEET_SECRET_KEYS="$(cat %s)" ./pganalytics fleet targets put %s \
+                                  --id mydb --url jdbc:postgresql://HOST:5432/postgres --user monitor --password-env MYDB_PASSWORD
 
                 The collector samples PostgreSQL every %s; the first rows reach the metrics store within one interval.
                 """.formatted(took.toMillis() / 1000.0,
@@ -130,7 +133,13 @@ public final class QuickstartCommand implements Callable<Integer> {
                 QuickstartStack.BACKUP_BUCKET,
                 pg.user(), pg.host(), pg.port(), QuickstartStack.METRICS_DATABASE,
                 pg.user(), pg.host(), pg.port(), QuickstartStack.DEMO_DATABASE,
+                stack.collector().httpPort(), QuickstartStack.FLEET_GROUP, connection(stack),
+                stack.fleetKeysFile().toAbsolutePath().normalize(), connection(stack),
                 DurationConverter.format(stack.options().interval()));
+    }
+
+    private static String connection(QuickstartStack stack) {
+        return "--bootstrap-servers " + stack.kafka().bootstrapServers() + " --schema-registry-url " + stack.registry().url();
     }
 
     /** Reads durations as people write them: {@code 500ms}, {@code 5s}, {@code 1m}. */

@@ -61,6 +61,8 @@ public final class QuickstartStack implements AutoCloseable {
     /** The target id under which the quickstart monitors its own PostgreSQL. */
     public static final String TARGET_ID = "quickstart-postgres";
     public static final String COLLECTOR_ID = "quickstart";
+    /** The fleet the quickstart's collector belongs to. */
+    public static final String FLEET_GROUP = "quickstart";
     public static final String SINK_CONNECTOR = "pga-timescale-sink-database";
     /** The S3 backup sink of every metric family's data topics, into {@link #BACKUP_BUCKET} of the embedded store. */
     public static final String BACKUP_CONNECTOR = "pga-s3-backup";
@@ -162,8 +164,32 @@ public final class QuickstartStack implements AutoCloseable {
                 options.interval().toMillis(), options.interval().toMillis(),
                 List.of(new Target(TARGET_ID, postgres.jdbcUrl("postgres"), postgres.user(), null).withPreset(Preset.STANDARD)));
         // The spool lives with the rest of the quickstart's state, not relative to wherever it was started.
+        // The collector also joins fleet "quickstart", so that `pganalytics fleet targets put` adds
+        // targets to it, and serves /metrics and /health on a free port.
         return config.withOperations(config.operations().withSpool(options.dataDir().resolve("spool"),
-                config.operations().spoolMaxBytes()));
+                config.operations().spoolMaxBytes()).withFleet(FLEET_GROUP, 15_000, fleetKeys()).withHttpPort(0));
+    }
+
+    /** The file holding the quickstart fleet's password key ({@code fleet.secret.keys}), made on the first start. */
+    public Path fleetKeysFile() {
+        return options.dataDir().resolve("fleet.keys");
+    }
+
+    private String fleetKeys() {
+        Path file = fleetKeysFile();
+        try {
+            if (!Files.exists(file)) {
+                Files.writeString(file, io.pganalytics.schemas.secret.SecretBox.generateKey("quickstart"));
+                try {
+                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // the data directory's own permissions protect it
+                }
+            }
+            return Files.readString(file).strip();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read or write " + file, e);
+        }
     }
 
     /**

@@ -29,6 +29,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.pganalytics.schemas.fleet.Heartbeat;
+import io.pganalytics.schemas.serde.AvroDeserializer;
+import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -109,6 +112,32 @@ class RoleCommandsIT {
                 });
             }
             assertThat(samples.get(0).key()).isEqualTo("roles-it/pg");
+
+            // kill -9: the next run finds the spool not closed, replays what it holds, and its heartbeat says so.
+            collector.destroyForcibly();
+            assertThat(collector.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            long restartedAt = System.currentTimeMillis();
+            collector = launch(Map.of("PGA_COLLECTOR_TARGETS_0_USER", postgres.user()),
+                    "collector", "--config", collectorConfig.toString());
+            AvroDeserializer<Heartbeat> heartbeats = new AvroDeserializer<>();
+            heartbeats.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl, AvroSerdeConfig.SPECIFIC_AVRO_READER, true), false);
+            try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "roles-it-heartbeats",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(Topics.FLEET_HEARTBEATS));
+                List<Heartbeat> afterRestart = new ArrayList<>();
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                        Heartbeat h = heartbeats.deserialize(r.topic(), r.value());
+                        if (h.getStartedAt().toEpochMilli() >= restartedAt) {
+                            afterRestart.add(h);
+                        }
+                    });
+                    assertThat(afterRestart).isNotEmpty();
+                });
+                assertThat(afterRestart.get(0).getPreviousShutdown()).hasToString("unclean");
+            }
 
             assertStopsCleanly(streams);
             assertStopsCleanly(collector);
