@@ -18,9 +18,12 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Reads every configured PostgreSQL target's metric families at their intervals and",
-            "produces them to Kafka, one topic per family, with heartbeats. Configuration: a",
-            "properties file, overridden by PGA_* environment variables (see docs/configuration.md).",
-            "Stops cleanly on Ctrl-C or TERM."})
+            "produces them to Kafka, one topic per family, with heartbeats. With collector.fleet.group",
+            "it also shares the targets of pga.fleet.targets with the other collectors of that fleet",
+            "(docs/fleet.md); it always obeys pga.fleet.config and pga.fleet.control. Samples wait in",
+            "an on-disk spool (collector.spool.dir) while Kafka is away. collector.http.port serves",
+            "/metrics and /health. Configuration: a properties file, overridden by PGA_* environment",
+            "variables (see docs/configuration.md). Stops cleanly on Ctrl-C or TERM."})
 public final class CollectorCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
