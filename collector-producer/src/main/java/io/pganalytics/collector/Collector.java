@@ -105,6 +105,9 @@ public final class Collector implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private volatile String logLevel;
     private volatile long lastAckMillis;
+    /** Samples the spool dropped per family and no pga.fleet.events record has reported yet. */
+    private final Map<String, Long> unreportedDrops = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger dropEventsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closing;
     private CollectorEndpoint endpoint;
     private AutoCloseable gcMeters;
@@ -294,29 +297,50 @@ public final class Collector implements AutoCloseable {
         return new CollectorEndpoint.Health(up, details);
     }
 
-    /** The spool dropped samples: one pga.fleet.events record per drop, so that nothing goes silently. */
+    /**
+     * The spool dropped samples. Drops happen while Kafka is away, when an event could not be sent:
+     * they are added up per family and sent with the next heartbeat that finds Kafka back, one
+     * {@code pga.fleet.events} record per family, so that nothing goes silently and no count is lost.
+     */
     private void reportDrop(String family, long count) {
-        // The spool has logged it; the event tells the fleet.
-        FleetEvent event = FleetEvent.newBuilder()
-                .setCollectorId(config.collectorId())
-                .setAt(Instant.now())
-                .setKind("dropped")
-                .setFrom(null)
-                .setTo("dropped")
-                .setReason("spool full (" + config.operations().spoolMaxBytes() + " bytes): " + count + " oldest " + family
-                        + " samples dropped")
-                .setFamily(family)
-                .setDroppedSamples(count)
-                .build();
-        try {
-            producer.send(new ProducerRecord<>(Topics.FLEET_EVENTS, config.collectorId(), event), (metadata, error) -> {
-                if (error != null) {
-                    LOG.warn("collector {}: drop event not produced (the heartbeat still counts it): {}", config.collectorId(), error.getMessage());
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.warn("collector {}: drop event not produced (the heartbeat still counts it): {}", config.collectorId(), e.getMessage());
+        unreportedDrops.merge(family, count, Long::sum);
+    }
+
+    /** Sends what {@link #reportDrop} added up, unless the previous round is still on its way. */
+    private void sendDropEvents() {
+        if (unreportedDrops.isEmpty() || !dropEventsInFlight.compareAndSet(0, 1)) {
+            return;
         }
+        Map<String, Long> batch = new HashMap<>(unreportedDrops);
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(batch.size());
+        batch.forEach((family, count) -> {
+            FleetEvent event = FleetEvent.newBuilder()
+                    .setCollectorId(config.collectorId())
+                    .setAt(Instant.now())
+                    .setKind("dropped")
+                    .setFrom(null)
+                    .setTo("dropped")
+                    .setReason("spool full (" + config.operations().spoolMaxBytes() + " bytes): " + count + " oldest " + family
+                            + " samples dropped")
+                    .setFamily(family)
+                    .setDroppedSamples(count)
+                    .build();
+            try {
+                producer.send(new ProducerRecord<>(Topics.FLEET_EVENTS, config.collectorId(), event), (metadata, error) -> {
+                    if (error == null) {
+                        unreportedDrops.merge(family, -count, (a, b) -> a + b == 0 ? null : a + b);
+                    }
+                    if (left.decrementAndGet() == 0) {
+                        dropEventsInFlight.set(0);
+                    }
+                });
+            } catch (RuntimeException e) {
+                // Kafka is still away: the heartbeat after next tries again, the counts wait.
+                if (left.decrementAndGet() == 0) {
+                    dropEventsInFlight.set(0);
+                }
+            }
+        });
     }
 
     /**
@@ -651,6 +675,7 @@ public final class Collector implements AutoCloseable {
     }
 
     private void sendHeartbeat() {
+        sendDropEvents();
         Heartbeat heartbeat;
         try {
             heartbeat = heartbeat();
@@ -757,6 +782,7 @@ public final class Collector implements AutoCloseable {
         shipper.close(CLOSE_DRAIN);
         samplesProducer.close(Duration.ofSeconds(1));
         spool.close();
+        sendDropEvents(); // counts not reported yet go out with the last flush
         producer.close(Duration.ofSeconds(2));
         sessions.values().forEach(TargetSession::close);
         closeQuietly(gcMeters);
