@@ -120,7 +120,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                                   SELECT window_start, metric, mean, p95 FROM database_rollups_1m ORDER BY window_start DESC LIMIT 5;  (after the first minute closes)
                   Demo database psql postgresql://%s@%s:%d/%s   (a steady demo workload runs here)
                   Collector     http://127.0.0.1:%d/metrics  /health   (fleet "%s": ./pganalytics fleet status %s)
-                  Add a target  PGA_FLEET_SECRET_KEYS="$(cat %s)" ./pganalytics fleet targets put %s \
+                  Add a target  PGA_FLEET_SECRET_KEYS="$(cat %s)" ./pganalytics fleet targets put %s \\
                                   --id mydb --url jdbc:postgresql://HOST:5432/postgres --user monitor --password-env MYDB_PASSWORD
 
                 The collector samples PostgreSQL every %s; the first rows reach the metrics store within one interval.

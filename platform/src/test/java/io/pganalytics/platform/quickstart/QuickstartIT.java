@@ -103,6 +103,22 @@ class QuickstartIT {
 
     @Test
     @Order(2)
+    void theBannerShowsTheCollectorsEndpointAndFleetCommandsThatWork() throws Exception {
+        String banner = QuickstartCommand.banner(stack, Duration.ofSeconds(1));
+        int port = stack.collector().httpPort();
+        assertThat(port).isPositive();
+        assertThat(banner).contains("http://127.0.0.1:" + port + "/metrics",
+                "./pganalytics fleet status --bootstrap-servers " + stack.kafka().bootstrapServers(),
+                "cat " + stack.fleetKeysFile().toAbsolutePath().normalize());
+        // The `fleet targets put` example is two shell lines joined by a backslash, as a user pastes it.
+        assertThat(banner).containsPattern("fleet targets put .* \\\\\n\\s+--id mydb");
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(2)
     void theCollectorIsReportedOnlineByTheFleetTopology() {
         AvroDeserializer<FleetStatus> values = new AvroDeserializer<>();
         values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, stack.registry().url(),
