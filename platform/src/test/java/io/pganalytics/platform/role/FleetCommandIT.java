@@ -157,4 +157,38 @@ class FleetCommandIT {
         assertThat(nobody.exitCode()).isEqualTo(3);
         assertThat(nobody.err()).contains("did not acknowledge it within 2 s");
     }
+
+    @Test
+    void statusShowsEachCollectorsLatestHeartbeatAndItsTargets() throws Exception {
+        io.pganalytics.schemas.serde.AvroSerializer<io.pganalytics.schemas.fleet.Heartbeat> values =
+                new io.pganalytics.schemas.serde.AvroSerializer<>();
+        values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
+        java.time.Instant now = java.time.Instant.now();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(Map.<String, Object>of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(), values)) {
+            for (String state : List.of("running", "stopped")) { // the second, later heartbeat is the one shown
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.FLEET_HEARTBEATS, "status-c1",
+                        io.pganalytics.schemas.fleet.Heartbeat.newBuilder().setCollectorId("status-c1").setHostname("host-1")
+                                .setVersion("0.1.0").setStartedAt(now.minusSeconds(600)).setSentAt(now).setIntervalMillis(10_000)
+                                .setTargetsConfigured(2).setTargetsHealthy(1).setSamplesProduced(10).setSamplesFailed(1)
+                                .setUptimeMillis(600_000).setState(state).setSpoolPendingRecords(7)
+                                .setDroppedByFamily(Map.of("tables", 40L, "server", 2L)).setPreviousShutdown("unclean")
+                                .setTargets(List.of(io.pganalytics.schemas.fleet.TargetReport.newBuilder().setTargetId("db-down")
+                                        .setConnected(false).setLastSuccessAt(null).setLastError("cannot connect: refused")
+                                        .setLastCycleMillis(2001L).build()))
+                                .build())).get();
+            }
+        }
+        CommandRun status = fleet("status", "--targets");
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out()).contains("status-c1", "stopped", "host-1", "10m", "7 pending", "unclean", "db-down", "never",
+                "2001", "cannot connect: refused");
+        assertThat(status.out().lines().filter(l -> l.startsWith("status-c1 ")).count()).isEqualTo(1);
+        assertThat(status.out()).containsPattern("status-c1 +stopped +host-1 +0\\.1\\.0 +10m +2 +1 +0 +7 pending, .* +42 +unclean");
+
+        CommandRun unknown = fleet("status", "--collector", "nobody");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.out()).contains("no heartbeat in the last 10 minutes from nobody");
+    }
 }
