@@ -711,7 +711,7 @@ public final class Collector implements AutoCloseable {
                 .setSentAt(sentAt)
                 .setIntervalMillis(now.heartbeatIntervalMillis())
                 .setTargetsConfigured(statuses.size())
-                .setTargetsHealthy((int) sessions.values().stream().filter(TargetSession::healthy).count())
+                .setTargetsHealthy((int) statuses.stream().filter(TargetStatus::connected).count())
                 .setSamplesProduced(samplesProduced.get())
                 .setSamplesFailed(samplesFailed.get())
                 .setUptimeMillis(sentAt.toEpochMilli() - startedAt.toEpochMilli())

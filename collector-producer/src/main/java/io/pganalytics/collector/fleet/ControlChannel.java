@@ -1,5 +1,6 @@
 package io.pganalytics.collector.fleet;
 
+import io.pganalytics.collector.status.LogLevels;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.CommandType;
@@ -225,7 +226,7 @@ public final class ControlChannel implements AutoCloseable {
                 }
                 did.add("state " + state.name().toLowerCase(Locale.ROOT));
             }
-            String level = target == null || target.getLogLevel() == null ? null : FleetTargets.logLevel(target.getLogLevel());
+            String level = target == null || target.getLogLevel() == null ? null : LogLevels.parse(target.getLogLevel());
             String levelBefore = before == null ? null : before.getLogLevel();
             if (!Objects.equals(level, levelBefore == null ? null : levelBefore.toUpperCase(Locale.ROOT))) {
                 controller.setLogLevel(level);
@@ -306,7 +307,7 @@ public final class ControlChannel implements AutoCloseable {
             }
             case RECONFIGURE -> {
                 Map<String, Long> intervals = applied == null ? Map.of() : Map.copyOf(applied.getFamilyIntervalMillis());
-                String level = applied == null || applied.getLogLevel() == null ? null : FleetTargets.logLevel(applied.getLogLevel());
+                String level = applied == null || applied.getLogLevel() == null ? null : LogLevels.parse(applied.getLogLevel());
                 FleetTargets.checkFamilyIntervals(intervals);
                 controller.setLogLevel(level);
                 controller.reconfigure(intervals);

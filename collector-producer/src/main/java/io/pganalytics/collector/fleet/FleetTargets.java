@@ -7,7 +7,6 @@ import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.secret.SecretBox;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -18,7 +17,6 @@ import java.util.TreeMap;
  */
 public final class FleetTargets {
 
-    private static final java.util.Set<String> LEVELS = java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
     private FleetTargets() {
     }
@@ -63,19 +61,6 @@ public final class FleetTargets {
                 throw new IllegalArgumentException("family " + family + ": must be 0 (off) or at least 1000 ms, got " + millis);
             }
         });
-    }
-
-    /**
-     * A log level of {@code pga.fleet.config}, upper-cased.
-     *
-     * @throws IllegalArgumentException when it is not one of TRACE, DEBUG, INFO, WARN, ERROR
-     */
-    public static String logLevel(String level) {
-        String upper = level.strip().toUpperCase(Locale.ROOT);
-        if (!LEVELS.contains(upper)) {
-            throw new IllegalArgumentException("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got '" + level + "'");
-        }
-        return upper;
     }
 
     /**

@@ -19,16 +19,26 @@ public final class LogLevels {
     }
 
     /**
+     * A level as an operator wrote it (any case, spaces around), upper-cased.
+     *
+     * @throws IllegalArgumentException when it is not one of TRACE, DEBUG, INFO, WARN, ERROR
+     */
+    public static String parse(String level) {
+        String upper = level.strip().toUpperCase(Locale.ROOT);
+        if (!LEVELS.contains(upper)) {
+            throw new IllegalArgumentException("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got '" + level + "'");
+        }
+        return upper;
+    }
+
+    /**
      * Sets the level of every pgAnalytics logger; null goes back to the level it had before the first change.
      *
      * @return the level now in force, or null when it is the configured one
      * @throws IllegalArgumentException for a level that does not exist, or without logback
      */
     public static String set(String level) {
-        String normalized = level == null || level.isBlank() ? null : level.trim().toUpperCase(Locale.ROOT);
-        if (normalized != null && !LEVELS.contains(normalized)) {
-            throw new IllegalArgumentException("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got '" + level + "'");
-        }
+        String normalized = level == null || level.isBlank() ? null : parse(level);
         try {
             return Logback.set(normalized);
         } catch (NoClassDefFoundError e) {

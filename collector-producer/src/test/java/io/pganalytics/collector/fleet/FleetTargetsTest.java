@@ -55,8 +55,8 @@ class FleetTargetsTest {
 
     @Test
     void logLevelsAreTheFiveUsualOnes() {
-        assertThat(FleetTargets.logLevel(" debug ")).isEqualTo("DEBUG");
-        assertThatThrownBy(() -> FleetTargets.logLevel("verbose"))
+        assertThat(io.pganalytics.collector.status.LogLevels.parse(" debug ")).isEqualTo("DEBUG");
+        assertThatThrownBy(() -> io.pganalytics.collector.status.LogLevels.parse("verbose"))
                 .hasMessage("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got 'verbose'");
     }
 }

@@ -1,5 +1,6 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.collector.status.LogLevels;
 import io.pganalytics.collector.fleet.ControlChannel;
 import io.pganalytics.collector.fleet.FleetTargets;
 import io.pganalytics.schemas.Topics;
@@ -286,7 +287,7 @@ public final class FleetCommand implements Runnable {
             };
             String level;
             try {
-                level = logLevel == null ? null : FleetTargets.logLevel(logLevel);
+                level = logLevel == null ? null : LogLevels.parse(logLevel);
                 FleetTargets.checkFamilyIntervals(families);
             } catch (IllegalArgumentException e) {
                 throw invalid("--" + e.getMessage().replace("log level", "log-level"));
