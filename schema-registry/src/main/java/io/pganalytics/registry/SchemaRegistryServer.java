@@ -3,6 +3,7 @@ package io.pganalytics.registry;
 import io.javalin.Javalin;
 import io.pganalytics.registry.internal.BasicAuthenticator;
 import io.pganalytics.registry.internal.Forwarder;
+import io.pganalytics.registry.internal.InFlightRequests;
 import io.pganalytics.registry.internal.LeaderElection;
 import io.pganalytics.registry.internal.Leadership;
 import io.pganalytics.registry.internal.Registry;
@@ -37,20 +38,24 @@ import org.slf4j.LoggerFactory;
 public final class SchemaRegistryServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryServer.class);
+    /** How long stopping waits for requests being handled: a forwarded write's whole deadline, plus a little. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(35);
 
     private final RegistryConfig config;
     private final SchemasTopic topic;
     private final LeaderElection election;
     private final Javalin http;
+    private final InFlightRequests inFlight;
     private final String url;
     private boolean closed;
 
     private SchemaRegistryServer(RegistryConfig config, SchemasTopic topic, LeaderElection election, Javalin http,
-                                 String url) {
+                                 InFlightRequests inFlight, String url) {
         this.config = config;
         this.topic = topic;
         this.election = election;
         this.http = http;
+        this.inFlight = inFlight;
         this.url = url;
     }
 
@@ -68,6 +73,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         SchemasTopic topic = SchemasTopic.open(config.bootstrapServers(), config.topic(), state,
                 config.startupTimeout());
         AtomicReference<LeaderElection> electionRef = new AtomicReference<>();
+        InFlightRequests inFlight = new InFlightRequests();
         Javalin http = null;
         LeaderElection election = null;
         String url;
@@ -97,7 +103,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
             BasicAuthenticator authenticator = config.basicAuthUsers().isEmpty() ? null
                     : new BasicAuthenticator(config.basicAuthUsers());
             Forwarder forwarder = new Forwarder(trust);
+            InFlightRequests counted = inFlight;
             http = Javalin.create(javalin -> {
+                javalin.jetty.modifyServer(server -> server.insertHandler(counted));
                 javalin.startup.showJavalinBanner = false;
                 javalin.startup.showOldJavalinVersionWarning = false;
                 javalin.jetty.host = config.host();
@@ -131,6 +139,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
                         public void deposed() {
                             topic.resign();
                         }
+
+                        @Override
+                        public boolean writing() {
+                            return topic.writing();
+                        }
                     });
             electionRef.set(election);
             election.start();
@@ -145,7 +158,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
         // Writes wait for an election anyway; waiting here makes the first write after start() as fast as any.
         Optional<String> leader = election.awaitLeader(Duration.ofSeconds(10));
-        SchemaRegistryServer server = new SchemaRegistryServer(config, topic, election, http, url);
+        SchemaRegistryServer server = new SchemaRegistryServer(config, topic, election, http, inFlight, url);
         LOG.info("schema registry listening on {} (topic {}, {} schemas loaded, leader {}) in {} ms", server.url(),
                 config.topic(), state.schemaCount(), leader.map(l -> l.equals(url) ? "this instance" : l)
                         .orElse("not yet elected"), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -203,18 +216,32 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return url;
     }
 
-    /** Stops answering HTTP, then stops reading and writing the topic. Idempotent. */
+    /**
+     * Stops the way a leader change needs it to: first no new connections (clients and forwarding instances go
+     * elsewhere) and every answer closes its connection, then the requests being handled finish, still as leader when
+     * this instance leads, so that every write made here is answered; only then does it leave the election (another
+     * instance takes over), stop HTTP and stop reading the topic. Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        for (org.eclipse.jetty.server.Connector connector : http.jettyServer().server().getConnectors()) {
+            // Closes the listening socket at once, and makes every later answer close its connection. The future
+            // completes when the last connection closes, which a client holding an idle one may never do: not waited.
+            connector.shutdown();
+        }
+        if (!inFlight.awaitIdle(DRAIN_TIMEOUT)) {
+            LOG.warn("schema registry on {}: requests still running after {} s; stopping anyway", url,
+                    DRAIN_TIMEOUT.toSeconds());
+        }
         try {
-            http.stop();
+            election.close();
         } finally {
             try {
-                election.close();
+                http.stop();
             } finally {
                 topic.close();
             }

@@ -51,6 +51,12 @@ public final class LeaderElection implements AutoCloseable {
         void elected();
 
         void deposed();
+
+        /**
+         * False when the writer was lost while this instance still holds the partition (a write failed with an
+         * unknown outcome); the election then takes the leadership again, which fences and catches up.
+         */
+        boolean writing();
     }
 
     private final String topic;
@@ -63,7 +69,6 @@ public final class LeaderElection implements AutoCloseable {
     // Guarded by changes.
     private String leaderUrl;
     private boolean leader;
-    private boolean assignedLeader;
     private volatile boolean closing;
 
     public LeaderElection(String bootstrapServers, String groupId, String topic, String url, boolean eligible,
@@ -79,9 +84,10 @@ public final class LeaderElection implements AutoCloseable {
         config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
         config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(LeaderAssignor.class));
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        // A dead leader is replaced within this; heartbeats every 3 s keep a live one in.
+        // A dead leader is replaced within this. A leader that leaves is replaced once the others rejoin, which they
+        // learn at their next heartbeat: every second, so that followers retrying a forwarded write wait little.
         config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
-        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ELECTION_CONFIG, this);
@@ -94,10 +100,10 @@ public final class LeaderElection implements AutoCloseable {
         thread.start();
     }
 
-    /** True while this instance holds the leadership and has caught up with the topic. */
+    /** True while this instance holds the leadership, has caught up with the topic and can write. */
     public boolean isLeader() {
         synchronized (changes) {
-            return leader;
+            return leader && listener.writing();
         }
     }
 
@@ -112,7 +118,7 @@ public final class LeaderElection implements AutoCloseable {
     public Optional<String> awaitLeader(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (changes) {
-            while (leaderUrl == null || leaderUrl.equals(url) && !leader) {
+            while (leaderUrl == null || leaderUrl.equals(url) && !(leader && listener.writing())) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0 || closing) {
                     return Optional.empty();
@@ -155,7 +161,10 @@ public final class LeaderElection implements AutoCloseable {
                 boolean leads;
                 synchronized (changes) {
                     leads = leader;
-                    assignedLeader = shouldLead;
+                }
+                if (leads && !listener.writing()) {
+                    depose("its writer failed");
+                    leads = false;
                 }
                 if (shouldLead && !leads) {
                     elect();

@@ -60,7 +60,7 @@ public final class Registry {
      * @param normalize Confluent's {@code normalize}: accepted; the text compared is Avro's canonical form either way
      */
     public Registered register(String subject, SchemaRequest request, boolean normalize) {
-        writes.lock();
+        lockForWrite();
         try {
             Mode mode = state.effectiveMode(subject);
             if (mode.readOnly()) {
@@ -202,7 +202,7 @@ public final class Registry {
      * @return the version numbers deleted
      */
     public List<Integer> deleteSubject(String subject, boolean permanent) {
-        writes.lock();
+        lockForWrite();
         try {
             checkWritable(subject);
             List<SchemaValue> all = state.all(subject);
@@ -255,7 +255,7 @@ public final class Registry {
      * @return the version number deleted
      */
     public int deleteVersion(String subject, String version, boolean permanent) {
-        writes.lock();
+        lockForWrite();
         try {
             checkWritable(subject);
             int number = parseVersion(version);
@@ -347,7 +347,7 @@ public final class Registry {
 
     public CompatibilityLevel setGlobalLevel(String level) {
         CompatibilityLevel parsed = parseLevel(level);
-        writes.lock();
+        lockForWrite();
         try {
             checkWritable(null);
             store(List.of(StoreRecord.of(StoreKey.ConfigKey.global(),
@@ -361,7 +361,7 @@ public final class Registry {
 
     public CompatibilityLevel setSubjectLevel(String subject, String level) {
         CompatibilityLevel parsed = parseLevel(level);
-        writes.lock();
+        lockForWrite();
         try {
             checkWritable(subject);
             store(List.of(StoreRecord.of(new StoreKey.ConfigKey(subject),
@@ -375,7 +375,7 @@ public final class Registry {
 
     /** Resets the global level to the default; answers the level it had. */
     public CompatibilityLevel deleteGlobalLevel() {
-        writes.lock();
+        lockForWrite();
         try {
             checkWritable(null);
             CompatibilityLevel previous = state.globalLevel();
@@ -389,7 +389,7 @@ public final class Registry {
 
     /** Removes a subject's own level, so the global one applies; answers the level it had. */
     public CompatibilityLevel deleteSubjectLevel(String subject) {
-        writes.lock();
+        lockForWrite();
         try {
             checkWritable(subject);
             if (state.all(subject).isEmpty() && state.subjectLevel(subject).isEmpty()) {
@@ -427,7 +427,7 @@ public final class Registry {
     public Mode setMode(String subject, String mode, boolean force) {
         Mode parsed = Mode.parse(mode).orElseThrow(() -> new RegistryException(422, RegistryException.INVALID_MODE,
                 "Invalid mode '" + mode + "'. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT"));
-        writes.lock();
+        lockForWrite();
         try {
             if (subject != null && state.subjectMode(subject).orElse(null) == Mode.READONLY_OVERRIDE
                     && parsed != Mode.READONLY_OVERRIDE) {
@@ -451,7 +451,7 @@ public final class Registry {
 
     /** Removes a subject's own mode; answers the mode it had. */
     public Mode deleteSubjectMode(String subject) {
-        writes.lock();
+        lockForWrite();
         try {
             Mode previous = subjectMode(subject, false);
             store(List.of(StoreRecord.tombstone(new StoreKey.ModeKey(subject))));
@@ -509,11 +509,41 @@ public final class Registry {
         throw RegistryException.invalidVersion(version);
     }
 
+    /**
+     * Takes the write lock and waits until the state holds every earlier write: a write is planned (ids, versions,
+     * checks) on the state and then stored, and both happen under this lock, so two writes are never planned on the
+     * same state.
+     *
+     * @throws SchemasTopic.NotLeaderException when this instance does not write; nothing was done, so the request
+     *                                         may be sent to the leader
+     */
+    private void lockForWrite() {
+        writes.lock();
+        try {
+            writer.awaitCurrent();
+        } catch (SchemasTopic.NotLeaderException e) {
+            writes.unlock();
+            throw e;
+        } catch (SchemasTopic.StoreException e) {
+            writes.unlock();
+            throw new RegistryException(500, RegistryException.OPERATION_TIMEOUT,
+                    "Operation timed out: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            writes.unlock();
+            throw e;
+        }
+    }
+
+    /**
+     * Stores the records of one write.
+     *
+     * @throws SchemasTopic.NotLeaderException when nothing was written because this instance does not lead
+     */
     private void store(List<StoreRecord> records) {
         try {
             writer.write(records);
         } catch (SchemasTopic.NotLeaderException e) {
-            throw new RegistryException(500, RegistryException.UNKNOWN_LEADER, e.getMessage(), e);
+            throw e;
         } catch (SchemasTopic.StoreTimeoutException e) {
             throw new RegistryException(500, RegistryException.OPERATION_TIMEOUT,
                     "Operation timed out: " + e.getMessage(), e);

@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +47,14 @@ public final class RestApi {
     static final String FORWARDED_HEADER = "X-Pganalytics-Registry-Forwarded";
     /** The topic offset a write reached, so the forwarding instance can wait to have read it. */
     static final String OFFSET_HEADER = "X-Pganalytics-Registry-Offset";
-    private static final Duration LEADER_WAIT = Duration.ofSeconds(15);
+    /** Marks the answer to a forwarded write that this instance did not make: the forwarder sends it elsewhere. */
+    static final String RETRY_HEADER = "X-Pganalytics-Registry-Retry";
+    /**
+     * How long a write may look for a leader to make it, across leader changes: about a Confluent client's own
+     * timeout, and longer than an election after a leader stops (a rejoin, under a second, plus catching up).
+     */
+    static final Duration WRITE_DEADLINE = Duration.ofSeconds(30);
+    private static final long MAX_BACKOFF_MILLIS = 500;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -134,14 +143,14 @@ public final class RestApi {
         config.routes.get("/subjects", ctx -> answer(ctx, registry.subjects(ctx.queryParam("subjectPrefix"),
                 flag(ctx, "deleted"), flag(ctx, "deletedOnly"))));
         config.routes.post("/subjects/{subject}", api::lookup);
-        config.routes.delete("/subjects/{subject}", api.write(ctx -> answer(ctx,
+        config.routes.delete("/subjects/{subject}", api.write(ONCE, ctx -> answer(ctx,
                 registry.deleteSubject(subject(ctx), flag(ctx, "permanent")))));
         config.routes.get("/subjects/{subject}/versions", ctx -> answer(ctx,
                 registry.versions(subject(ctx), flag(ctx, "deleted"), flag(ctx, "deletedOnly"))));
-        config.routes.post("/subjects/{subject}/versions", api.write(api::register));
+        config.routes.post("/subjects/{subject}/versions", api.write(REPEATABLE, api::register));
         config.routes.get("/subjects/{subject}/versions/{version}", ctx -> answer(ctx, VersionedSchema.of(
                 registry.version(subject(ctx), ctx.pathParam("version"), flag(ctx, "deleted")))));
-        config.routes.delete("/subjects/{subject}/versions/{version}", api.write(ctx -> answer(ctx,
+        config.routes.delete("/subjects/{subject}/versions/{version}", api.write(ONCE, ctx -> answer(ctx,
                 registry.deleteVersion(subject(ctx), ctx.pathParam("version"), flag(ctx, "permanent")))));
         config.routes.get("/subjects/{subject}/versions/{version}/schema", ctx -> raw(ctx,
                 registry.version(subject(ctx), ctx.pathParam("version"), flag(ctx, "deleted")).schema()));
@@ -154,28 +163,30 @@ public final class RestApi {
 
         config.routes.get("/config", ctx -> answer(ctx,
                 new CompatibilityLevelAnswer(registry.globalLevel().name())));
-        config.routes.put("/config", api.write(ctx -> answer(ctx,
+        config.routes.put("/config", api.write(REPEATABLE, ctx -> answer(ctx,
                 new Compatibility(registry.setGlobalLevel(requestedLevel(ctx)).name()))));
-        config.routes.delete("/config", api.write(ctx -> answer(ctx,
+        config.routes.delete("/config", api.write(ONCE, ctx -> answer(ctx,
                 new CompatibilityLevelAnswer(registry.deleteGlobalLevel().name()))));
         config.routes.get("/config/{subject}", ctx -> answer(ctx, new CompatibilityLevelAnswer(
                 registry.subjectLevel(subject(ctx), flag(ctx, "defaultToGlobal")).name())));
-        config.routes.put("/config/{subject}", api.write(ctx -> answer(ctx,
+        config.routes.put("/config/{subject}", api.write(REPEATABLE, ctx -> answer(ctx,
                 new Compatibility(registry.setSubjectLevel(subject(ctx), requestedLevel(ctx)).name()))));
-        config.routes.delete("/config/{subject}", api.write(ctx -> answer(ctx,
+        config.routes.delete("/config/{subject}", api.write(ONCE, ctx -> answer(ctx,
                 new CompatibilityLevelAnswer(registry.deleteSubjectLevel(subject(ctx)).name()))));
 
         config.routes.get("/mode", ctx -> answer(ctx, new ModeAnswer(registry.globalMode().name())));
-        config.routes.put("/mode", api.write(ctx -> answer(ctx,
+        config.routes.put("/mode", api.write(REPEATABLE, ctx -> answer(ctx,
                 new ModeAnswer(registry.setMode(null, requestedMode(ctx), flag(ctx, "force")).name()))));
         config.routes.get("/mode/{subject}", ctx -> answer(ctx, new ModeAnswer(
                 registry.subjectMode(subject(ctx), flag(ctx, "defaultToGlobal")).name())));
-        config.routes.put("/mode/{subject}", api.write(ctx -> answer(ctx, new ModeAnswer(
+        config.routes.put("/mode/{subject}", api.write(REPEATABLE, ctx -> answer(ctx, new ModeAnswer(
                 registry.setMode(subject(ctx), requestedMode(ctx), flag(ctx, "force")).name()))));
-        config.routes.delete("/mode/{subject}", api.write(ctx -> answer(ctx,
+        config.routes.delete("/mode/{subject}", api.write(ONCE, ctx -> answer(ctx,
                 new ModeAnswer(registry.deleteSubjectMode(subject(ctx)).name()))));
 
         config.routes.exception(RegistryException.class, RestApi::registryError);
+        config.routes.exception(SchemasTopic.NotLeaderException.class, (e, ctx) -> registryError(
+                new RegistryException(500, RegistryException.UNKNOWN_LEADER, e.getMessage(), e), ctx));
         // Javalin's own answers (no such route, wrong method, body too large) in the same error shape.
         config.routes.exception(HttpResponseException.class, (e, ctx) ->
                 error(ctx, e.getStatus(), e.getStatus(), "HTTP " + e.getStatus() + " " + e.getMessage()));
@@ -185,41 +196,91 @@ public final class RestApi {
         });
     }
 
+    /** Whether a write may be sent to the leader again when an attempt got no answer. */
+    private static final boolean REPEATABLE = true;
+    private static final boolean ONCE = false;
+
     /**
-     * A write: served here when this instance leads (answering the offset it reached), else forwarded once to the
-     * leader; the answer is relayed after this instance has read the leader's write, so that a client reading
-     * here next sees it.
+     * A write: made here when this instance leads (answering the offset it reached), else forwarded to the leader,
+     * whose answer is relayed once this instance has read the leader's write, so that a client reading here next
+     * sees it.
+     *
+     * <p>Across a leader change the write is tried again, with whichever instance leads by then, until
+     * {@link #WRITE_DEADLINE}: when it certainly was not made (this instance lost the leadership before writing,
+     * the leader could not be reached, or the instance it reached does not lead), or when making it twice is the same
+     * as making it once ({@code repeatable}: a registration gets the same id, a level or mode the same value). A
+     * delete whose forward got no answer is not repeated: it is answered 50003, saying it may have been applied.
+     * A forwarded request is never forwarded again: an instance that does not lead tells the forwarder to retry.
      */
-    private Handler write(Handler handler) {
+    private Handler write(boolean repeatable, Handler handler) {
         return ctx -> {
-            if (leadership == null || leadership.isLeader()) {
+            if (leadership == null) {
                 handler.handle(ctx);
-                if (leadership != null) {
-                    ctx.header(OFFSET_HEADER, Long.toString(leadership.appliedOffset()));
+                return;
+            }
+            boolean forwarded = ctx.header(FORWARDED_HEADER) != null;
+            long deadline = System.nanoTime() + WRITE_DEADLINE.toNanos();
+            String reason = "no leader was elected";
+            for (int attempt = 0; ; attempt++) {
+                if (leadership.isLeader()) {
+                    try {
+                        handler.handle(ctx);
+                        ctx.header(OFFSET_HEADER, Long.toString(leadership.appliedOffset()));
+                        return;
+                    } catch (SchemasTopic.NotLeaderException e) {
+                        // Lost the leadership before writing anything: the write goes to the next leader.
+                        reason = e.getMessage();
+                    }
                 }
-                return;
+                if (forwarded) {
+                    ctx.header(RETRY_HEADER, "true");
+                    throw new RegistryException(500, RegistryException.REQUEST_FORWARDING_FAILED,
+                            "Error while forwarding the request: the instance it was forwarded to is not the leader");
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    throw new RegistryException(500, RegistryException.REQUEST_FORWARDING_FAILED,
+                            "Error while forwarding the request to the leader within " + WRITE_DEADLINE.toSeconds()
+                                    + " s: " + reason);
+                }
+                Optional<String> leader = leadership.awaitLeader(Duration.ofNanos(remaining));
+                if (leader.isEmpty()) {
+                    throw new RegistryException(500, RegistryException.UNKNOWN_LEADER,
+                            "Request failed since the leader is unknown");
+                }
+                if (leadership.isLeader()) {
+                    continue;
+                }
+                Forwarder.Outcome outcome = forwarder.forward(leader.get(), ctx, repeatable,
+                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                if (outcome instanceof Forwarder.Answer answer) {
+                    if (answer.offset() >= 0) {
+                        leadership.awaitApplied(answer.offset());
+                    }
+                    ctx.status(answer.status());
+                    if (answer.contentType() != null) {
+                        ctx.contentType(answer.contentType());
+                    }
+                    ctx.result(answer.body());
+                    return;
+                }
+                reason = ((Forwarder.Retry) outcome).reason();
+                LOG.debug("{} {}: retrying after attempt {}: {}", ctx.method(), ctx.path(), attempt + 1, reason);
+                pause(Math.min(MAX_BACKOFF_MILLIS, 20L << Math.min(attempt, 5)), deadline);
             }
-            if (ctx.header(FORWARDED_HEADER) != null) {
-                throw new RegistryException(500, RegistryException.REQUEST_FORWARDING_FAILED,
-                        "Error while forwarding the request: the instance it was forwarded to is not the leader");
-            }
-            String leader = leadership.awaitLeader(LEADER_WAIT).orElseThrow(() -> new RegistryException(500,
-                    RegistryException.UNKNOWN_LEADER, "Request failed since the leader is unknown"));
-            if (leadership.isLeader()) {
-                handler.handle(ctx);
-                ctx.header(OFFSET_HEADER, Long.toString(leadership.appliedOffset()));
-                return;
-            }
-            Forwarder.Answer answer = forwarder.forward(leader, ctx);
-            if (answer.offset() >= 0) {
-                leadership.awaitApplied(answer.offset());
-            }
-            ctx.status(answer.status());
-            if (answer.contentType() != null) {
-                ctx.contentType(answer.contentType());
-            }
-            ctx.result(answer.body());
         };
+    }
+
+    /** Waits between attempts, while the group elects a new leader; never past the deadline. */
+    private static void pause(long millis, long deadlineNanos) {
+        long sleep = Math.min(millis, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+        try {
+            Thread.sleep(sleep);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(500, RegistryException.REQUEST_FORWARDING_FAILED,
+                    "Interrupted while waiting for a leader", e);
+        }
     }
 
     private void register(Context ctx) {
@@ -374,7 +435,9 @@ public final class RestApi {
     }
 
     private static void registryError(RegistryException e, Context ctx) {
-        if (e.httpStatus() >= 500) {
+        // A forwarded write that this instance does not make is expected during a leader change: the forwarder
+        // sends it on, so it is no error here.
+        if (e.httpStatus() >= 500 && ctx.res().getHeader(RETRY_HEADER) == null) {
             LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage(), e.getCause());
         } else {
             LOG.debug("{} {} answered {} ({}): {}", ctx.method(), ctx.path(), e.httpStatus(), e.errorCode(),

@@ -68,6 +68,12 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     // Guarded by this: the transactional producer while this instance leads, else null.
     private KafkaProducer<byte[], byte[]> producer;
+    // Guarded by this: the topic offset after everything this leader knows to be committed (the end it read when it
+    // took the leadership, then the end of each of its writes). The state must have applied up to here before a
+    // write is planned, or two writes could be planned on the same state and take the same id.
+    private long writtenUpTo = -1;
+    // Set when the writer was dropped because a write failed with an unknown outcome; the election takes it back.
+    private volatile boolean writerLost;
     private final Thread reader;
 
     private final Object progress = new Object();
@@ -201,9 +207,13 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     public synchronized void becomeLeader() {
         long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
         KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(producerConfig(bootstrapServers, topic));
+        long end;
         try {
+            // initTransactions() settles the previous writer's open transaction (aborted, or its commit completed)
+            // before it returns, so the committed end read after it includes everything that will ever be visible.
             created.initTransactions();
-            awaitApplied(committedEnd(admin, topic, deadline), deadline);
+            end = committedEnd(admin, topic, deadline);
+            awaitApplied(end, deadline);
         } catch (ExecutionException e) {
             created.close(Duration.ZERO);
             throw new StoreException("cannot read the end of topic " + topic + ": " + e.getCause().getMessage(),
@@ -221,11 +231,21 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
         }
         closeProducer();
         producer = created;
+        writtenUpTo = end;
+        writerLost = false;
     }
 
     /** Gives up the write side; a write after this fails with {@link NotLeaderException}. */
     public synchronized void resign() {
         closeProducer();
+    }
+
+    /**
+     * True while this instance holds a usable writer; false once a write failed in a way that leaves its outcome
+     * unknown, until {@link #becomeLeader()} has fenced it and read the topic to its end again.
+     */
+    public boolean writing() {
+        return !writerLost;
     }
 
     private void closeProducer() {
@@ -235,7 +255,33 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
         }
     }
 
-    /** Writes the records in one transaction and returns once the state shows them. */
+    /**
+     * Waits until the state has applied every write this leader made or read when it took over, so that a write
+     * planned next is planned on all of them.
+     *
+     * @throws NotLeaderException when this instance does not write (nothing was planned; a caller may forward)
+     */
+    @Override
+    public void awaitCurrent() {
+        long upTo;
+        synchronized (this) {
+            if (producer == null) {
+                throw new NotLeaderException("this registry is not the leader of topic " + topic);
+            }
+            upTo = writtenUpTo;
+        }
+        awaitApplied(upTo, System.nanoTime() + WRITE_TIMEOUT.toNanos());
+    }
+
+    /**
+     * Writes the records in one transaction and returns once the state shows them.
+     *
+     * @throws NotLeaderException when nothing was written because this instance does not (or no longer) lead; the
+     *                            write may be made again on the leader
+     * @throws StoreException     when the write failed and its outcome may be unknown (it may still appear): the
+     *                            writer is dropped, and the election takes it back, fenced and caught up, before
+     *                            anything else is planned
+     */
     @Override
     public synchronized void write(List<StoreRecord> records) {
         if (producer == null) {
@@ -255,38 +301,41 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
                 last = future.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
             }
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            // Fenced before the commit took effect: the next leader's initTransactions() aborted this transaction.
             closeProducer();
             throw new NotLeaderException("another registry took the leadership of topic " + topic
                     + " while writing " + what);
         } catch (ExecutionException e) {
-            abort();
+            loseWriter();
             throw new StoreException("cannot write " + what + " to topic " + topic + ": " + e.getCause().getMessage(),
                     e.getCause());
         } catch (TimeoutException e) {
-            abort();
+            loseWriter();
             throw new StoreTimeoutException("writing " + what + " to topic " + topic + " took longer than "
                     + WRITE_TIMEOUT.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            abort();
+            loseWriter();
             throw new StoreException("interrupted while writing " + what + " to topic " + topic, e);
         } catch (KafkaException e) {
-            // Transactional errors other than fencing leave the producer unusable; the next election makes a new one.
-            abort();
+            // A commit that timed out or failed may still complete: only a new initTransactions() settles it.
+            loseWriter();
             throw new StoreException("cannot write " + what + " to topic " + topic + ": " + e.getMessage(), e);
         }
-        awaitApplied(last.offset() + 1, deadline);
+        writtenUpTo = last.offset() + 1;
+        awaitApplied(writtenUpTo, deadline);
     }
 
-    private void abort() {
-        try {
-            producer.abortTransaction();
-        } catch (RuntimeException e) {
-            // A producer that cannot even abort is done for: drop it, and let a new election make a new one.
-            closeProducer();
-            throw new NotLeaderException("the writer of topic " + topic + " failed (" + e.getMessage()
-                    + "); this instance stops writing until it is elected again");
-        }
+    /**
+     * Drops the writer after a write whose outcome is unknown. Aborting is not enough: a commit that timed out may
+     * still complete, so nothing may be planned until a new producer's initTransactions() has settled it and the
+     * state has read the topic to its end; the election does that when it sees {@link #writing()} false.
+     */
+    private void loseWriter() {
+        closeProducer();
+        writerLost = true;
+        LOG.warn("a write to topic {} failed with an unknown outcome; this registry stops writing until it has fenced"
+                + " its previous writer and read the topic to its end", topic);
     }
 
     @Override

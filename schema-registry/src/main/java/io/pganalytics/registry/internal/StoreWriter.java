@@ -9,7 +9,20 @@ import java.util.List;
  */
 public interface StoreWriter {
 
+    /**
+     * Writes the records together and returns once the state shows them.
+     *
+     * @throws SchemasTopic.NotLeaderException when nothing was written because this instance may not write
+     */
     void write(List<StoreRecord> records);
+
+    /**
+     * Returns once the state shows every write this writer made (or, for a new leader, everything the topic held
+     * when it took over), so that the next write is planned on all of them.
+     *
+     * @throws SchemasTopic.NotLeaderException when this instance may not write
+     */
+    void awaitCurrent();
 
     /** The topic offset up to which the state has applied every record; a forwarding instance waits for it. */
     long appliedOffset();

@@ -29,6 +29,11 @@ final class InMemoryStoreWriter implements StoreWriter {
     }
 
     @Override
+    public void awaitCurrent() {
+        // Every write is applied before write() returns.
+    }
+
+    @Override
     public synchronized long appliedOffset() {
         return written.size();
     }

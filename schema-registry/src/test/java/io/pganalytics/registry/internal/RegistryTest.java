@@ -55,6 +55,61 @@ class RegistryTest {
         }
     }
 
+    /**
+     * The duplicate-id race: a write is committed but the reader has not applied it when the writer gives up waiting
+     * (or its outcome is unknown). The next registration must not be planned on that state, or it takes the same id.
+     */
+    @Test
+    void aWriteIsNeverPlannedOnAStateThatMissesAnEarlierWrite() {
+        LaggingWriter lagging = new LaggingWriter(state);
+        Registry registry = new Registry(state, lagging);
+        registry.setGlobalLevel("NONE");
+
+        assertError(() -> registry.register("s", Schemas.V1), 500, RegistryException.OPERATION_TIMEOUT);
+        Registry.Registered next = registry.register("s", Schemas.OTHER);
+
+        assertThat(next.id()).isEqualTo(2);
+        assertThat(next.version()).isEqualTo(2);
+        assertThat(registry.schemaById(1).schema()).contains("Sample");
+    }
+
+    /**
+     * A topic whose reader is slow: the first schema write is committed but not yet applied when write() gives up;
+     * the reader catches up only when waited for ({@link #awaitCurrent()}).
+     */
+    private static final class LaggingWriter implements StoreWriter {
+        private final RegistryState state;
+        private final List<StoreRecord> committed = new ArrayList<>();
+        private boolean lagged;
+
+        LaggingWriter(RegistryState state) {
+            this.state = state;
+        }
+
+        @Override
+        public synchronized void write(List<StoreRecord> records) {
+            committed.addAll(records);
+            if (!lagged && records.get(0).key() instanceof StoreKey.SchemaKey) {
+                lagged = true;
+                throw new SchemasTopic.StoreTimeoutException("the reader did not apply it in time");
+            }
+            awaitCurrent();
+        }
+
+        @Override
+        public synchronized void awaitCurrent() {
+            for (StoreRecord record : committed) {
+                state.apply(TopicFormat.parseKey(record.keyBytes()), record.value());
+            }
+            committed.clear();
+        }
+
+        @Override
+        public long appliedOffset() {
+            return 0;
+        }
+    }
+
     @Test
     void errorsCarryConfluentsStatusAndCode() {
         registry.register("s", Schemas.V1);
