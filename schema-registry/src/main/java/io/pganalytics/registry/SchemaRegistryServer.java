@@ -1,7 +1,7 @@
 package io.pganalytics.registry;
 
 import io.javalin.Javalin;
-import io.pganalytics.registry.internal.BasicAuthenticator;
+import io.pganalytics.registry.internal.Authenticator;
 import io.pganalytics.registry.internal.Forwarder;
 import io.pganalytics.registry.internal.InFlightRequests;
 import io.pganalytics.registry.internal.LeaderElection;
@@ -100,7 +100,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
                     return topic.appliedOffset();
                 }
             };
-            BasicAuthenticator authenticator = config.basicAuthUsers().isEmpty() ? null
+            Authenticator authenticator = config.basicAuthUsers().isEmpty() ? null
                     : new BasicAuthenticator(config.basicAuthUsers());
             Forwarder forwarder = new Forwarder(trust);
             InFlightRequests counted = inFlight;

@@ -119,7 +119,7 @@ public final class RestApi {
      * @param authenticator basic authentication, or null for none
      */
     public static void configure(JavalinConfig config, Registry registry, Leadership leadership, Forwarder forwarder,
-                                 BasicAuthenticator authenticator) {
+                                 Authenticator authenticator) {
         RestApi api = new RestApi(registry, leadership, forwarder);
         // Unknown methods on known paths answer 405 as in Confluent's registry, not 404.
         config.http.prefer405over404 = true;
@@ -412,7 +412,7 @@ public final class RestApi {
         }
     }
 
-    private static void authenticate(Context ctx, BasicAuthenticator authenticator) {
+    private static void authenticate(Context ctx, Authenticator authenticator) {
         if (authenticator.authenticate(ctx.header("Authorization")).isEmpty()) {
             ctx.header("WWW-Authenticate", "Basic realm=\"SchemaRegistry\"");
             throw new RegistryException(401, 401, "Unauthorized");

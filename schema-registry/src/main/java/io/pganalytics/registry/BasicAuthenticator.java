@@ -1,6 +1,6 @@
-package io.pganalytics.registry.internal;
+package io.pganalytics.registry;
 
-import io.pganalytics.registry.PasswordHash;
+import io.pganalytics.registry.internal.Authenticator;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -12,18 +12,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * hashes. A header that verified once is remembered (by its SHA-256), so that a client's every request does not
  * pay for the key derivation again.
  */
-public final class BasicAuthenticator {
+final class BasicAuthenticator implements Authenticator {
 
     private static final int REMEMBERED_MAX = 10_000;
 
     private final Map<String, PasswordHash> users;
     private final Map<String, String> verified = new ConcurrentHashMap<>();
 
-    public BasicAuthenticator(Map<String, PasswordHash> users) {
+    BasicAuthenticator(Map<String, PasswordHash> users) {
         this.users = Map.copyOf(users);
     }
 
-    /** The authenticated user name, or empty when the header is missing, malformed or wrong. */
+    @Override
     public Optional<String> authenticate(String authorizationHeader) {
         if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();
