@@ -45,7 +45,7 @@ public final class FleetRules {
     public static void checkTarget(String targetId, String url, String preset, Map<String, Long> familyIntervalMillis,
                                    List<String> databases) {
         List<InvalidValue.Problem> problems = new ArrayList<>();
-        collect(problems, () -> checkKeyPart("targetId", targetId));
+        collect(problems, () -> checkTargetId(targetId));
         if (url == null || !url.startsWith(URL_PREFIX)) {
             problems.add(new InvalidValue.Problem("url", "expected " + URL_PREFIX + "host:port/db, got '" + url + "'"));
         }
@@ -59,6 +59,15 @@ public final class FleetRules {
         if (!problems.isEmpty()) {
             throw new InvalidValue(problems);
         }
+    }
+
+    /**
+     * Checks a target id as it is used in record keys.
+     *
+     * @throws InvalidValue at {@code targetId} when it is blank or holds a '/'
+     */
+    public static void checkTargetId(String targetId) {
+        checkKeyPart("targetId", targetId);
     }
 
     /**
