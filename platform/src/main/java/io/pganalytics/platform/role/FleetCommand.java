@@ -299,7 +299,7 @@ public final class FleetCommand implements Runnable {
         @Option(names = "--collector", required = true, paramLabel = "ID", description = "The collector's collector.id.")
         String collector;
 
-        @Option(names = "--state", paramLabel = "STATE", defaultValue = "running",
+        @Option(names = "--state", paramLabel = "STATE", defaultValue = FleetVocabulary.STATE_RUNNING,
                 description = "running or stopped (connected and reporting, sampling nothing); default: ${DEFAULT-VALUE}.")
         String state;
 
