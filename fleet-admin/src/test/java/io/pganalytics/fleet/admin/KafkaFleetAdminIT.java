@@ -149,7 +149,7 @@ class KafkaFleetAdminIT {
     }
 
     @Test
-    void aCommandIsAcknowledgedByItsCollectorOrTimesOut() throws Exception {
+    void aCommandIsAcknowledgedByItsCollectorOrTimesOut() {
         try (Responder stub = Responder.start("stub-1")) {
             CommandResult result = admin.sendCommand(ALICE, CommandRequest.of("stub-1", "collect-now", Duration.ofSeconds(30)));
 
@@ -242,9 +242,13 @@ class KafkaFleetAdminIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             consumer.wakeup();
-            thread.join(10_000);
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             consumer.close();
             producer.close();
         }
