@@ -290,7 +290,7 @@ public final class Collector implements AutoCloseable {
         long sinceAck = System.currentTimeMillis() - Math.max(lastAckMillis, startedAt.toEpochMilli());
         boolean kafkaStuck = usage.pendingRecords() > 0 && sinceAck > KAFKA_STUCK_MILLIS;
         boolean up = !closing && !kafkaStuck;
-        String details = "{\"state\":\"" + (paused() ? "stopped" : "running") + "\",\"targets\":" + sessions.size()
+        String details = "{\"state\":\"" + (paused() ? io.pganalytics.schemas.fleet.FleetVocabulary.STATE_STOPPED : io.pganalytics.schemas.fleet.FleetVocabulary.STATE_RUNNING) + "\",\"targets\":" + sessions.size()
                 + ",\"targetsHealthy\":" + sessions.values().stream().filter(TargetSession::healthy).count()
                 + ",\"kafka\":\"" + (kafkaStuck ? "nothing acknowledged for " + sinceAck / 1000 + " s" : "ok") + "\""
                 + ",\"spoolPendingRecords\":" + usage.pendingRecords() + ",\"spoolUsedBytes\":" + usage.usedBytes() + "}";
@@ -317,9 +317,9 @@ public final class Collector implements AutoCloseable {
             FleetEvent event = FleetEvent.newBuilder()
                     .setCollectorId(config.collectorId())
                     .setAt(Instant.now())
-                    .setKind("dropped")
+                    .setKind(io.pganalytics.schemas.fleet.FleetVocabulary.KIND_DROPPED)
                     .setFrom(null)
-                    .setTo("dropped")
+                    .setTo(io.pganalytics.schemas.fleet.FleetVocabulary.KIND_DROPPED)
                     .setReason("spool full (" + config.operations().spoolMaxBytes() + " bytes): " + count + " oldest " + family
                             + " samples dropped")
                     .setFamily(family)
@@ -715,7 +715,7 @@ public final class Collector implements AutoCloseable {
                 .setSamplesProduced(samplesProduced.get())
                 .setSamplesFailed(samplesFailed.get())
                 .setUptimeMillis(sentAt.toEpochMilli() - startedAt.toEpochMilli())
-                .setState(paused() ? "stopped" : "running")
+                .setState(paused() ? io.pganalytics.schemas.fleet.FleetVocabulary.STATE_STOPPED : io.pganalytics.schemas.fleet.FleetVocabulary.STATE_RUNNING)
                 .setEffectiveConfig(EffectiveConfig.newBuilder()
                         .setPreset(now.preset().configName())
                         .setBaseIntervalMillis(now.intervalMillis())
@@ -732,7 +732,7 @@ public final class Collector implements AutoCloseable {
                 .setSpoolCapacityBytes(usage.capacityBytes())
                 .setSpoolPendingRecords(usage.pendingRecords())
                 .setDroppedByFamily(new HashMap<>(spool.droppedByFamily()))
-                .setPreviousShutdown(recovery.previousShutdownClean() ? "clean" : "unclean")
+                .setPreviousShutdown(recovery.previousShutdownClean() ? io.pganalytics.schemas.fleet.FleetVocabulary.SHUTDOWN_CLEAN : io.pganalytics.schemas.fleet.FleetVocabulary.SHUTDOWN_UNCLEAN)
                 .setRecoveredRecords(recovery.recoveredRecords())
                 .build();
     }

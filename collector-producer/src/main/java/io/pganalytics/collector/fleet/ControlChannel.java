@@ -1,6 +1,5 @@
 package io.pganalytics.collector.fleet;
 
-import io.pganalytics.collector.status.LogLevels;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.CommandType;
@@ -8,6 +7,8 @@ import io.pganalytics.schemas.fleet.DesiredState;
 import io.pganalytics.schemas.fleet.FleetCommand;
 import io.pganalytics.schemas.fleet.FleetConfig;
 import io.pganalytics.schemas.fleet.FleetEvent;
+import io.pganalytics.schemas.fleet.FleetRules;
+import io.pganalytics.schemas.fleet.FleetVocabulary;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
@@ -56,14 +57,6 @@ public final class ControlChannel implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlChannel.class);
     private static final Duration POLL = Duration.ofMillis(200);
-
-    /** Kind of the acknowledgement of a command on {@code pga.fleet.events}. */
-    public static final String KIND_COMMAND = "command";
-    /** Kind of the event saying a collector applied its {@code pga.fleet.config}. */
-    public static final String KIND_CONFIG = "config";
-    public static final String DONE = "done";
-    public static final String FAILED = "failed";
-    public static final String REJECTED = "rejected";
 
     private final String collectorId;
     private final FleetController controller;
@@ -224,9 +217,9 @@ public final class ControlChannel implements AutoCloseable {
                 } else {
                     controller.resume();
                 }
-                did.add("state " + state.name().toLowerCase(Locale.ROOT));
+                did.add("state " + FleetVocabulary.stateName(state));
             }
-            String level = target == null || target.getLogLevel() == null ? null : LogLevels.parse(target.getLogLevel());
+            String level = target == null || target.getLogLevel() == null ? null : FleetVocabulary.logLevel(target.getLogLevel());
             String levelBefore = before == null ? null : before.getLogLevel();
             if (!Objects.equals(level, levelBefore == null ? null : levelBefore.toUpperCase(Locale.ROOT))) {
                 controller.setLogLevel(level);
@@ -235,18 +228,18 @@ public final class ControlChannel implements AutoCloseable {
             Map<String, Long> intervals = target == null ? Map.of() : Map.copyOf(target.getFamilyIntervalMillis());
             Map<String, Long> intervalsBefore = before == null ? Map.of() : Map.copyOf(before.getFamilyIntervalMillis());
             if (!intervals.equals(intervalsBefore)) {
-                FleetTargets.checkFamilyIntervals(intervals);
+                FleetRules.checkFamilyIntervals(intervals);
                 controller.reconfigure(intervals);
                 did.add(intervals.isEmpty() ? "family intervals as configured" : "family intervals " + new java.util.TreeMap<>(intervals));
             }
             String reason = target == null ? "desired state deleted: " + String.join(", ", did)
                     : did.isEmpty() ? "nothing changed" : String.join(", ", did);
             LOG.info("collector {}: desired state applied: {}", collectorId, reason);
-            emit(KIND_CONFIG, null, "applied", reason, null);
+            emit(FleetVocabulary.KIND_CONFIG, null, FleetVocabulary.APPLIED, reason, null);
         } catch (RuntimeException e) {
             String reason = (did.isEmpty() ? "" : "after " + String.join(", ", did) + ": ") + e.getMessage();
             LOG.warn("collector {}: desired state not applied: {}", collectorId, reason);
-            emit(KIND_CONFIG, null, FAILED, reason, null);
+            emit(FleetVocabulary.KIND_CONFIG, null, FleetVocabulary.FAILED, reason, null);
         }
     }
 
@@ -261,30 +254,30 @@ public final class ControlChannel implements AutoCloseable {
             String reason = "unreadable command at " + record.topic() + "-" + record.partition() + "@" + record.offset()
                     + ": " + e.getMessage();
             LOG.warn("collector {}: {}", collectorId, reason);
-            emit(KIND_COMMAND, null, REJECTED, reason, null);
+            emit(FleetVocabulary.KIND_COMMAND, null, FleetVocabulary.REJECTED, reason, null);
             return;
         }
-        String name = commandName(command.getCommand());
+        String name = FleetVocabulary.commandName(command.getCommand());
         String outcome;
         String reason;
         if (!collectorId.equals(command.getCollectorId())) {
-            outcome = REJECTED;
+            outcome = FleetVocabulary.REJECTED;
             reason = "addressed to collector '" + command.getCollectorId() + "' under the key of '" + collectorId + "'";
         } else if (command.getCommand() == CommandType.UNKNOWN) {
-            outcome = REJECTED;
+            outcome = FleetVocabulary.REJECTED;
             reason = "a command this collector does not know (newer than it?)";
         } else {
             try {
                 reason = run(command.getCommand());
-                outcome = DONE;
+                outcome = FleetVocabulary.DONE;
             } catch (RuntimeException e) {
-                outcome = FAILED;
+                outcome = FleetVocabulary.FAILED;
                 reason = e.getMessage() == null ? e.toString() : e.getMessage();
             }
         }
         LOG.info("collector {}: command {} {}{}: {} ({})", collectorId, command.getCommandId(), name,
                 command.getIssuedBy() == null ? "" : " from " + command.getIssuedBy(), outcome, reason);
-        emit(KIND_COMMAND, name, outcome, reason, command.getCommandId());
+        emit(FleetVocabulary.KIND_COMMAND, name, outcome, reason, command.getCommandId());
     }
 
     private String run(CommandType command) {
@@ -307,8 +300,8 @@ public final class ControlChannel implements AutoCloseable {
             }
             case RECONFIGURE -> {
                 Map<String, Long> intervals = applied == null ? Map.of() : Map.copyOf(applied.getFamilyIntervalMillis());
-                String level = applied == null || applied.getLogLevel() == null ? null : LogLevels.parse(applied.getLogLevel());
-                FleetTargets.checkFamilyIntervals(intervals);
+                String level = applied == null || applied.getLogLevel() == null ? null : FleetVocabulary.logLevel(applied.getLogLevel());
+                FleetRules.checkFamilyIntervals(intervals);
                 controller.setLogLevel(level);
                 controller.reconfigure(intervals);
                 return "reapplied " + (applied == null ? "the collector's own configuration (no desired state)"
@@ -316,11 +309,6 @@ public final class ControlChannel implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("unsupported command " + command);
         }
-    }
-
-    /** The name users type and acknowledgements carry: {@code collect-now} for {@code COLLECT_NOW}. */
-    public static String commandName(CommandType command) {
-        return command.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     private void emit(String kind, String from, String to, String reason, String commandId) {

@@ -1,6 +1,7 @@
 package io.pganalytics.collector.status;
 
-import java.util.Locale;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.schemas.fleet.FleetVocabulary;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
 
@@ -10,8 +11,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogLevels {
 
-    /** The levels an operator may ask for. */
-    public static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+    /** The levels an operator may ask for: the contract's {@link FleetVocabulary#LOG_LEVELS}. */
+    public static final Set<String> LEVELS = Set.copyOf(FleetVocabulary.LOG_LEVELS);
     /** The logger whose level is changed; its children inherit it, Kafka's and other libraries' do not. */
     public static final String LOGGER = "io.pganalytics";
 
@@ -24,11 +25,11 @@ public final class LogLevels {
      * @throws IllegalArgumentException when it is not one of TRACE, DEBUG, INFO, WARN, ERROR
      */
     public static String parse(String level) {
-        String upper = level.strip().toUpperCase(Locale.ROOT);
-        if (!LEVELS.contains(upper)) {
-            throw new IllegalArgumentException("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got '" + level + "'");
+        try {
+            return FleetVocabulary.logLevel(level);
+        } catch (InvalidValue e) {
+            throw new IllegalArgumentException("log level: " + e.reason(), e);
         }
-        return upper;
     }
 
     /**

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pganalytics.collector.config.Preset;
 import io.pganalytics.collector.config.Target;
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.schemas.fleet.FleetTarget;
+import io.pganalytics.schemas.fleet.FleetVocabulary;
 import io.pganalytics.schemas.secret.SecretBox;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,16 +44,22 @@ class FleetTargetsTest {
     }
 
     @Test
-    void badFieldsAreNamed() {
-        assertThatThrownBy(() -> FleetTargets.check(record().setPreset("fast").build()))
+    void aRecordBreakingTheContractsRulesIsRefusedNamingItsField() {
+        // The rules themselves are FleetRules' (schemas), the ones fleet-admin checks before writing.
+        assertThatThrownBy(() -> FleetTargets.toTarget(record().setPreset("fast").build(), KEYS)).isInstanceOf(InvalidValue.class)
                 .hasMessage("preset: expected minimal, standard or exhaustive, got 'fast'");
-        assertThatThrownBy(() -> FleetTargets.check(record().setUrl("mysql://x").build()))
+        assertThatThrownBy(() -> FleetTargets.toTarget(record().setUrl("mysql://x").build(), KEYS))
                 .hasMessage("url: expected jdbc:postgresql://host:port/db, got 'mysql://x'");
-        assertThatThrownBy(() -> FleetTargets.check(record().setFamilyIntervalMillis(Map.of("tables", 10L)).build()))
-                .hasMessage("family tables: must be 0 (off) or at least 1000 ms, got 10");
-        assertThatThrownBy(() -> FleetTargets.check(record().setFamilyIntervalMillis(Map.of("custom", 1000L)).build()))
-                .hasMessageStartingWith("family custom: unknown family");
-        assertThatThrownBy(() -> FleetTargets.check(record().setTargetId("a/b").build())).hasMessageStartingWith("id:");
+        assertThatThrownBy(() -> FleetTargets.toTarget(record().setFamilyIntervalMillis(Map.of("tables", 10L)).build(), KEYS))
+                .hasMessage("familyIntervalMillis.tables: must be 0 (off) or at least 1000 ms, got 10");
+        assertThatThrownBy(() -> FleetTargets.toTarget(record().setFamilyIntervalMillis(Map.of("custom", 1000L)).build(), KEYS))
+                .hasMessageStartingWith("familyIntervalMillis.custom: unknown family");
+        assertThatThrownBy(() -> FleetTargets.toTarget(record().setTargetId("a/b").build(), KEYS)).hasMessageStartingWith("targetId:");
+    }
+
+    @Test
+    void thePresetsTheContractNamesAreTheOnesThisCollectorKnows() {
+        assertThat(Arrays.stream(Preset.values()).map(Preset::configName).toList()).isEqualTo(FleetVocabulary.PRESETS);
     }
 
     @Test

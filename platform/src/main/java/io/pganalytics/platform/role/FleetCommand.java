@@ -1,14 +1,17 @@
 package io.pganalytics.platform.role;
 
-import io.pganalytics.collector.status.LogLevels;
-import io.pganalytics.collector.fleet.ControlChannel;
-import io.pganalytics.collector.fleet.FleetTargets;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.fleet.admin.Actor;
+import io.pganalytics.fleet.admin.CommandRequest;
+import io.pganalytics.fleet.admin.CommandResult;
+import io.pganalytics.fleet.admin.DesiredStateSpec;
+import io.pganalytics.fleet.admin.FleetAdmin;
+import io.pganalytics.fleet.admin.ListedTarget;
+import io.pganalytics.fleet.admin.TargetSpec;
 import io.pganalytics.schemas.Topics;
-import io.pganalytics.schemas.fleet.CommandType;
-import io.pganalytics.schemas.fleet.DesiredState;
 import io.pganalytics.schemas.fleet.FleetConfig;
-import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.fleet.FleetTarget;
+import io.pganalytics.schemas.fleet.FleetVocabulary;
 import io.pganalytics.schemas.secret.SecretBox;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,14 +19,12 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -35,6 +36,10 @@ import picocli.CommandLine.Parameters;
  * {@code pganalytics fleet}: manages a fleet through its topics: the targets collectors share
  * ({@code pga.fleet.targets}), each collector's desired state ({@code pga.fleet.config}) and commands
  * ({@code pga.fleet.control}, acknowledged on {@code pga.fleet.events}).
+ *
+ * <p>A face of {@link FleetAdmin}, the one write path the API uses too: each subcommand parses its options,
+ * names the {@link Actor} (the operating-system user on this host), calls the service and prints the outcome.
+ * The service's {@link InvalidValue}s come back as one line naming the options, with exit code 2.
  */
 @Command(name = "fleet",
         mixinStandardHelpOptions = true,
@@ -67,6 +72,39 @@ public final class FleetCommand implements Runnable {
 
     static InvalidConfiguration invalid(String message) {
         return new InvalidConfiguration(message, null);
+    }
+
+    /** The service's fields as the options that set them. */
+    private static final Map<String, String> OPTIONS = Map.ofEntries(
+            Map.entry("targetId", "--id"), Map.entry("url", "--url"), Map.entry("user", "--user"),
+            Map.entry("password", "--password-file or --password-env"), Map.entry("preset", "--preset"),
+            Map.entry("databases", "--databases"), Map.entry("collectorId", "--collector"), Map.entry("state", "--state"),
+            Map.entry("logLevel", "--log-level"), Map.entry("command", "COMMAND"), Map.entry("timeout", "--wait"),
+            Map.entry("sinceMinutes", "--since"));
+    private static final String FAMILY_PATH = "familyIntervalMillis.";
+
+    /** An {@link InvalidValue} of the service as the options to fix: {@code --family tables: must be ...}. */
+    static InvalidConfiguration invalid(InvalidValue e) {
+        return new InvalidConfiguration(e.problems().stream().map(p -> option(p.path()) + ": " + p.reason())
+                .collect(Collectors.joining("; ")), e);
+    }
+
+    private static String option(String path) {
+        if (path.startsWith(FAMILY_PATH)) {
+            return "--family " + path.substring(FAMILY_PATH.length());
+        }
+        return OPTIONS.getOrDefault(path, path);
+    }
+
+    /** Who changes the fleet from this command line: the operating-system user, on this host. */
+    static Actor actor() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown-host";
+        }
+        return Actor.cli(System.getProperty("user.name", "unknown"), host);
     }
 
     /** {@code fleet targets}: the targets of {@code pga.fleet.targets}. */
@@ -129,26 +167,22 @@ public final class FleetCommand implements Runnable {
 
         @Override
         public Integer call() {
-            String secret = readPassword();
-            FleetTarget.Builder builder = FleetTarget.newBuilder().setTargetId(id).setUrl(url).setUser(user)
-                    .setPreset(preset == null ? null : preset.toLowerCase(Locale.ROOT))
-                    .setFamilyIntervalMillis(families).setDatabases(databases).setEnabled(!disabled)
-                    .setUpdatedAt(Instant.now()).setEncryptedPassword(null);
+            FleetTarget written;
             try {
-                FleetTargets.check(builder.build());
-            } catch (IllegalArgumentException e) {
-                throw invalid("--" + e.getMessage());
-            }
-            FleetConnection.Settings settings = connection.settings();
-            if (secret != null) {
-                builder.setEncryptedPassword(settings.secrets("--password-file or --password-env").encrypt(secret));
-            }
-            try (FleetClient client = new FleetClient(settings)) {
-                client.write(Topics.FLEET_TARGETS, id, builder.build());
+                String secret = readPassword();
+                TargetSpec target = new TargetSpec(id, url, user, secret, preset, families, databases, !disabled);
+                FleetConnection.Settings settings = connection.settings();
+                SecretBox secrets = secret == null ? null : settings.secrets("--password-file or --password-env");
+                try (FleetAdmin admin = settings.open(secrets)) {
+                    written = admin.putTarget(actor(), target);
+                }
+            } catch (InvalidValue e) {
+                throw invalid(e);
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println("target " + id + " written to " + Topics.FLEET_TARGETS + (disabled ? " (disabled)" : "")
-                    + (secret == null ? "" : ", password encrypted with key " + settings.secrets("--password-file or --password-env").encryptingKeyId()));
+                    + (written.getEncryptedPassword() == null ? ""
+                            : ", password encrypted with key " + SecretBox.keyIdOf(written.getEncryptedPassword())));
             out.flush();
             return 0;
         }
@@ -191,8 +225,10 @@ public final class FleetCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (FleetClient client = new FleetClient(connection.settings())) {
-                client.write(Topics.FLEET_TARGETS, id, null);
+            try (FleetAdmin admin = connection.settings().open(null)) {
+                admin.removeTarget(actor(), id);
+            } catch (InvalidValue e) {
+                throw invalid(e);
             }
             spec.commandLine().getOut().println("target " + id + " removed from " + Topics.FLEET_TARGETS);
             spec.commandLine().getOut().flush();
@@ -213,20 +249,22 @@ public final class FleetCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, Object> targets;
-            try (FleetClient client = new FleetClient(connection.settings())) {
-                targets = client.readLatest(Topics.FLEET_TARGETS);
+            List<ListedTarget> targets;
+            try (FleetAdmin admin = connection.settings().open(null)) {
+                targets = admin.listTargets();
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ID", "URL", "USER", "PRESET", "ENABLED", "PASSWORD KEY"});
-            targets.forEach((id, value) -> {
-                if (value instanceof FleetTarget t) {
-                    rows.add(new String[] {id, t.getUrl(), orDash(t.getUser()), orDash(t.getPreset()), Boolean.toString(t.getEnabled()),
+            for (ListedTarget listed : targets) {
+                if (listed instanceof ListedTarget.Target target) {
+                    FleetTarget t = target.record();
+                    rows.add(new String[] {listed.targetId(), t.getUrl(), orDash(t.getUser()), orDash(t.getPreset()),
+                        Boolean.toString(t.getEnabled()),
                         t.getEncryptedPassword() == null ? "-" : orDash(SecretBox.keyIdOf(t.getEncryptedPassword()))});
-                } else {
-                    rows.add(new String[] {id, "(unreadable: " + value + ")", "", "", "", ""});
+                } else if (listed instanceof ListedTarget.Unreadable unreadable) {
+                    rows.add(new String[] {listed.targetId(), "(unreadable: " + unreadable.reason() + ")", "", "", "", ""});
                 }
-            });
+            }
             PrintWriter out = spec.commandLine().getOut();
             FleetStatusCommand.table(out, rows);
             out.println(targets.size() + " targets");
@@ -261,7 +299,7 @@ public final class FleetCommand implements Runnable {
         @Option(names = "--collector", required = true, paramLabel = "ID", description = "The collector's collector.id.")
         String collector;
 
-        @Option(names = "--state", paramLabel = "STATE", defaultValue = "running",
+        @Option(names = "--state", paramLabel = "STATE", defaultValue = FleetVocabulary.STATE_RUNNING,
                 description = "running or stopped (connected and reporting, sampling nothing); default: ${DEFAULT-VALUE}.")
         String state;
 
@@ -280,25 +318,18 @@ public final class FleetCommand implements Runnable {
 
         @Override
         public Integer call() {
-            DesiredState desired = switch (state.strip().toLowerCase(Locale.ROOT)) {
-                case "running" -> DesiredState.RUNNING;
-                case "stopped" -> DesiredState.STOPPED;
-                default -> throw invalid("--state: expected running or stopped, got '" + state + "'");
-            };
-            String level;
+            FleetConfig written;
             try {
-                level = logLevel == null ? null : LogLevels.parse(logLevel);
-                FleetTargets.checkFamilyIntervals(families);
-            } catch (IllegalArgumentException e) {
-                throw invalid("--" + e.getMessage().replace("log level", "log-level"));
+                DesiredStateSpec desired = DesiredStateSpec.of(collector, state, logLevel, families);
+                try (FleetAdmin admin = connection.settings().open(null)) {
+                    written = admin.setDesiredState(actor(), desired);
+                }
+            } catch (InvalidValue e) {
+                throw invalid(e);
             }
-            FleetConfig config = FleetConfig.newBuilder().setCollectorId(collector).setState(desired).setLogLevel(level)
-                    .setFamilyIntervalMillis(families).setUpdatedAt(Instant.now()).build();
-            try (FleetClient client = new FleetClient(connection.settings())) {
-                client.write(Topics.FLEET_CONFIG, collector, config);
-            }
+            String level = written.getLogLevel();
             spec.commandLine().getOut().println("desired state of collector " + collector + " written: "
-                    + desired.name().toLowerCase(Locale.ROOT) + ", log level " + (level == null ? "as started" : level)
+                    + FleetVocabulary.stateName(written.getState()) + ", log level " + (level == null ? "as started" : level)
                     + ", " + (families.isEmpty() ? "family intervals as configured" : "family intervals " + families));
             spec.commandLine().getOut().flush();
             return 0;
@@ -335,61 +366,39 @@ public final class FleetCommand implements Runnable {
 
         @Override
         public Integer call() {
-            CommandType type = switch (command.strip().toLowerCase(Locale.ROOT)) {
-                case "stop" -> CommandType.STOP;
-                case "resume" -> CommandType.RESUME;
-                case "restart" -> CommandType.RESTART;
-                case "reconfigure" -> CommandType.RECONFIGURE;
-                case "collect-now" -> CommandType.COLLECT_NOW;
-                default -> throw invalid("COMMAND: expected stop, resume, restart, reconfigure or collect-now, got '" + command + "'");
-            };
-            if (waitSeconds < 0) {
-                throw invalid("--wait: expected 0 or more seconds, got " + waitSeconds);
+            CommandResult result;
+            try {
+                CommandRequest request = CommandRequest.of(collector, command, Duration.ofSeconds(waitSeconds));
+                try (FleetAdmin admin = connection.settings().open(null)) {
+                    result = admin.sendCommand(actor(), request);
+                }
+            } catch (InvalidValue e) {
+                throw invalid(e);
             }
-            String commandId = UUID.randomUUID().toString();
-            io.pganalytics.schemas.fleet.FleetCommand record = io.pganalytics.schemas.fleet.FleetCommand.newBuilder().setCommandId(commandId).setCollectorId(collector)
-                    .setCommand(type).setIssuedAt(Instant.now()).setIssuedBy(issuer()).build();
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            try (FleetClient client = new FleetClient(connection.settings())) {
-                if (waitSeconds == 0) {
-                    client.write(Topics.FLEET_CONTROL, collector, record);
-                    out.println("command " + commandId + " " + ControlChannel.commandName(type) + " sent to collector " + collector);
+            String name = result.request().commandName();
+            if (result instanceof CommandResult.Sent) {
+                out.println("command " + result.commandId() + " " + name + " sent to collector " + collector);
+                out.flush();
+                return 0;
+            }
+            if (result instanceof CommandResult.Acknowledged ack) {
+                String line = "command " + ack.commandId() + " " + name + " on collector " + collector
+                        + ": " + ack.outcome() + " (" + ack.reason() + ")";
+                if (ack.done()) {
+                    out.println(line);
                     out.flush();
                     return 0;
                 }
-                try (FleetClient.Tail acks = client.tail(Topics.FLEET_EVENTS)) {
-                    client.write(Topics.FLEET_CONTROL, collector, record);
-                    Object ack = acks.await(v -> v instanceof FleetEvent e && commandId.equals(e.getCommandId()),
-                            Duration.ofSeconds(waitSeconds));
-                    if (ack == null) {
-                        err.println("pganalytics fleet command: command " + commandId + " sent, but collector " + collector
-                                + " did not acknowledge it within " + waitSeconds + " s (down? it executes it when it comes back)");
-                        err.flush();
-                        return 3;
-                    }
-                    FleetEvent event = (FleetEvent) ack;
-                    String line = "command " + commandId + " " + ControlChannel.commandName(type) + " on collector " + collector
-                            + ": " + event.getTo() + " (" + event.getReason() + ")";
-                    if (ControlChannel.DONE.equals(event.getTo())) {
-                        out.println(line);
-                        out.flush();
-                        return 0;
-                    }
-                    err.println("pganalytics fleet command: " + line);
-                    err.flush();
-                    return 1;
-                }
+                err.println("pganalytics fleet command: " + line);
+                err.flush();
+                return 1;
             }
-        }
-
-        private static String issuer() {
-            String user = System.getProperty("user.name", "unknown");
-            try {
-                return user + "@" + InetAddress.getLocalHost().getHostName() + " (cli)";
-            } catch (IOException e) {
-                return user + " (cli)";
-            }
+            err.println("pganalytics fleet command: command " + result.commandId() + " sent, but collector " + collector
+                    + " did not acknowledge it within " + waitSeconds + " s (down? it executes it when it comes back)");
+            err.flush();
+            return 3;
         }
     }
 

@@ -1,5 +1,7 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.fleet.admin.FleetAdmin;
+import io.pganalytics.fleet.admin.KafkaFleetAdmin;
 import io.pganalytics.schemas.secret.SecretBox;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +16,8 @@ final class FleetConnection {
     static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     static final List<String> KEYS = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SecretBox.KEYS);
+    /** How brokers tell the command line's clients from the API's. */
+    static final String CLIENT_ID = "pganalytics-fleet-cli";
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Properties file with kafka.bootstrap.servers, schema.registry.url and (to encrypt passwords) "
@@ -41,6 +45,11 @@ final class FleetConnection {
             } catch (IllegalArgumentException e) {
                 throw new InvalidConfiguration(e.getMessage(), e);
             }
+        }
+
+        /** The fleet's administration over these settings; {@code secrets} null when no password is to be encrypted. */
+        FleetAdmin open(SecretBox secrets) {
+            return KafkaFleetAdmin.open(new KafkaFleetAdmin.Connection(bootstrapServers, schemaRegistryUrl, secrets, CLIENT_ID));
         }
     }
 

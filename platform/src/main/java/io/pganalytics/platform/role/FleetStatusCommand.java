@@ -1,6 +1,8 @@
 package io.pganalytics.platform.role;
 
-import io.pganalytics.schemas.Topics;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.fleet.admin.FleetAdmin;
+import io.pganalytics.fleet.admin.StatusQuery;
 import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.fleet.TargetReport;
 import java.io.PrintWriter;
@@ -8,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pganalytics fleet status}: each collector's latest heartbeat, as a table: its state, targets,
- * spool and drops, and with {@code --targets} every reported target.
+ * {@code pganalytics fleet status}: each collector's latest heartbeat ({@link FleetAdmin#status}), as a table:
+ * its state, targets, spool and drops, and with {@code --targets} every reported target.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Shows each collector's latest heartbeat (pga.fleet.heartbeats): state, owned targets and how",
@@ -28,7 +29,7 @@ final class FleetStatusCommand implements Callable<Integer> {
     @Mixin
     FleetConnection connection;
 
-    @Option(names = "--since", paramLabel = "MINUTES", defaultValue = "10",
+    @Option(names = "--since", paramLabel = "MINUTES", defaultValue = "" + StatusQuery.DEFAULT_SINCE_MINUTES,
             description = "Only collectors that reported in the last MINUTES minutes (default: ${DEFAULT-VALUE}).")
     long sinceMinutes;
 
@@ -43,21 +44,16 @@ final class FleetStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (sinceMinutes < 1) {
-            throw new InvalidConfiguration("--since: must be at least 1 minute, got " + sinceMinutes, null);
+        List<Heartbeat> heartbeats;
+        try {
+            StatusQuery query = new StatusQuery(sinceMinutes, collector);
+            try (FleetAdmin admin = connection.settings().open(null)) {
+                heartbeats = admin.status(query);
+            }
+        } catch (InvalidValue e) {
+            throw FleetCommand.invalid(e);
         }
         Instant now = Instant.now();
-        Map<String, Object> latest;
-        try (FleetClient client = new FleetClient(connection.settings())) {
-            latest = client.readLatest(Topics.FLEET_HEARTBEATS, now.minus(Duration.ofMinutes(sinceMinutes)));
-        }
-        List<Heartbeat> heartbeats = new ArrayList<>();
-        latest.forEach((id, value) -> {
-            if (value instanceof Heartbeat heartbeat && (collector == null || collector.equals(id))) {
-                heartbeats.add(heartbeat);
-            }
-        });
-        heartbeats.sort(java.util.Comparator.comparing(h -> h.getCollectorId().toString()));
         PrintWriter out = spec.commandLine().getOut();
         if (heartbeats.isEmpty()) {
             out.println("no heartbeat in the last " + sinceMinutes + " minutes" + (collector == null ? "" : " from " + collector));

@@ -120,6 +120,28 @@ class FleetCommandTest {
     }
 
     @Test
+    void everyMistakeOfOneCommandIsReportedAtOnceNamingItsOption() {
+        CommandRun put = CommandRun.of("fleet", "targets", "put", "--id", "a/b", "--url", "postgres://db1", "--family", "tables=500");
+        assertThat(put.exitCode()).isEqualTo(2);
+        assertThat(put.err()).isEqualTo("pganalytics fleet targets put: --id: required, without '/', got 'a/b'; "
+                + "--url: expected jdbc:postgresql://host:port/db, got 'postgres://db1'; "
+                + "--family tables: must be 0 (off) or at least 1000 ms, got 500");
+
+        CommandRun wait = CommandRun.of("fleet", "command", "--collector", "c1", "stop", "--wait", "-1");
+        assertThat(wait.exitCode()).isEqualTo(2);
+        assertThat(wait.err()).isEqualTo("pganalytics fleet command: --wait: expected 0 or more seconds, got -1");
+
+        CommandRun since = CommandRun.of("fleet", "status", "--since", "0");
+        assertThat(since.exitCode()).isEqualTo(2);
+        assertThat(since.err()).isEqualTo("pganalytics fleet status: --since: must be at least 1 minute, got 0");
+
+        // Refused by the service before it contacts Kafka (nothing listens on port 1).
+        CommandRun remove = CommandRun.of(with(CONNECTION, "fleet", "targets", "remove", "--id", "a/b"));
+        assertThat(remove.exitCode()).isEqualTo(2);
+        assertThat(remove.err()).isEqualTo("pganalytics fleet targets remove: --id: required, without '/', got 'a/b'");
+    }
+
+    @Test
     void keygenPrintsAKeyTheCollectorsAccept() {
         CommandRun run = CommandRun.of("fleet", "keygen", "--key-id", "k2026");
         assertThat(run.exitCode()).isZero();

@@ -4,6 +4,7 @@ import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.CollectorStatus;
 import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.fleet.FleetStatus;
+import io.pganalytics.schemas.fleet.FleetVocabulary;
 import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerde;
@@ -45,8 +46,6 @@ public final class FleetLivenessTopology {
     public static final Duration DEFAULT_PUNCTUATE_EVERY = Duration.ofSeconds(5);
     /** A collector is OFFLINE after this many of its heartbeat intervals without a heartbeat. */
     public static final int MISSED_HEARTBEATS = 3;
-
-    static final String STATUS_CHANGE = "status-change";
 
     private static final String SOURCE = "fleet-heartbeats";
     private static final String PROCESSOR = "judge-liveness";
@@ -185,7 +184,7 @@ public final class FleetLivenessTopology {
             FleetEvent event = FleetEvent.newBuilder()
                     .setCollectorId(collectorId)
                     .setAt(Instant.ofEpochMilli(now))
-                    .setKind(STATUS_CHANGE)
+                    .setKind(FleetVocabulary.KIND_STATUS_CHANGE)
                     .setFrom(previous == null ? null : previous.getStatus().name())
                     .setTo(next.getStatus().name())
                     .setReason(next.getReason())

@@ -2,6 +2,7 @@ package io.pganalytics.streams.ingest.quota;
 
 import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.schemas.fleet.FleetEvent;
+import io.pganalytics.schemas.fleet.FleetVocabulary;
 import io.pganalytics.schemas.fleet.Quota;
 import io.pganalytics.streams.ingest.DeadLetters;
 import io.pganalytics.streams.ingest.IngestConfig;
@@ -38,9 +39,6 @@ import org.slf4j.LoggerFactory;
  * field, else from the configuration. Only samples that passed the checks count.
  */
 public final class QuotaGate implements Processor<String, IngestSample, String, Object> {
-
-    /** The {@code kind} of the fleet event. */
-    public static final String THROTTLED = "throttled";
 
     private static final Logger LOG = LoggerFactory.getLogger(QuotaGate.class);
     /** How stale a series' last-seen time may get before it is written again: saves a store write per record. */
@@ -163,9 +161,9 @@ public final class QuotaGate implements Processor<String, IngestSample, String, 
             FleetEvent event = FleetEvent.newBuilder()
                     .setCollectorId(entry.key)
                     .setAt(Instant.ofEpochMilli(now))
-                    .setKind(THROTTLED)
+                    .setKind(FleetVocabulary.KIND_THROTTLED)
                     .setFrom(null)
-                    .setTo(THROTTLED)
+                    .setTo(FleetVocabulary.KIND_THROTTLED)
                     .setReason(reason)
                     .setFamily(family.name())
                     .setExcessRecords(used.unreportedExcessRecords())

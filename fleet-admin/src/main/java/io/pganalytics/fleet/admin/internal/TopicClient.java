@@ -1,4 +1,4 @@
-package io.pganalytics.platform.role;
+package io.pganalytics.fleet.admin.internal;
 
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
@@ -26,27 +26,32 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** The few Kafka operations the fleet command needs: write one record, read a compacted topic, wait for a record. */
-final class FleetClient implements AutoCloseable {
+/**
+ * The few Kafka operations the fleet's administration needs: write one record, read a compacted topic, wait for
+ * a record. Not API: {@code io.pganalytics.fleet.admin.KafkaFleetAdmin} is its only user.
+ */
+public final class TopicClient implements AutoCloseable {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-    private final FleetConnection.Settings settings;
+    private final String bootstrapServers;
+    private final String clientId;
     private final Map<String, Object> serde;
     private KafkaProducer<String, GenericContainer> producer;
 
-    FleetClient(FleetConnection.Settings settings) {
-        this.settings = settings;
-        this.serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, settings.schemaRegistryUrl(),
-                AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+    /** Connects lazily: nothing is contacted before the first operation. */
+    public TopicClient(String bootstrapServers, String schemaRegistryUrl, String clientId) {
+        this.bootstrapServers = bootstrapServers;
+        this.clientId = clientId;
+        this.serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl, AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
     }
 
     /** Writes one record (null value: a tombstone) and waits until the broker has it. */
-    void write(String topic, String key, GenericContainer value) {
+    public void write(String topic, String key, GenericContainer value) {
         if (producer == null) {
             Map<String, Object> props = new HashMap<>(serde);
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-            props.put(ProducerConfig.CLIENT_ID_CONFIG, "pganalytics-fleet-cli");
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis());
@@ -59,20 +64,20 @@ final class FleetClient implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(topic, key, value)).get(TIMEOUT.toMillis() + 5000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot write to " + topic + " at " + settings.bootstrapServers() + ": "
+            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot write to " + topic + " at " + settings.bootstrapServers() + ": no answer", e);
+            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": no answer", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (org.apache.kafka.common.KafkaException e) {
-            throw new IllegalStateException("cannot write to " + topic + " at " + settings.bootstrapServers() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": " + e.getMessage(), e);
         }
     }
 
     /** The latest value per key of a compacted topic, read from its beginning to its current end; deleted keys absent. */
-    Map<String, Object> readLatest(String topic) {
+    public Map<String, Object> readLatest(String topic) {
         return readLatest(topic, null);
     }
 
@@ -80,7 +85,7 @@ final class FleetClient implements AutoCloseable {
      * The latest value per key among the records written since {@code since} (null: since the
      * beginning), read to the topic's current end: for a stream like the heartbeats.
      */
-    Map<String, Object> readLatest(String topic, java.time.Instant since) {
+    public Map<String, Object> readLatest(String topic, java.time.Instant since) {
         Map<String, Object> latest = new LinkedHashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer();
              AvroDeserializer<Object> values = new AvroDeserializer<>()) {
@@ -125,11 +130,11 @@ final class FleetClient implements AutoCloseable {
     }
 
     /** A value that could not be decoded, with why. */
-    record Unreadable(String reason) {
+    public record Unreadable(String reason) {
     }
 
     /** A consumer positioned at the current end of {@code topic}, to see what is written after now. */
-    Tail tail(String topic) {
+    public Tail tail(String topic) {
         KafkaConsumer<String, byte[]> consumer = consumer();
         List<TopicPartition> partitions = partitions(consumer, topic);
         consumer.assign(partitions);
@@ -141,7 +146,7 @@ final class FleetClient implements AutoCloseable {
     }
 
     /** New records of a topic, read until one matches. */
-    static final class Tail implements AutoCloseable {
+    public static final class Tail implements AutoCloseable {
         private final String topic;
         private final KafkaConsumer<String, byte[]> consumer;
         private final AvroDeserializer<Object> values;
@@ -153,7 +158,7 @@ final class FleetClient implements AutoCloseable {
         }
 
         /** The first new value that matches, or null after {@code timeout}; undecodable values are skipped. */
-        Object await(Predicate<Object> matches, Duration timeout) {
+        public Object await(Predicate<Object> matches, Duration timeout) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
@@ -182,8 +187,8 @@ final class FleetClient implements AutoCloseable {
 
     private KafkaConsumer<String, byte[]> consumer() {
         Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "pganalytics-fleet-cli");
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
@@ -194,11 +199,11 @@ final class FleetClient implements AutoCloseable {
         try {
             infos = consumer.partitionsFor(topic, TIMEOUT);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + settings.bootstrapServers() + " within "
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " within "
                     + TIMEOUT.toSeconds() + " s", e);
         }
         if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException(topic + ": topic does not exist at " + settings.bootstrapServers());
+            throw new IllegalStateException(topic + ": topic does not exist at " + bootstrapServers);
         }
         List<TopicPartition> partitions = new ArrayList<>();
         infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
