@@ -1,7 +1,6 @@
 package io.pganalytics.collector;
 
 import io.pganalytics.collector.catalog.Catalog;
-import io.pganalytics.collector.catalog.MetricDefinition;
 import io.pganalytics.collector.catalog.RowMapper;
 import io.pganalytics.collector.catalog.ServerInfo;
 import io.pganalytics.collector.config.CollectorConfig;
@@ -11,12 +10,10 @@ import io.pganalytics.collector.family.CatalogFamily;
 import io.pganalytics.collector.family.Collected;
 import io.pganalytics.collector.family.CustomFamily;
 import io.pganalytics.collector.family.FamilyReader;
+import io.pganalytics.collector.family.FamilyReaders;
 import io.pganalytics.collector.family.FamilyUnavailable;
 import io.pganalytics.collector.family.ReadContext;
-import io.pganalytics.collector.family.SettingsFamily;
 import io.pganalytics.collector.family.StatementsFamily;
-import io.pganalytics.schemas.family.MetricFamilies;
-import io.pganalytics.schemas.family.MetricFamily;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
@@ -114,22 +111,11 @@ public final class TargetSession implements AutoCloseable {
     public TargetSession(Target target, CollectorConfig config, Catalog catalog) {
         this.target = target;
         this.config = config;
-        config.schedule(target).forEach((family, interval) -> add(reader(family, catalog), interval));
+        config.schedule(target).forEach((family, interval) -> add(FamilyReaders.of(family, catalog), interval));
         for (CustomMetric metric : config.customMetrics()) {
-            add(new CustomFamily(metric), config.customIntervalMillis(metric));
+            add(FamilyReaders.of(metric), config.customIntervalMillis(metric));
         }
         jobOrder = List.copyOf(readers.keySet());
-    }
-
-    private static FamilyReader reader(String family, Catalog catalog) {
-        MetricDefinition definition = catalog.definition(family).orElseThrow(() ->
-                new IllegalStateException("family " + family + " has no catalog definition"));
-        MetricFamily metricFamily = MetricFamilies.byName(family).orElseThrow();
-        return switch (family) {
-            case "statements" -> new StatementsFamily(definition, metricFamily);
-            case "settings" -> new SettingsFamily(definition, metricFamily);
-            default -> new CatalogFamily(definition, metricFamily);
-        };
     }
 
     private void add(FamilyReader reader, long intervalMillis) {
@@ -159,7 +145,7 @@ public final class TargetSession implements AutoCloseable {
         schedule.forEach((family, interval) -> {
             JobState state = jobs.get(family);
             if (state == null) {
-                add(reader(family, catalog), interval);
+                add(FamilyReaders.of(family, catalog), interval);
             } else {
                 intervals.put(family, interval);
                 state.nextDueMillis = Math.min(state.nextDueMillis, now + interval);
