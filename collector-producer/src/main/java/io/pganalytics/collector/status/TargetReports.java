@@ -1,6 +1,6 @@
 package io.pganalytics.collector.status;
 
-import io.pganalytics.collector.TargetStatus;
+import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.schemas.fleet.TargetReport;
 import java.time.Instant;
 import java.util.ArrayList;

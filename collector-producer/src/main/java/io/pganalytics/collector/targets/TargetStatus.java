@@ -1,4 +1,4 @@
-package io.pganalytics.collector;
+package io.pganalytics.collector.targets;
 
 import java.time.Instant;
 import java.util.Map;
