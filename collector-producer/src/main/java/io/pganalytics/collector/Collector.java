@@ -221,7 +221,7 @@ public final class Collector implements AutoCloseable, CollectorState {
         boolean up = !closing && !kafkaStuck;
         List<TargetStatus> statuses = sessions.status();
         String details = "{\"state\":\"" + (paused() ? "stopped" : "running") + "\",\"targets\":" + statuses.size()
-                + ",\"targetsHealthy\":" + statuses.stream().filter(TargetStatus::connected).count()
+                + ",\"targetsHealthy\":" + statuses.stream().filter(TargetStatus::healthy).count()
                 + ",\"kafka\":\"" + (kafkaStuck ? "nothing acknowledged for " + sinceAck / 1000 + " s" : "ok") + "\""
                 + ",\"spoolPendingRecords\":" + usage.pendingRecords() + ",\"spoolUsedBytes\":" + usage.usedBytes() + "}";
         return new CollectorEndpoint.Health(up, details);

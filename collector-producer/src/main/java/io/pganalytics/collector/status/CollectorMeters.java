@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.pganalytics.collector.produce.SampleProducer;
-import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 
@@ -41,7 +40,7 @@ public final class CollectorMeters {
         Gauge.builder("pga.collector.targets", collector, c -> c.targetIds().size())
                 .description("targets monitored now").register(registry);
         Gauge.builder("pga.collector.targets.unhealthy", collector,
-                c -> c.status().stream().filter(CollectorMeters::unhealthy).count())
+                c -> c.status().stream().filter(status -> !status.healthy()).count())
                 .description("targets that cannot be reached or have a failing family").register(registry);
         Gauge.builder("pga.collector.paused", collector, c -> c.paused() ? 1 : 0)
                 .description("1 while stopped by pga.fleet.config or a stop command").register(registry);
@@ -67,9 +66,5 @@ public final class CollectorMeters {
         var names = new java.util.ArrayList<String>(MetricFamilies.all().stream().map(MetricFamily::name).toList());
         names.add(SampleProducer.QUERY_TEXTS_FAMILY);
         return names;
-    }
-
-    private static boolean unhealthy(TargetStatus status) {
-        return !status.connected() || !status.failingFamilies().isEmpty();
     }
 }

@@ -138,7 +138,7 @@ public final class HeartbeatReporter implements AutoCloseable {
                 .setSentAt(sentAt)
                 .setIntervalMillis(now.heartbeatIntervalMillis())
                 .setTargetsConfigured(statuses.size())
-                .setTargetsHealthy((int) statuses.stream().filter(TargetStatus::connected).count())
+                .setTargetsHealthy((int) statuses.stream().filter(TargetStatus::healthy).count())
                 .setSamplesProduced(collector.samplesProduced())
                 .setSamplesFailed(collector.samplesFailed())
                 .setUptimeMillis(sentAt.toEpochMilli() - startedAt.toEpochMilli())
