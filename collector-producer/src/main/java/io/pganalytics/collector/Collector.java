@@ -18,6 +18,7 @@ import io.pganalytics.collector.spool.SpoolUsage;
 import io.pganalytics.collector.status.CollectorEndpoint;
 import io.pganalytics.collector.status.CollectorMeters;
 import io.pganalytics.collector.status.CollectorState;
+import io.pganalytics.collector.status.HealthDetails;
 import io.pganalytics.collector.status.HeartbeatReporter;
 import io.pganalytics.collector.status.LogLevels;
 import io.pganalytics.collector.targets.CycleSink;
@@ -218,13 +219,14 @@ public final class Collector implements AutoCloseable, CollectorState {
         SpoolUsage usage = samples.spool().usage();
         long sinceAck = System.currentTimeMillis() - Math.max(samples.lastAckMillis(), startedAt.toEpochMilli());
         boolean kafkaStuck = usage.pendingRecords() > 0 && sinceAck > KAFKA_STUCK_MILLIS;
-        boolean up = !closing && !kafkaStuck;
         List<TargetStatus> statuses = sessions.status();
-        String details = "{\"state\":\"" + (paused() ? "stopped" : "running") + "\",\"targets\":" + statuses.size()
-                + ",\"targetsHealthy\":" + statuses.stream().filter(TargetStatus::healthy).count()
-                + ",\"kafka\":\"" + (kafkaStuck ? "nothing acknowledged for " + sinceAck / 1000 + " s" : "ok") + "\""
-                + ",\"spoolPendingRecords\":" + usage.pendingRecords() + ",\"spoolUsedBytes\":" + usage.usedBytes() + "}";
-        return new CollectorEndpoint.Health(up, details);
+        return new CollectorEndpoint.Health(!closing && !kafkaStuck, new HealthDetails(
+                paused() ? "stopped" : "running",
+                statuses.size(),
+                statuses.stream().filter(TargetStatus::healthy).count(),
+                kafkaStuck ? "nothing acknowledged for " + sinceAck / 1000 + " s" : "ok",
+                usage.pendingRecords(),
+                usage.usedBytes()));
     }
 
     /**
