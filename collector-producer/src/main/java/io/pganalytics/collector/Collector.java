@@ -25,6 +25,7 @@ import io.pganalytics.collector.targets.CycleSink;
 import io.pganalytics.collector.targets.TargetSession;
 import io.pganalytics.collector.targets.TargetSessions;
 import io.pganalytics.collector.targets.TargetStatus;
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,6 +152,7 @@ public final class Collector implements AutoCloseable, CollectorState {
      * @param producerOverrides extra Kafka producer settings
      * @param fleetConsumerOverrides extra settings of the fleet membership's consumer (e.g.
      *        {@link FleetMembership#DO_NOT_LEAVE_GROUP_ON_CLOSE} for tests that let a collector die)
+     * @throws InvalidValue {@code collector.http.port} cannot be listened on
      */
     public static Collector start(CollectorConfig config, Map<String, Object> producerOverrides,
                                   Map<String, Object> fleetConsumerOverrides) {
@@ -171,7 +173,7 @@ public final class Collector implements AutoCloseable, CollectorState {
         } catch (java.io.IOException | RuntimeException e) {
             collector.close();
             throw e instanceof RuntimeException r ? r
-                    : new IllegalArgumentException(CollectorConfig.HTTP_PORT + ": cannot listen: " + e.getMessage(), e);
+                    : new InvalidValue(CollectorConfig.HTTP_PORT, "cannot listen: " + e.getMessage(), e);
         }
         Recovery recovery = collector.samples.spool().recovery();
         LOG.info("collector {} started: {} targets{}, preset {}, base interval {} ms, {} workers{}", config.collectorId(),
@@ -310,13 +312,13 @@ public final class Collector implements AutoCloseable, CollectorState {
      * Monitors {@code target} from its next slot on; a target of the same id is replaced, its
      * connection closed once a running cycle ends.
      *
-     * @throws IllegalArgumentException the target is invalid, saying why
+     * @throws InvalidValue the target is invalid, saying why ({@code target <id>: <field>: <reason>})
      */
     public void addTarget(Target target) {
         try {
             config.withTargets(List.of(target)); // the same checks as configured targets get
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("target " + target.id() + ": " + e.getMessage().replace("collector.targets[0].", ""), e);
+        } catch (IllegalArgumentException | InvalidValue e) {
+            throw new InvalidValue("target " + target.id(), e.getMessage().replace("collector.targets[0].", ""), e);
         }
         TargetSession session = sessions.open(target, config);
         samples.checkTopics(topicsOf(session.families()));
