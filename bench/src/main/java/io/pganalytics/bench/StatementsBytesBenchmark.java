@@ -1,6 +1,6 @@
 package io.pganalytics.bench;
 
-import io.pganalytics.collector.TargetSession;
+import io.pganalytics.collector.targets.TargetSession;
 import io.pganalytics.collector.catalog.Catalog;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.collector.config.Target;

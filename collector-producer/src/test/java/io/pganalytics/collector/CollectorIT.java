@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.collector.config.Target;
+import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;

@@ -7,6 +7,8 @@ import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.collector.config.Preset;
 import io.pganalytics.collector.config.QueryTextMode;
 import io.pganalytics.collector.config.Target;
+import io.pganalytics.collector.targets.TargetSession;
+import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;

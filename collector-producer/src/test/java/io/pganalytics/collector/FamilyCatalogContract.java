@@ -9,6 +9,7 @@ import io.pganalytics.collector.config.CustomMetric;
 import io.pganalytics.collector.config.Preset;
 import io.pganalytics.collector.config.Target;
 import io.pganalytics.collector.family.Collected;
+import io.pganalytics.collector.targets.TargetSession;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.family.MetricFamilies;

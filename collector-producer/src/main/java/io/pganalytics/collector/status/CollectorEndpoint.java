@@ -1,10 +1,14 @@
 package io.pganalytics.collector.status;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
@@ -22,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class CollectorEndpoint implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CollectorEndpoint.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
 
@@ -81,16 +86,26 @@ public final class CollectorEndpoint implements AutoCloseable {
     }
 
     /**
-     * What {@code /health} answers.
+     * What {@code /health} answers: {@code {"status": "UP"|"DOWN", "details": {...}}}.
      *
      * @param up      whether the collector does its job: sampling (or deliberately stopped) and Kafka
      *                taking what it produces
-     * @param details a JSON object of the facts behind it
+     * @param details the facts behind it, written as a JSON object by Jackson (the collector's are a
+     *                {@link HealthDetails})
      */
-    public record Health(boolean up, String details) {
+    public record Health(boolean up, Object details) {
 
         String json() {
-            return "{\"status\":\"" + (up ? "UP" : "DOWN") + "\",\"details\":" + details + "}";
+            try {
+                return JSON.writeValueAsString(new Body(up ? "UP" : "DOWN", details));
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+    }
+
+    /** The body of {@code /health}. */
+    @JsonPropertyOrder({"status", "details"})
+    private record Body(String status, Object details) {
     }
 }

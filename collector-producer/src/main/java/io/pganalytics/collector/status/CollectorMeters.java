@@ -9,8 +9,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.pganalytics.collector.Collector;
-import io.pganalytics.collector.TargetStatus;
+import io.pganalytics.collector.produce.SampleProducer;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 
@@ -25,23 +24,23 @@ public final class CollectorMeters {
     }
 
     /** Registers the meters; close what it returns with the collector (the GC meter listens to the JVM). */
-    public static AutoCloseable bind(MeterRegistry registry, Collector collector) {
-        FunctionCounter.builder("pga.collector.samples.produced", collector, Collector::samplesProduced)
+    public static AutoCloseable bind(MeterRegistry registry, CollectorState collector) {
+        FunctionCounter.builder("pga.collector.samples.produced", collector, CollectorState::samplesProduced)
                 .description("samples acknowledged by Kafka").register(registry);
-        FunctionCounter.builder("pga.collector.samples.failed", collector, Collector::samplesFailed)
+        FunctionCounter.builder("pga.collector.samples.failed", collector, CollectorState::samplesFailed)
                 .description("samples that could not be read or produced").register(registry);
-        FunctionCounter.builder("pga.collector.query.texts.produced", collector, Collector::queryTextsProduced)
+        FunctionCounter.builder("pga.collector.query.texts.produced", collector, CollectorState::queryTextsProduced)
                 .register(registry);
-        FunctionCounter.builder("pga.collector.cycles.run", collector, Collector::cyclesRun)
+        FunctionCounter.builder("pga.collector.cycles.run", collector, CollectorState::cyclesRun)
                 .description("target cycles run to their end").register(registry);
-        FunctionCounter.builder("pga.collector.cycles.skipped", collector, Collector::cyclesSkipped)
+        FunctionCounter.builder("pga.collector.cycles.skipped", collector, CollectorState::cyclesSkipped)
                 .description("target cycles skipped: the previous one still ran, or no worker was free in time").register(registry);
-        FunctionCounter.builder("pga.collector.cycles.overdue", collector, Collector::cyclesOverdue)
+        FunctionCounter.builder("pga.collector.cycles.overdue", collector, CollectorState::cyclesOverdue)
                 .description("skipped cycles that found no free worker: collector.workers is too small").register(registry);
         Gauge.builder("pga.collector.targets", collector, c -> c.targetIds().size())
                 .description("targets monitored now").register(registry);
         Gauge.builder("pga.collector.targets.unhealthy", collector,
-                c -> c.status().stream().filter(CollectorMeters::unhealthy).count())
+                c -> c.status().stream().filter(status -> !status.healthy()).count())
                 .description("targets that cannot be reached or have a failing family").register(registry);
         Gauge.builder("pga.collector.paused", collector, c -> c.paused() ? 1 : 0)
                 .description("1 while stopped by pga.fleet.config or a stop command").register(registry);
@@ -65,11 +64,7 @@ public final class CollectorMeters {
 
     private static java.util.List<String> families() {
         var names = new java.util.ArrayList<String>(MetricFamilies.all().stream().map(MetricFamily::name).toList());
-        names.add(Collector.QUERY_TEXTS_FAMILY);
+        names.add(SampleProducer.QUERY_TEXTS_FAMILY);
         return names;
-    }
-
-    private static boolean unhealthy(TargetStatus status) {
-        return !status.connected() || !status.failingFamilies().isEmpty();
     }
 }

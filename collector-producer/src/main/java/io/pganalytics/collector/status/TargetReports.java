@@ -1,6 +1,6 @@
 package io.pganalytics.collector.status;
 
-import io.pganalytics.collector.TargetStatus;
+import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.schemas.fleet.TargetReport;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The heartbeat's view of the owned targets: one {@link TargetReport} each, unhealthy ones first,
+ * The heartbeat's view of the owned targets: one {@link TargetReport} each, unhealthy ones
+ * ({@link TargetStatus#healthy()}) first,
  * healthy ones while the heartbeat stays under a size cap, so that a collector with thousands of
  * targets still sends a record Kafka accepts and an operator sees every problem.
  */
@@ -35,8 +36,7 @@ public final class TargetReports {
         List<TargetReport> unhealthy = new ArrayList<>();
         List<TargetReport> healthy = new ArrayList<>();
         for (TargetStatus status : statuses) {
-            TargetReport report = report(status);
-            (report.getLastError() == null && report.getConnected() ? healthy : unhealthy).add(report);
+            (status.healthy() ? healthy : unhealthy).add(report(status));
         }
         Comparator<TargetReport> byId = Comparator.comparing(r -> r.getTargetId().toString());
         unhealthy.sort(byId);

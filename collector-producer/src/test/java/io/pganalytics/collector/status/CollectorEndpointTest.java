@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class CollectorEndpointTest {
     void metricsAreServedInThePrometheusFormat() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.counter("pga.collector.samples.produced").increment(42);
-        try (CollectorEndpoint endpoint = CollectorEndpoint.start(0, registry, () -> new CollectorEndpoint.Health(true, "{}"))) {
+        try (CollectorEndpoint endpoint = CollectorEndpoint.start(0, registry, () -> new CollectorEndpoint.Health(true, Map.of()))) {
             HttpResponse<String> response = get(endpoint, "/metrics");
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
@@ -37,7 +38,7 @@ class CollectorEndpointTest {
         AtomicBoolean up = new AtomicBoolean(true);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (CollectorEndpoint endpoint = CollectorEndpoint.start(0, registry,
-                () -> new CollectorEndpoint.Health(up.get(), "{\"kafka\":\"" + (up.get() ? "ok" : "unreachable") + "\"}"))) {
+                () -> new CollectorEndpoint.Health(up.get(), Map.of("kafka", up.get() ? "ok" : "unreachable")))) {
             assertThat(get(endpoint, "/health")).satisfies(r -> {
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.body()).isEqualTo("{\"status\":\"UP\",\"details\":{\"kafka\":\"ok\"}}");
@@ -46,6 +47,21 @@ class CollectorEndpointTest {
             assertThat(get(endpoint, "/health")).satisfies(r -> {
                 assertThat(r.statusCode()).isEqualTo(503);
                 assertThat(r.body()).contains("\"status\":\"DOWN\"", "unreachable");
+            });
+        }
+    }
+
+    @Test
+    void healthDetailsAreAJsonObjectWithTheCollectorsFactsInOrder() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        HealthDetails details = new HealthDetails("running", 3, 2, "nothing acknowledged for 61 s", 120, 65536);
+        try (CollectorEndpoint endpoint = CollectorEndpoint.start(0, registry, () -> new CollectorEndpoint.Health(false, details))) {
+            assertThat(get(endpoint, "/health")).satisfies(r -> {
+                assertThat(r.statusCode()).isEqualTo(503);
+                assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+                assertThat(r.body()).isEqualTo("{\"status\":\"DOWN\",\"details\":{\"state\":\"running\",\"targets\":3,"
+                        + "\"targetsHealthy\":2,\"kafka\":\"nothing acknowledged for 61 s\",\"spoolPendingRecords\":120,"
+                        + "\"spoolUsedBytes\":65536}}");
             });
         }
     }

@@ -2,7 +2,7 @@ package io.pganalytics.collector.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pganalytics.collector.TargetStatus;
+import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.schemas.fleet.TargetReport;
 import java.time.Instant;
 import java.util.ArrayList;

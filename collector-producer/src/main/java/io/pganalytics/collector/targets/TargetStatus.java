@@ -1,4 +1,4 @@
-package io.pganalytics.collector;
+package io.pganalytics.collector.targets;
 
 import java.time.Instant;
 import java.util.Map;
@@ -34,6 +34,24 @@ public record TargetStatus(String targetId, boolean connected, int serverVersion
      * @param nextAttemptAt when it is read next
      */
     public record Family(Instant lastSuccessAt, String error, String note, int failures, Instant nextAttemptAt) {
+    }
+
+    /**
+     * Whether the target is healthy: connected, and the last read of every job worked. The one
+     * definition of a healthy target: the heartbeat's {@code targetsHealthy} and the order of its
+     * target list, {@code /health}'s {@code targetsHealthy} and {@code pga_collector_targets_unhealthy}
+     * all count with it.
+     */
+    public boolean healthy() {
+        if (!connected || error != null) {
+            return false;
+        }
+        for (Family family : families.values()) {
+            if (family != null && family.error() != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The jobs whose last read failed, with the reason: what an operator needs to act. */
