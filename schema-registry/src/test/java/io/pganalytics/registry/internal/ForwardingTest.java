@@ -41,19 +41,7 @@ class ForwardingTest {
 
     @Test
     void aWriteRefusedByAFormerLeaderIsMadeByTheNextOne() throws Exception {
-        String former = notLeading();
-        String next = leader();
-        leaderUrl.set(former);
-        String follower = follower();
-        // The election moves on while the follower is still sending to the former leader.
-        Thread moveOn = new Thread(() -> {
-            sleep(150);
-            leaderUrl.set(next);
-        });
-        moveOn.start();
-
-        HttpResponse<String> answer = post(follower + "/subjects/s/versions", body(Schemas.V1));
-        moveOn.join();
+        HttpResponse<String> answer = registerWhileTheLeaderMoves(notLeading(), leader());
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(answer.body()).isEqualTo("{\"id\":1}");
@@ -61,20 +49,28 @@ class ForwardingTest {
 
     @Test
     void aLeaderThatCannotBeReachedAnyMoreIsReplacedByTheNextOne() throws Exception {
-        String gone = "http://127.0.0.1:" + closedPort();
-        String next = leader();
-        leaderUrl.set(gone);
+        HttpResponse<String> answer = registerWhileTheLeaderMoves("http://127.0.0.1:" + closedPort(), leader());
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    }
+
+    /**
+     * Registers through a follower that believes {@code former} leads, while the election moves on to {@code next}
+     * 150 ms later: the follower is still sending to the former leader when it does.
+     */
+    private HttpResponse<String> registerWhileTheLeaderMoves(String former, String next) throws Exception {
+        leaderUrl.set(former);
         String follower = follower();
         Thread moveOn = new Thread(() -> {
             sleep(150);
             leaderUrl.set(next);
         });
         moveOn.start();
-
-        HttpResponse<String> answer = post(follower + "/subjects/s/versions", body(Schemas.V1));
-        moveOn.join();
-
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        try {
+            return post(follower + "/subjects/s/versions", body(Schemas.V1));
+        } finally {
+            moveOn.join();
+        }
     }
 
     @Test
