@@ -86,9 +86,15 @@ class SpoolOutageIT {
         small = Collector.start(config("small", List.of("s1", "s2"), SMALL_SPOOL_BYTES), Map.of());
         small.spool().addDropListener((family, count) -> smallDropsTold.merge(family, count, Long::sum));
         // Every family read once and shipped: its schema is registered (the registry keeps its
-        // schemas in Kafka, so a schema first seen during the outage could not be registered).
-        await().atMost(Duration.ofSeconds(60)).until(() -> whole.spool().appendedByFamily().keySet().containsAll(List.of("database", "tables"))
-                && small.spool().appendedByFamily().keySet().containsAll(List.of("database", "tables"))
+        // schemas in Kafka, so a schema first seen during the outage could not be registered, and
+        // the cycle registering it would wait out the registry client's retries). A family's read
+        // is marked before its samples are produced, in the same cycle: two further cycles
+        // appended per target prove that the first one, registering every schema, ended.
+        await().atMost(Duration.ofSeconds(60)).until(() -> everyFamilyRead(whole) && everyFamilyRead(small));
+        long wholeCycles = appended(whole, "database");
+        long smallCycles = appended(small, "database");
+        await().atMost(Duration.ofSeconds(60)).until(() -> appended(whole, "database") >= wholeCycles + 2
+                && appended(small, "database") >= smallCycles + 2 * 2
                 && allShipped(whole) && allShipped(small));
 
         int port = kafka.port();
@@ -120,6 +126,15 @@ class SpoolOutageIT {
         wholeSamplesProduced = whole.samplesProduced();
         smallSamplesProduced = small.samplesProduced();
         consumeEverything();
+    }
+
+    private static boolean everyFamilyRead(Collector collector) {
+        return collector.status().stream().allMatch(target -> !target.families().isEmpty() && target.families().values()
+                .stream().allMatch(family -> family.lastSuccessAt() != null || family.note() != null));
+    }
+
+    private static long appended(Collector collector, String family) {
+        return collector.spool().appendedByFamily().getOrDefault(family, 0L);
     }
 
     private static boolean allShipped(Collector collector) {
