@@ -38,6 +38,13 @@ final class StackSpec {
         if (!spec.connect() && spec.connectSettings().length > 0) {
             problems.add("connectSettings needs connect = true");
         }
+        for (String[] settings : List.of(spec.postgresSettings(), spec.connectSettings())) {
+            try {
+                settings(settings);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("@EmbeddedStack on " + testClass.getName() + ": " + String.join("; ", problems));
         }

@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The parts an {@link EmbeddedStack} started for one test class; what its tests receive as a parameter when they
- * need more than one part, or need to stage an outage ({@link #restartKafka()}, {@link #restartS3()}).
+ * need more than one part, or need to stage an outage ({@link #restartKafka()}, {@link #restartPostgres()}, {@link #restartS3()}).
  */
 public final class TestStack implements AutoCloseable {
 
@@ -31,15 +32,19 @@ public final class TestStack implements AutoCloseable {
 
     private final String owner;
     private final Path dataDir;
+    private final Map<String, String> postgresSettings;
     private EmbeddedPostgres postgres;
     private EmbeddedKafka kafka;
     private EmbeddedRegistry registry;
     private EmbeddedConnect connect;
     private EmbeddedS3 s3;
+    /** Read at start: a stopped s3proxy no longer knows its port. */
+    private int s3Port;
 
-    private TestStack(String owner, Path dataDir) {
+    private TestStack(String owner, Path dataDir, Map<String, String> postgresSettings) {
         this.owner = owner;
         this.dataDir = dataDir;
+        this.postgresSettings = postgresSettings;
     }
 
     /**
@@ -48,13 +53,14 @@ public final class TestStack implements AutoCloseable {
      */
     static TestStack start(Class<?> testClass, EmbeddedStack spec, List<ContractTopics> topics) {
         StackSpec.check(testClass, spec, topics);
-        TestStack stack = new TestStack(testClass.getSimpleName(), createDataDir(testClass));
+        Map<String, String> postgresSettings = StackSpec.settings(spec.postgresSettings());
+        TestStack stack = new TestStack(testClass.getSimpleName(), createDataDir(testClass), postgresSettings);
         CompletableFuture<EmbeddedPostgres> postgresStart = spec.postgres()
-                ? CompletableFuture.supplyAsync(() -> startPostgres(spec, stack.dataDir.resolve("postgres")))
+                ? CompletableFuture.supplyAsync(() -> stack.startPostgres(spec))
                 : null;
         RuntimeException failure = null;
         try {
-            stack.startOnKafka(spec, topics);
+            stack.startInOrder(spec, topics);
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -77,10 +83,10 @@ public final class TestStack implements AutoCloseable {
         return stack;
     }
 
-    private void startOnKafka(EmbeddedStack spec, List<ContractTopics> topics) {
+    private void startInOrder(EmbeddedStack spec, List<ContractTopics> topics) {
         if (!spec.kafka()) {
             if (spec.s3()) {
-                s3 = EmbeddedS3.builder().dataDir(dataDir.resolve("s3")).start();
+                startS3(0);
             }
             return;
         }
@@ -95,14 +101,18 @@ public final class TestStack implements AutoCloseable {
             connect = worker.start();
         }
         if (spec.s3()) {
-            s3 = EmbeddedS3.builder().dataDir(dataDir.resolve("s3")).start();
+            startS3(0);
         }
     }
 
-    private static EmbeddedPostgres startPostgres(EmbeddedStack spec, Path dir) {
-        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().dataDir(dir);
-        StackSpec.settings(spec.postgresSettings()).forEach(builder::serverConfig);
-        EmbeddedPostgres postgres = builder.start();
+    private EmbeddedS3 startS3(int port) {
+        s3 = EmbeddedS3.builder().dataDir(dataDir.resolve("s3")).port(port).start();
+        s3Port = s3.port();
+        return s3;
+    }
+
+    private EmbeddedPostgres startPostgres(EmbeddedStack spec) {
+        EmbeddedPostgres postgres = postgresBuilder(dataDir.resolve("postgres")).start();
         try {
             for (String database : spec.databases()) {
                 postgres.createDatabaseIfMissing(database);
@@ -122,6 +132,12 @@ public final class TestStack implements AutoCloseable {
             postgres.close();
             throw e;
         }
+    }
+
+    private EmbeddedPostgres.Builder postgresBuilder(Path dir) {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().dataDir(dir);
+        postgresSettings.forEach(builder::serverConfig);
+        return builder;
     }
 
     public EmbeddedKafka kafka() {
@@ -155,12 +171,18 @@ public final class TestStack implements AutoCloseable {
         return kafka;
     }
 
+    /** Starts PostgreSQL again on its data directory, port and settings, after the test closed it (or closes it first). */
+    public synchronized EmbeddedPostgres restartPostgres() {
+        EmbeddedPostgres old = postgres();
+        old.close();
+        postgres = postgresBuilder(old.dataDir()).port(old.port()).start();
+        return postgres;
+    }
+
     /** Starts the S3 store again on its blobs and port, after the test closed it (or closes it first). */
     public synchronized EmbeddedS3 restartS3() {
-        EmbeddedS3 old = s3();
-        old.close();
-        s3 = EmbeddedS3.builder().dataDir(dataDir.resolve("s3")).port(old.port()).start();
-        return s3;
+        s3().close();
+        return startS3(s3Port);
     }
 
     /** The part of the given type, for parameter resolution. */
