@@ -31,6 +31,10 @@ class StackSpecTest {
     static final class Inconsistent {
     }
 
+    @EmbeddedStack(postgres = true, postgresSettings = "max_connections")
+    static final class MalformedSetting {
+    }
+
     private static List<ContractTopics> declared(Class<?> type) {
         return List.of(type.getAnnotationsByType(ContractTopics.class));
     }
@@ -67,6 +71,12 @@ class StackSpecTest {
         assertThatThrownBy(() -> StackSpec.check(Inconsistent.class, Inconsistent.class.getAnnotation(EmbeddedStack.class), List.of()))
                 .hasMessage("@EmbeddedStack on " + Inconsistent.class.getName()
                         + ": registry = true needs kafka; postgresSettings, databases and extensions need postgres = true");
+    }
+
+    @Test
+    void aMalformedSettingIsReportedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> StackSpec.check(MalformedSetting.class, MalformedSetting.class.getAnnotation(EmbeddedStack.class), List.of()))
+                .hasMessage("@EmbeddedStack on " + MalformedSetting.class.getName() + ": setting \"max_connections\": expected key=value");
     }
 
     @Test
