@@ -7,50 +7,34 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
+import io.pganalytics.testkit.EmbeddedStack;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EmbeddedStack(postgres = true)
 class ApiServerIT {
 
-    @TempDir
-    static Path dataDir;
-    static EmbeddedKafka kafka;
     static EmbeddedPostgres postgres;
+    @AutoClose
     static ApiServer api;
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
+    static void start(EmbeddedKafka kafka, EmbeddedPostgres postgres) {
+        ApiServerIT.postgres = postgres;
         api = ApiServer.start(new ApiConfig("127.0.0.1", 0, postgres.jdbcUrl("postgres"), postgres.user(), null,
                 kafka.bootstrapServers()));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (api != null) {
-            api.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     static HttpResponse<String> get(String path) throws Exception {

@@ -14,22 +14,27 @@ import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.SilentServer;
+import io.pganalytics.testkit.TestStack;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@EmbeddedStack(registry = true, postgres = true, extensions = "pg_stat_statements")
+@ContractTopics(value = "pga.*", partitions = 2)
 class CollectorIT {
 
     @TempDir
@@ -37,56 +42,28 @@ class CollectorIT {
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
     static EmbeddedPostgres postgres;
+    @AutoClose
     static Collector collector;
     static int closedPort;
-    static ServerSocket silent;
+    /** Accepts connections and never answers: a hung server, the worst kind of target. */
+    @AutoClose
+    static SilentServer silent;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
-                .toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
-        try (var c = postgres.dataSource("postgres").getConnection(); var s = c.createStatement()) {
-            s.execute("CREATE EXTENSION pg_stat_statements");
-        }
+    static void start(TestStack stack) throws Exception {
+        kafka = stack.kafka();
+        registry = stack.registry();
+        postgres = stack.postgres();
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort(); // nothing listens here once the socket closes
         }
-        // Accepts connections and never answers: a hung server, the worst kind of target.
-        silent = new ServerSocket(0);
-        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Thread acceptor = new Thread(() -> {
-            while (!silent.isClosed()) {
-                try {
-                    held.add(silent.accept());
-                } catch (java.io.IOException closed) {
-                    return;
-                }
-            }
-        }, "silent-server");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        silent = SilentServer.start();
         collector = Collector.start(new CollectorConfig("it", kafka.bootstrapServers(), registry.url(), 1000, 1000, List.of(
                 new Target("pg", postgres.jdbcUrl("postgres"), postgres.user(), null),
                 new Target("down", "jdbc:postgresql://127.0.0.1:" + closedPort + "/postgres", "nobody", "secret"),
-                new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/postgres", "nobody", "s3cr3t-pw")))
+                new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.port() + "/postgres", "nobody", "s3cr3t-pw")))
                 .withOperations(CollectorConfig.Operations.defaults("it").withSpool(dataDir.resolve("spool"), 16 << 20)),
                 Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {collector, silent, postgres, registry, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
     }
 
     static <V> KafkaConsumer<String, V> consumer() {

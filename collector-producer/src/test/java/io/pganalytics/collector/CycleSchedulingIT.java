@@ -14,8 +14,10 @@ import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.metrics.DatabaseSample;
-import java.net.ServerSocket;
-import java.net.Socket;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.SilentServer;
+import io.pganalytics.testkit.TestStack;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -30,13 +32,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.NewTopic;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The scheduler through the real collector: 50 databases of a real PostgreSQL as 50 targets, plus a
  * server that accepts connections and never answers, on two workers, producing to a real broker.
  */
+@EmbeddedStack(registry = true, postgres = true, postgresSettings = "max_connections=200")
+@ContractTopics(value = "pga.*", partitions = 1)
 class CycleSchedulingIT {
 
     static final int TARGETS = 50;
@@ -55,7 +59,9 @@ class CycleSchedulingIT {
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
     static EmbeddedPostgres postgres;
-    static ServerSocket silent;
+    @AutoClose
+    static SilentServer silent;
+    @AutoClose
     static Collector collector;
     static CollectorConfig config;
     /** Every database sample seen, by target: what the collector produced, read back from Kafka. */
@@ -64,12 +70,10 @@ class CycleSchedulingIT {
     static volatile boolean reading = true;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1).configs(t.configs()))
-                .toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).serverConfig("max_connections", "200").start();
+    static void start(TestStack stack) throws Exception {
+        kafka = stack.kafka();
+        registry = stack.registry();
+        postgres = stack.postgres();
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < TARGETS; i++) {
             String db = "t" + i;
@@ -77,20 +81,8 @@ class CycleSchedulingIT {
             targets.add(target(db));
         }
         postgres.createDatabaseIfMissing("extra");
-        silent = new ServerSocket(0);
-        List<Socket> held = new CopyOnWriteArrayList<>();
-        Thread acceptor = new Thread(() -> {
-            while (!silent.isClosed()) {
-                try {
-                    held.add(silent.accept());
-                } catch (java.io.IOException closed) {
-                    return;
-                }
-            }
-        }, "silent-server");
-        acceptor.setDaemon(true);
-        acceptor.start();
-        targets.add(new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/postgres", "nobody", "pw"));
+        silent = SilentServer.start();
+        targets.add(new Target("hung", "jdbc:postgresql://127.0.0.1:" + silent.port() + "/postgres", "nobody", "pw"));
         config = new CollectorConfig("sched", kafka.bootstrapServers(), registry.url(), INTERVAL_MS, 10_000,
                 targets, Preset.STANDARD, Map.of(), 5000, 50, 1, QueryTextMode.NORMALIZED, 1024, List.of(),
                 CollectorConfig.Operations.defaults("sched").withWorkers(2));
@@ -127,19 +119,10 @@ class CycleSchedulingIT {
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stopReading() throws Exception {
         reading = false;
         if (reader != null) {
             reader.join(5000);
-        }
-        for (AutoCloseable c : new AutoCloseable[] {collector, silent, postgres, registry, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
         }
     }
 

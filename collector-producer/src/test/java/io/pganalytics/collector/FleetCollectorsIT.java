@@ -19,6 +19,9 @@ import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -57,6 +59,9 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledged, and {@code stop} halts sampling within one interval.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EmbeddedStack(registry = true, postgres = true, postgresSettings = "max_connections=200")
+@ContractTopics(value = "pga.*", partitions = 1)
+@ContractTopics(Topics.FLEET_TARGETS)
 class FleetCollectorsIT {
 
     static final int TARGETS = 60;
@@ -81,12 +86,10 @@ class FleetCollectorsIT {
     }
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), t.name().equals(Topics.FLEET_TARGETS) ? t.partitions() : 1,
-                (short) 1).configs(t.configs())).toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).serverConfig("max_connections", "200").start();
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
+        postgres = stack.postgres();
         AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
         values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -112,14 +115,8 @@ class FleetCollectorsIT {
     static void stop() {
         reading = false;
         collectors.values().forEach(Collector::close);
-        for (AutoCloseable c : new AutoCloseable[] {producer, registry, kafka, postgres}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
+        if (producer != null) {
+            producer.close();
         }
     }
 

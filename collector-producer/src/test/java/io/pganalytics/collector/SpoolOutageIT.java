@@ -12,6 +12,9 @@ import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,12 +25,11 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * 1 MiB spool and two targets, which overflows. The broker comes back on the same port and log directory; both spools
  * drain; then every record ever appended is looked for in Kafka.
  */
+@EmbeddedStack(registry = true, postgres = true, extensions = "pg_stat_statements")
+@ContractTopics(value = "pga.*", partitions = 2)
 class SpoolOutageIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpoolOutageIT.class);
@@ -54,7 +58,9 @@ class SpoolOutageIT {
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
     static EmbeddedPostgres postgres;
+    @AutoClose
     static Collector whole;
+    @AutoClose
     static Collector small;
     static final Map<String, Long> smallDropsTold = new ConcurrentHashMap<>();
     static long wholePendingAtRestart;
@@ -70,14 +76,11 @@ class SpoolOutageIT {
     static final Map<String, Map<String, List<GenericRecord>>> received = new TreeMap<>();
 
     @BeforeAll
-    static void outageUnderLoad() throws Exception {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
-                .toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
+    static void outageUnderLoad(TestStack stack) throws Exception {
+        kafka = stack.kafka();
+        registry = stack.registry();
+        postgres = stack.postgres();
         try (var c = postgres.dataSource("postgres").getConnection(); var s = c.createStatement()) {
-            s.execute("CREATE EXTENSION pg_stat_statements");
             for (int i = 0; i < TABLES; i++) {
                 s.execute("CREATE TABLE load_" + i + " (id int)");
             }
@@ -97,8 +100,6 @@ class SpoolOutageIT {
                 && appended(small, "database") >= smallCycles + 2 * 2
                 && allShipped(whole) && allShipped(small));
 
-        int port = kafka.port();
-        int controllerPort = kafka.controllerPort();
         outageStartMillis = System.currentTimeMillis();
         kafka.close();
         LOG.info("broker stopped for {}", OUTAGE);
@@ -113,7 +114,7 @@ class SpoolOutageIT {
         smallDroppedBeforeRestart = small.spool().usage().droppedRecords();
         LOG.info("after {}: whole {}, small {}", OUTAGE, whole.spool().usage(), small.spool().usage());
         outageEndMillis = System.currentTimeMillis();
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).port(port).controllerPort(controllerPort).start();
+        kafka = stack.restartKafka(); // on its log directory and ports, where the collectors left it
 
         await().atMost(Duration.ofMinutes(3)).untilAsserted(() -> assertThat(allShipped(whole) && allShipped(small))
                 .as("spools drained; whole %s %s; small %s %s", whole.spool().usage(), whole.shipperDiagnostics(),
@@ -221,19 +222,6 @@ class SpoolOutageIT {
             }
         }
         return runs;
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {whole, small, postgres, registry, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
     }
 
     @Test

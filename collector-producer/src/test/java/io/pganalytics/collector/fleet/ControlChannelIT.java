@@ -15,7 +15,9 @@ import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
-import java.nio.file.Path;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,7 +26,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.generic.GenericContainer;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,30 +34,27 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Commands and desired state reach their collector only, on a real broker, and every command is acknowledged. */
+@EmbeddedStack(registry = true)
+@ContractTopics(value = "pga.fleet.*", partitions = 2)
 class ControlChannelIT {
 
-    @TempDir
-    static Path dataDir;
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
+    @AutoClose
     static KafkaProducer<String, GenericContainer> producer;
+    @AutoClose
     static KafkaConsumer<String, FleetEvent> events;
     static final List<FleetEvent> seen = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
-                .filter(t -> t.name().startsWith("pga.fleet."))
-                .map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
-                .toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
         AvroSerializer<GenericContainer> values = new AvroSerializer<>();
         values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -67,19 +65,6 @@ class ControlChannelIT {
                 ConsumerConfig.GROUP_ID_CONFIG, "control-it", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), eventValues);
         events.subscribe(List.of(Topics.FLEET_EVENTS));
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {events, producer, registry, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
     }
 
     /** What the channel asked the collector to do, in order. */

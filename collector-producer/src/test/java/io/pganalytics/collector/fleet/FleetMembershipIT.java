@@ -12,7 +12,9 @@ import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
-import java.nio.file.Path;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,56 +23,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Three collectors share a fleet's targets through the consumer group over pga.fleet.targets, on a real broker. */
+@EmbeddedStack(registry = true)
+@ContractTopics("pga.fleet.*")
 class FleetMembershipIT {
 
     private static final String KEYS = SecretBox.generateKey("k1");
     private static final int TARGETS = 60;
 
-    @TempDir
-    static Path dataDir;
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
+    @AutoClose
     static KafkaProducer<String, FleetTarget> producer;
 
     private final List<FleetMembership> started = new ArrayList<>();
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
-                .filter(t -> t.name().startsWith("pga.fleet."))
-                .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()))
-                .toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
         AvroSerializer<FleetTarget> values = new AvroSerializer<>();
         values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), values);
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {producer, registry, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
     }
 
     @AfterEach

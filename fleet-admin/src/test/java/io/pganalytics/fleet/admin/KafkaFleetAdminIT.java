@@ -18,7 +18,9 @@ import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
-import java.nio.file.Path;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -26,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.generic.GenericContainer;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -36,46 +37,29 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The fleet's administration against a real broker and registry: what it writes is what collectors read, and commands come back acknowledged. */
+@EmbeddedStack(registry = true)
+@ContractTopics(value = "pga.fleet.*", partitions = 2)
 class KafkaFleetAdminIT {
 
     private static final String KEYS = SecretBox.generateKey("k1");
     private static final Actor ALICE = Actor.cli("alice", "web1");
 
-    @TempDir
-    static Path dataDir;
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
+    @AutoClose
     static FleetAdmin admin;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
-                .filter(t -> t.name().startsWith("pga.fleet."))
-                .map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
-                .toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
         admin = KafkaFleetAdmin.open(new KafkaFleetAdmin.Connection(kafka.bootstrapServers(), registry.url(), SecretBox.parse(KEYS),
                 "fleet-admin-it"));
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {admin, registry, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
     }
 
     private static Map<String, Object> serde() {

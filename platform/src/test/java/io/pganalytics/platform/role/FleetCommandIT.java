@@ -16,6 +16,9 @@ import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,16 +26,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code pganalytics fleet} against a real broker and registry: what it writes is what collectors read. */
+@EmbeddedStack(registry = true)
+@ContractTopics("pga.fleet.*")
 class FleetCommandIT {
 
     private static final String KEYS = SecretBox.generateKey("k1");
@@ -44,29 +47,12 @@ class FleetCommandIT {
     static Path config;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
-                .filter(t -> t.name().startsWith("pga.fleet."))
-                .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()))
-                .toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) throws Exception {
+        kafka = stack.kafka();
+        registry = stack.registry();
         config = dataDir.resolve("fleet.properties");
         Files.writeString(config, "kafka.bootstrap.servers=" + kafka.bootstrapServers() + "\nschema.registry.url=" + registry.url()
                 + "\nfleet.secret.keys=" + KEYS + "\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {registry, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
     }
 
     private static CommandRun fleet(String... args) {

@@ -7,6 +7,9 @@ import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.platform.Main;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.io.File;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -20,13 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import io.pganalytics.schemas.fleet.Heartbeat;
@@ -38,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The role commands as an operator runs them: separate processes configured by file and environment,
  * against real Kafka and PostgreSQL, stopped with TERM and exiting 0.
  */
+@EmbeddedStack(postgres = true)
+// Every topic of the contract, as an operator creates them: the streams apps need all of theirs
+// (ingest reads every pga.raw.<family> and the pga.quotas global table).
+@ContractTopics(value = "pga.*", partitions = 1)
 class RoleCommandsIT {
 
     @TempDir
@@ -46,24 +51,9 @@ class RoleCommandsIT {
     static EmbeddedPostgres postgres;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        // Every topic of the contract, as an operator creates them: the streams apps need all of theirs
-        // (ingest reads every pga.raw.<family> and the pga.quotas global table).
-        kafka.createTopics(Topics.all().stream()
-                .map(topic -> new NewTopic(topic.name(), 1, (short) 1).configs(topic.configs()))
-                .toArray(NewTopic[]::new));
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (postgres != null) {
-            postgres.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        postgres = stack.postgres();
     }
 
     @Test

@@ -8,6 +8,9 @@ import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.embedded.EmbeddedS3;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,12 +32,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,9 +51,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  * own JVM, with this module's classes removed from its class path and plugin discovery by scanning (not the
  * service-loader shortcut the embedded worker uses). The S3 backup sink loaded from the archive then backs up a topic.
  */
+@EmbeddedStack(registry = true, s3 = true)
+@ContractTopics(value = ConnectPluginArchiveIT.TOPIC, partitions = 1)
 class ConnectPluginArchiveIT {
 
-    private static final String TOPIC = "pga.metrics.database";
+    static final String TOPIC = "pga.metrics.database";
     private static final String BUCKET = "plugin-it";
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
@@ -60,19 +65,19 @@ class ConnectPluginArchiveIT {
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
     static EmbeddedS3 s3;
+    @AutoClose
     static S3Client client;
     static Process worker;
     static Path workerLog;
     static String restUrl;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start(TestStack stack) throws Exception {
         archive = Path.of(System.getProperty("connect.plugin.archive", "target/pganalytics-connect.zip"));
         assertThat(archive).as("run through Maven: the archive is built at package").exists();
-        kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(TOPIC, 1, (short) 1));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        s3 = EmbeddedS3.builder().dataDir(dir.resolve("s3")).start();
+        kafka = stack.kafka();
+        registry = stack.registry();
+        s3 = stack.s3();
         client = S3Client.builder().endpointOverride(URI.create(s3.endpoint())).region(Region.of(s3.region()))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
                 .forcePathStyle(true).build();
@@ -86,18 +91,6 @@ class ConnectPluginArchiveIT {
             if (!worker.waitFor(30, TimeUnit.SECONDS)) {
                 worker.destroyForcibly();
             }
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

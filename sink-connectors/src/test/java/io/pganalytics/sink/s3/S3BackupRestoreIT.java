@@ -20,8 +20,9 @@ import io.pganalytics.sink.s3.restore.RestoreException;
 import io.pganalytics.sink.s3.restore.RestoreProgress;
 import io.pganalytics.sink.s3.restore.RestoreReport;
 import io.pganalytics.sink.s3.restore.RestoreRequest;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.net.URI;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
@@ -64,13 +64,12 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -86,6 +85,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * up; the tests run in order, each building on the backup the first one waited for.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EmbeddedStack(registry = true, postgres = true, databases = S3BackupRestoreIT.DATABASE, connect = true,
+        connectSettings = "offset.flush.interval.ms=500", s3 = true)
 class S3BackupRestoreIT {
 
     private static final String BACKUP_CONNECTOR = "s3-backup-it";
@@ -93,7 +94,7 @@ class S3BackupRestoreIT {
     private static final String METRICS_CONNECTOR = "timescale-it";
     private static final String BUCKET = "pganalytics-backup";
     private static final String PREFIX = "it";
-    private static final String DATABASE = "metrics";
+    static final String DATABASE = "metrics";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     private static final String RAW = Topics.RAW_DATABASE;
@@ -105,16 +106,14 @@ class S3BackupRestoreIT {
     /** Far after the samples: starts a new window in each partition, so that every sample's object is uploaded. */
     private static final Instant SENTINEL_TIME = BackupSamples.T0.plus(Duration.ofDays(1));
 
-    @TempDir
-    static Path dataDir;
-
-    private static CompletableFuture<EmbeddedPostgres> postgresStart;
     private static EmbeddedPostgres postgres;
     private static EmbeddedKafka kafka;
     private static EmbeddedRegistry registry;
     private static EmbeddedS3 s3;
     private static EmbeddedConnect connect;
+    @AutoClose
     private static Admin admin;
+    @AutoClose
     private static S3Client client;
     private static DataSource metrics;
     /** What was produced (sentinels excluded): topic-partition → offset → record. */
@@ -126,52 +125,23 @@ class S3BackupRestoreIT {
     }
 
     @BeforeAll
-    static void startInfrastructure() throws Exception {
-        postgresStart = CompletableFuture.supplyAsync(
-                () -> EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start());
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
+    static void startInfrastructure(TestStack stack) throws Exception {
+        postgres = stack.postgres();
+        kafka = stack.kafka();
+        registry = stack.registry();
+        s3 = stack.s3();
+        connect = stack.connect();
         kafka.createTopics(PARTITIONS.entrySet().stream()
                 .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1)).toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        s3 = EmbeddedS3.builder().dataDir(dataDir.resolve("s3")).start();
         client = S3Client.builder().endpointOverride(URI.create(s3.endpoint())).region(Region.of(s3.region()))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
                 .forcePathStyle(true).build();
         client.createBucket(b -> b.bucket(BUCKET));
-        connect = EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers())
-                .workerProperty("offset.flush.interval.ms", "500").start();
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
-        postgres = postgresStart.join();
-        postgres.createDatabaseIfMissing(DATABASE);
         metrics = postgres.dataSource(DATABASE);
         produceAll();
         connect.putConnector(BACKUP_CONNECTOR, backupConfig());
         connect.putConnector(METRICS_CONNECTOR, metricsConfig());
-    }
-
-    @AfterAll
-    static void stopInfrastructure() {
-        if (connect != null) {
-            connect.close();
-        }
-        if (admin != null) {
-            admin.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (postgresStart != null) {
-            postgresStart.thenAccept(EmbeddedPostgres::close).join();
-        }
     }
 
     @Test
@@ -324,11 +294,10 @@ class S3BackupRestoreIT {
 
     @Test
     @Order(7)
-    void whileTheStoreIsDownNothingIsCommittedAndOnceBackEveryRecordIsUploadedOnce() throws Exception {
+    void whileTheStoreIsDownNothingIsCommittedAndOnceBackEveryRecordIsUploadedOnce(TestStack stack) throws Exception {
         TopicPartition heartbeats = new TopicPartition(HEARTBEATS, 0);
         long committedBefore = committed(heartbeats);
         long oldSentinel = sentinels.get(heartbeats); // backed up now that later records close its window
-        int port = s3.port();
         s3.close();
         try (KafkaProducer<String, GenericContainer> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -348,7 +317,7 @@ class S3BackupRestoreIT {
         assertThat(connect.taskStates(BACKUP_CONNECTOR)).doesNotContain("FAILED");
         assertThat(committed(heartbeats)).isEqualTo(committedBefore);
 
-        s3 = EmbeddedS3.builder().dataDir(dataDir.resolve("s3")).port(port).start();
+        s3 = stack.restartS3(); // on its blobs and port
         awaitBackupCommittedUpToTheSentinels();
 
         List<Long> offsets = new ArrayList<>();

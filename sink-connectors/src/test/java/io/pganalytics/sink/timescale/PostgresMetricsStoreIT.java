@@ -3,7 +3,7 @@ package io.pganalytics.sink.timescale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pganalytics.embedded.EmbeddedPostgres;
-import java.nio.file.Path;
+import io.pganalytics.testkit.EmbeddedStack;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,31 +13,20 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The metrics store contract on plain PostgreSQL 17: day partitions, created ahead and on demand, dropped by retention. */
+@EmbeddedStack(kafka = false, postgres = true, databases = PostgresMetricsStoreIT.DATABASE)
 class PostgresMetricsStoreIT extends MetricsStoreContract {
 
-    private static final String DATABASE = "store_contract";
+    static final String DATABASE = "store_contract";
 
-    @TempDir
-    static Path dataDir;
     private static EmbeddedPostgres postgres;
 
     @BeforeAll
-    static void startPostgres() {
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
-        postgres.createDatabaseIfMissing(DATABASE);
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
+    static void startPostgres(EmbeddedPostgres postgres) {
+        PostgresMetricsStoreIT.postgres = postgres;
     }
 
     @Override

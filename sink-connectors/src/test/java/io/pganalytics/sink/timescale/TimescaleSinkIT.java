@@ -10,9 +10,10 @@ import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.serde.AvroSerializer;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -56,13 +57,12 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sink on the real components: a KRaft broker, our schema registry, PostgreSQL 17 and a distributed Connect
@@ -70,6 +70,8 @@ import org.junit.jupiter.api.io.TempDir;
  * order, each on the rows the previous ones stored, and each ends with every record of the topic stored exactly once.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EmbeddedStack(registry = true, postgres = true, databases = TimescaleSinkIT.DATABASE, connect = true,
+        connectSettings = "offset.flush.interval.ms=500")
 class TimescaleSinkIT {
 
     private static final String CONNECTOR = "timescale-sink-it";
@@ -78,35 +80,32 @@ class TimescaleSinkIT {
     private static final String TOPIC = Topics.METRICS_DATABASE;
     private static final int PARTITIONS = 3;
     private static final String DLQ = Topics.DLQ;
-    private static final String DATABASE = "metrics";
+    static final String DATABASE = "metrics";
     private static final String TABLE = "database_metrics";
     /** Trust authentication ignores it; the test output is checked for it never being logged. */
     private static final String PASSWORD = "it-password-never-logged";
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
-
-    @TempDir
-    static Path dataDir;
 
     private static EmbeddedPostgres postgres;
     private static int postgresPort;
     private static EmbeddedKafka kafka;
     private static EmbeddedRegistry registry;
     private static EmbeddedConnect connect;
+    @AutoClose
     private static Admin admin;
+    @AutoClose
     private static KafkaProducer<String, DatabaseSample> producer;
     /** Samples produced so far, numbered per target: each has its own natural key. */
     private static final AtomicInteger produced = new AtomicInteger();
 
     @BeforeAll
-    static void startInfrastructure() {
-        CompletableFuture<EmbeddedPostgres> postgresStart = CompletableFuture.supplyAsync(
-                () -> EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start());
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
+    static void startInfrastructure(TestStack stack) {
+        postgres = stack.postgres();
+        postgresPort = postgres.port();
+        kafka = stack.kafka();
+        registry = stack.registry();
+        connect = stack.connect();
         kafka.createTopics(new NewTopic(TOPIC, PARTITIONS, (short) 1), new NewTopic(DLQ, 1, (short) 1));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        connect = EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers())
-                .workerProperty("offset.flush.interval.ms", "500")
-                .start();
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
         producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -114,24 +113,7 @@ class TimescaleSinkIT {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName(),
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 "schema.registry.url", registry.url()));
-        postgres = postgresStart.join();
-        postgresPort = postgres.port();
-        postgres.createDatabaseIfMissing(DATABASE);
         connect.putConnector(CONNECTOR, connectorConfig());
-    }
-
-    @AfterAll
-    static void stopInfrastructure() {
-        // Connect before Kafka: a worker whose broker is gone blocks on shutdown.
-        for (AutoCloseable c : new AutoCloseable[] {connect, producer, admin, registry, kafka, postgres}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("closing " + c + ": " + e);
-                }
-            }
-        }
     }
 
     /** The configuration the quickstart passes too; README.md documents each key. */
@@ -271,7 +253,7 @@ class TimescaleSinkIT {
 
     @Test
     @Order(6)
-    void postgresqlDownForAMinuteUnderLoadLosesNothing() throws Exception {
+    void postgresqlDownForAMinuteUnderLoadLosesNothing(TestStack stack) throws Exception {
         // About 100 samples a second throughout.
         ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
         load.scheduleAtFixedRate(() -> produceSamples(20), 0, 200, TimeUnit.MILLISECONDS);
@@ -286,7 +268,7 @@ class TimescaleSinkIT {
             return Duration.ofNanos(System.nanoTime() - stoppedAt).toSeconds() >= 60;
         });
         assertThat(taskMetric("store-retries-total")).isGreaterThan(retriesBefore);
-        postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).port(postgresPort).start();
+        postgres = stack.restartPostgres(); // on its data directory and port
         await().atMost(TIMEOUT).until(() -> rowCount() > 0 && storedOffsets().values().stream().mapToLong(Long::longValue)
                 .sum() > 0);
         load.shutdown();
