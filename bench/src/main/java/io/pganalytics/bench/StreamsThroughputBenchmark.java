@@ -3,6 +3,7 @@ package io.pganalytics.bench;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
@@ -83,7 +84,7 @@ public final class StreamsThroughputBenchmark {
             List<NewTopic> topics = new ArrayList<>();
             // Every topic of the contract, as production has them: the topologies read every family's topics
             // (only the database family carries records here) and ingest reads pga.quotas as a global table.
-            Topics.all().forEach(spec -> topics.add(new NewTopic(spec.name(), partitions, (short) 1).configs(spec.configs())));
+            TopicContract.all().forEach(spec -> topics.add(new NewTopic(spec.name(), partitions, (short) 1).configs(spec.configs())));
             for (String topic : List.of(PASSTHROUGH_IN, PASSTHROUGH_OUT)) {
                 topics.add(new NewTopic(topic, partitions, (short) 1));
             }

@@ -10,6 +10,7 @@ import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.serde.AvroDeserializer;
@@ -44,7 +45,7 @@ class CollectorIT {
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
+        kafka.createTopics(TopicContract.all().stream().map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
                 .toArray(NewTopic[]::new));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();

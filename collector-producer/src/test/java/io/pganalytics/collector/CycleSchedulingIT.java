@@ -13,6 +13,7 @@ import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -66,7 +67,7 @@ class CycleSchedulingIT {
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1).configs(t.configs()))
+        kafka.createTopics(TopicContract.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1).configs(t.configs()))
                 .toArray(NewTopic[]::new));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).serverConfig("max_connections", "200").start();

@@ -11,6 +11,7 @@ import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.fleet.CommandType;
 import io.pganalytics.schemas.fleet.FleetCommand;
 import io.pganalytics.schemas.fleet.FleetEvent;
@@ -83,7 +84,7 @@ class FleetCollectorsIT {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), t.name().equals(Topics.FLEET_TARGETS) ? t.partitions() : 1,
+        kafka.createTopics(TopicContract.all().stream().map(t -> new NewTopic(t.name(), t.name().equals(Topics.FLEET_TARGETS) ? t.partitions() : 1,
                 (short) 1).configs(t.configs())).toArray(NewTopic[]::new));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).serverConfig("max_connections", "200").start();

@@ -7,6 +7,7 @@ import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.fleet.CommandType;
 import io.pganalytics.schemas.fleet.DesiredState;
 import io.pganalytics.schemas.fleet.FleetCommand;
@@ -52,7 +53,7 @@ class ControlChannelIT {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
+        kafka.createTopics(TopicContract.all().stream()
                 .filter(t -> t.name().startsWith("pga.fleet."))
                 .map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
                 .toArray(NewTopic[]::new));

@@ -8,6 +8,7 @@ import io.pganalytics.collector.config.Target;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
@@ -49,7 +50,7 @@ class FleetMembershipIT {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
+        kafka.createTopics(TopicContract.all().stream()
                 .filter(t -> t.name().startsWith("pga.fleet."))
                 .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()))
                 .toArray(NewTopic[]::new));

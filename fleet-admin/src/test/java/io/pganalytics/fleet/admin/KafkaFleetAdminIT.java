@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.fleet.CommandType;
 import io.pganalytics.schemas.fleet.DesiredState;
 import io.pganalytics.schemas.fleet.FleetCommand;
@@ -56,7 +57,7 @@ class KafkaFleetAdminIT {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
+        kafka.createTopics(TopicContract.all().stream()
                 .filter(t -> t.name().startsWith("pga.fleet."))
                 .map(t -> new NewTopic(t.name(), 2, (short) 1).configs(t.configs()))
                 .toArray(NewTopic[]::new));

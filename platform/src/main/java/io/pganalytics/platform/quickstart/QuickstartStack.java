@@ -12,6 +12,7 @@ import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.embedded.EmbeddedS3;
 import io.pganalytics.schemas.TopicSpec;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.sink.s3.S3BackupSinkConfig;
@@ -124,7 +125,7 @@ public final class QuickstartStack implements AutoCloseable {
 
         kafka = track(EmbeddedKafka.builder().dataDir(data.resolve("kafka")).port(options.kafkaPort())
                 .controllerPort(options.kafkaControllerPort()).start());
-        kafka.createTopics(Topics.all().stream().map(QuickstartStack::newTopic).toArray(NewTopic[]::new));
+        kafka.createTopics(TopicContract.all().stream().map(QuickstartStack::newTopic).toArray(NewTopic[]::new));
 
         registry = track(EmbeddedRegistry.start(kafka.bootstrapServers(), options.registryPort()));
         s3 = track(EmbeddedS3.builder().dataDir(data.resolve("s3")).port(options.s3Port()).start());

@@ -10,6 +10,7 @@ import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.platform.CommandRun;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.fleet.DesiredState;
 import io.pganalytics.schemas.fleet.FleetConfig;
 import io.pganalytics.schemas.fleet.FleetTarget;
@@ -46,7 +47,7 @@ class FleetCommandIT {
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(Topics.all().stream()
+        kafka.createTopics(TopicContract.all().stream()
                 .filter(t -> t.name().startsWith("pga.fleet."))
                 .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()))
                 .toArray(NewTopic[]::new));

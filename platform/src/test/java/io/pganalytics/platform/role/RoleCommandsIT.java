@@ -7,6 +7,7 @@ import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.platform.Main;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import java.io.File;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -50,7 +51,7 @@ class RoleCommandsIT {
         kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
         // Every topic of the contract, as an operator creates them: the streams apps need all of theirs
         // (ingest reads every pga.raw.<family> and the pga.quotas global table).
-        kafka.createTopics(Topics.all().stream()
+        kafka.createTopics(TopicContract.all().stream()
                 .map(topic -> new NewTopic(topic.name(), 1, (short) 1).configs(topic.configs()))
                 .toArray(NewTopic[]::new));
         postgres = EmbeddedPostgres.builder().dataDir(dataDir.resolve("postgres")).start();
