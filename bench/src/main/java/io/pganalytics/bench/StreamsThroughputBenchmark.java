@@ -9,9 +9,9 @@ import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.ingest.IngestConfig;
 import io.pganalytics.streams.ingest.IngestTopology;
-import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
 import io.pganalytics.streams.rollup.RollupsTopology;
+import io.pganalytics.streams.runtime.StreamsSettings;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,11 +172,11 @@ public final class StreamsThroughputBenchmark {
 
     /** Ingest and rollups as two applications in this JVM; done when rollups has committed all of ingest's output. */
     private static long pipeline(String bootstrap, String registryUrl, Path stateDir, int records) throws Exception {
-        StreamsRole role = new StreamsRole(bootstrap, registryUrl, stateDir, 1);
+        StreamsSettings settings = new StreamsSettings(bootstrap, registryUrl, stateDir, 1);
         Map<String, String> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
         long started = System.nanoTime();
-        KafkaStreams ingest = role.start(INGEST.applicationId(), INGEST.build().apply(serde));
-        KafkaStreams rollups = new RollupsStreamsRole(role, RollupsTopology.DEFAULT_GRACE).start();
+        KafkaStreams ingest = settings.start(INGEST.applicationId(), INGEST.build().apply(serde), Map.of());
+        KafkaStreams rollups = settings.start(new RollupsStreamsRole());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             awaitCommitted(admin, INGEST.applicationId(), Topics.RAW_DATABASE, records);
             System.err.printf("ingest committed all %d records after %d ms%n", records, (System.nanoTime() - started) / 1_000_000);
@@ -186,8 +186,8 @@ public final class StreamsThroughputBenchmark {
             }
             return System.nanoTime() - started;
         } finally {
-            StreamsRole.stop(rollups);
-            StreamsRole.stop(ingest);
+            StreamsSettings.stop(rollups);
+            StreamsSettings.stop(ingest);
         }
     }
 
@@ -196,7 +196,7 @@ public final class StreamsThroughputBenchmark {
         String applicationId = RollupsTopology.APPLICATION_ID + "-alone";
         Map<String, String> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
         long started = System.nanoTime();
-        KafkaStreams rollups = new StreamsRole(bootstrap, registryUrl, stateDir, 1).start(applicationId,
+        KafkaStreams rollups = new StreamsSettings(bootstrap, registryUrl, stateDir, 1).start(applicationId,
                 RollupsTopology.build(serde), Map.of(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
                         RollupsTopology.COMMIT_INTERVAL.toMillis()));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -206,7 +206,7 @@ public final class StreamsThroughputBenchmark {
             }
             return System.nanoTime() - started;
         } finally {
-            StreamsRole.stop(rollups);
+            StreamsSettings.stop(rollups);
         }
     }
 
