@@ -8,7 +8,7 @@ import io.pganalytics.collector.config.Target;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
-import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -62,7 +62,7 @@ public final class FleetBenchmark {
         Path dir = Files.createTempDirectory("pga-fleet-bench");
         List<EmbeddedPostgres> postgres = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).start()) {
-            kafka.createTopics(Topics.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1).configs(t.configs()))
+            kafka.createTopics(TopicContract.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1).configs(t.configs()))
                     .toArray(NewTopic[]::new));
             try (EmbeddedRegistry registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0)) {
                 Properties config = new Properties();

@@ -3,14 +3,15 @@ package io.pganalytics.bench;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.ingest.IngestConfig;
 import io.pganalytics.streams.ingest.IngestTopology;
-import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
 import io.pganalytics.streams.rollup.RollupsTopology;
+import io.pganalytics.streams.runtime.StreamsSettings;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +84,7 @@ public final class StreamsThroughputBenchmark {
             List<NewTopic> topics = new ArrayList<>();
             // Every topic of the contract, as production has them: the topologies read every family's topics
             // (only the database family carries records here) and ingest reads pga.quotas as a global table.
-            Topics.all().forEach(spec -> topics.add(new NewTopic(spec.name(), partitions, (short) 1).configs(spec.configs())));
+            TopicContract.all().forEach(spec -> topics.add(new NewTopic(spec.name(), partitions, (short) 1).configs(spec.configs())));
             for (String topic : List.of(PASSTHROUGH_IN, PASSTHROUGH_OUT)) {
                 topics.add(new NewTopic(topic, partitions, (short) 1));
             }
@@ -171,11 +172,11 @@ public final class StreamsThroughputBenchmark {
 
     /** Ingest and rollups as two applications in this JVM; done when rollups has committed all of ingest's output. */
     private static long pipeline(String bootstrap, String registryUrl, Path stateDir, int records) throws Exception {
-        StreamsRole role = new StreamsRole(bootstrap, registryUrl, stateDir, 1);
+        StreamsSettings settings = new StreamsSettings(bootstrap, registryUrl, stateDir, 1);
         Map<String, String> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
         long started = System.nanoTime();
-        KafkaStreams ingest = role.start(INGEST.applicationId(), INGEST.build().apply(serde));
-        KafkaStreams rollups = new RollupsStreamsRole(role, RollupsTopology.DEFAULT_GRACE).start();
+        KafkaStreams ingest = settings.start(INGEST.applicationId(), INGEST.build().apply(serde), Map.of());
+        KafkaStreams rollups = settings.start(new RollupsStreamsRole());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             awaitCommitted(admin, INGEST.applicationId(), Topics.RAW_DATABASE, records);
             System.err.printf("ingest committed all %d records after %d ms%n", records, (System.nanoTime() - started) / 1_000_000);
@@ -185,8 +186,8 @@ public final class StreamsThroughputBenchmark {
             }
             return System.nanoTime() - started;
         } finally {
-            StreamsRole.stop(rollups);
-            StreamsRole.stop(ingest);
+            StreamsSettings.stop(rollups);
+            StreamsSettings.stop(ingest);
         }
     }
 
@@ -195,7 +196,7 @@ public final class StreamsThroughputBenchmark {
         String applicationId = RollupsTopology.APPLICATION_ID + "-alone";
         Map<String, String> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
         long started = System.nanoTime();
-        KafkaStreams rollups = new StreamsRole(bootstrap, registryUrl, stateDir, 1).start(applicationId,
+        KafkaStreams rollups = new StreamsSettings(bootstrap, registryUrl, stateDir, 1).start(applicationId,
                 RollupsTopology.build(serde), Map.of(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
                         RollupsTopology.COMMIT_INTERVAL.toMillis()));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -205,7 +206,7 @@ public final class StreamsThroughputBenchmark {
             }
             return System.nanoTime() - started;
         } finally {
-            StreamsRole.stop(rollups);
+            StreamsSettings.stop(rollups);
         }
     }
 

@@ -22,15 +22,18 @@ public record TopicSpec(String name, int partitions, boolean compacted, String d
      */
     public static final int FLEET_TARGETS_PARTITIONS = 12;
 
-    static TopicSpec stream(String name, String description) {
+    /** A topic that keeps every record for its retention, {@link #DEFAULT_PARTITIONS} partitions. */
+    public static TopicSpec stream(String name, String description) {
         return new TopicSpec(name, DEFAULT_PARTITIONS, false, description);
     }
 
-    static TopicSpec compacted(String name, String description) {
+    /** A topic that keeps the latest value per key, {@link #DEFAULT_PARTITIONS} partitions. */
+    public static TopicSpec compacted(String name, String description) {
         return new TopicSpec(name, DEFAULT_PARTITIONS, true, description);
     }
 
-    static TopicSpec compacted(String name, int partitions, String description) {
+    /** A topic that keeps the latest value per key, with {@code partitions} partitions. */
+    public static TopicSpec compacted(String name, int partitions, String description) {
         return new TopicSpec(name, partitions, true, description);
     }
 

@@ -1,16 +1,13 @@
 package io.pganalytics.schemas;
 
-import io.pganalytics.schemas.family.MetricFamilies;
-import io.pganalytics.schemas.family.MetricFamily;
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * The topic contract of ARCHITECTURE.md §4: every topic name the pipeline uses, in one place.
  *
  * <p>Keys are {@code <collectorId>/<targetId>} strings unless a topic says otherwise; values are Avro
  * in the Confluent wire format under the subject {@code <topic>-value}. docs/topics.md describes
- * each topic for users and is checked against {@link #all()} by a test.
+ * each topic for users. The list of every topic with how it is created is
+ * {@code contract.TopicContract.all()}: it needs the metric families, and they name their topics with
+ * this class, so it cannot live here without a package cycle.
  */
 public final class Topics {
 
@@ -73,34 +70,5 @@ public final class Topics {
     /** The subject a topic's values are registered under (Confluent's TopicNameStrategy). */
     public static String valueSubject(String topic) {
         return topic + "-value";
-    }
-
-    /** Every topic that exists today, with how it must be created. */
-    public static List<TopicSpec> all() {
-        List<TopicSpec> all = new ArrayList<>();
-        for (MetricFamily family : MetricFamilies.all()) {
-            all.add(TopicSpec.stream(family.rawTopic(), family.name() + " samples as collectors produce them"));
-            all.add(TopicSpec.stream(family.metricsTopic(), family.name() + " samples that passed validation, with deltas and rates"));
-            for (Resolution resolution : Resolution.values()) {
-                all.add(TopicSpec.stream(family.rollupTopic(resolution),
-                        family.name() + " aggregates per closed " + resolution.suffix() + " window"));
-            }
-        }
-        all.addAll(List.of(
-                TopicSpec.compacted(RAW_QUERY_TEXTS, "normalized pg_stat_statements query texts, once per target and queryid"),
-                TopicSpec.compacted(FLEET_TARGETS, TopicSpec.FLEET_TARGETS_PARTITIONS,
-                        "desired targets of the fleet, keyed by targetId; its partitions are shared by the collectors of a fleet"),
-                TopicSpec.stream(FLEET_HEARTBEATS, "collector heartbeats, keyed by collectorId"),
-                TopicSpec.compacted(FLEET_STATUS, "latest status per collector"),
-                TopicSpec.compacted(FLEET_CONFIG, "desired configuration per collector"),
-                TopicSpec.stream(FLEET_CONTROL, "commands to collectors: stop, resume, restart, reconfigure, collect-now"),
-                TopicSpec.stream(FLEET_EVENTS, "fleet membership and state changes"),
-                TopicSpec.compacted(QUOTAS, "per-collector ingest quota overrides, keyed by collectorId"),
-                TopicSpec.compacted(ALERT_RULES, "alert rules, keyed by rule id"),
-                TopicSpec.stream(ALERTS, "alerts raised by the stream processors"),
-                TopicSpec.stream(AUDIT_EVENTS, "audit events captured from the control-plane outbox"),
-                TopicSpec.stream(AUDIT_LOG, "the hash-chained audit log"),
-                TopicSpec.stream(DLQ, "records that failed a check, original bytes with the reason in headers")));
-        return List.copyOf(all);
     }
 }

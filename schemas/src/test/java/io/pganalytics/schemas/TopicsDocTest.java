@@ -2,6 +2,7 @@ package io.pganalytics.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ class TopicsDocTest {
             assertThat(doc).as("docs/topics.md row for family %s", family.name())
                     .containsPattern("\\| `" + family.name() + "` \\| `" + family.rawSchema().getName() + "` \\|");
         }
-        for (TopicSpec topic : Topics.all()) {
+        for (TopicSpec topic : TopicContract.all()) {
             if (MetricFamilies.byTopic(topic.name()).isPresent()) {
                 continue; // documented once as pga.raw.<family>, pga.metrics.<family>, pga.rollups.<family>.*
             }
@@ -32,6 +33,6 @@ class TopicsDocTest {
         assertThat(Topics.RAW_DATABASE).isEqualTo("pga.raw.database");
         assertThat(Topics.METRICS_DATABASE).isEqualTo("pga.metrics.database");
         assertThat(Topics.valueSubject(Topics.RAW_DATABASE)).isEqualTo("pga.raw.database-value");
-        assertThat(Topics.all()).extracting(TopicSpec::name).doesNotHaveDuplicates().allMatch(n -> n.startsWith("pga."));
+        assertThat(TopicContract.all()).extracting(TopicSpec::name).doesNotHaveDuplicates().allMatch(n -> n.startsWith("pga."));
     }
 }

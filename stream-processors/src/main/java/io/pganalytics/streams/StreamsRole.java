@@ -1,26 +1,26 @@
 package io.pganalytics.streams;
 
-import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.streams.alert.AlertsStreamsRole;
+import io.pganalytics.streams.fleet.FleetStreamsRole;
 import io.pganalytics.streams.ingest.IngestConfig;
+import io.pganalytics.streams.ingest.IngestStreamsRole;
 import io.pganalytics.streams.ingest.IngestTopology;
-import io.pganalytics.streams.ingest.quota.AdminBrokerQuotas;
+import io.pganalytics.streams.rollup.RollupsStreamsRole;
+import io.pganalytics.streams.runtime.Key;
+import io.pganalytics.streams.runtime.RunningTopologies;
+import io.pganalytics.streams.runtime.StreamsSettings;
+import io.pganalytics.streams.runtime.TopologyRole;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The stream-processing role: runs the ingest topology (and, through it, {@code FleetStreamsRole}
- * the fleet topology) with exactly-once semantics until stopped.
+ * The stream-processing role, {@code pganalytics streams}: the settings its applications share and the
+ * ingest topology's, read from {@link #keys()}, and its four applications ({@link #applications}), started
+ * and stopped together by {@link #start(RollupsStreamsRole)}. Each application is a {@link TopologyRole}
+ * of its own package; this package assembles them and nothing in them depends on it.
  *
  * @param bootstrapServers  Kafka
  * @param schemaRegistryUrl the registry of the Avro serde
@@ -31,16 +31,10 @@ import org.slf4j.LoggerFactory;
 public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Path stateDir, int replicationFactor,
         IngestConfig ingest) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(StreamsRole.class);
-
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String STATE_DIR = "streams.state.dir";
     public static final String REPLICATION_FACTOR = "streams.replication.factor";
-
-    /** One configuration key of the role: its name, default (null when required) and meaning. */
-    public record Key(String name, String defaultValue, String documentation) {
-    }
 
     private static final List<Key> ROLE_KEYS = List.of(
             new Key(BOOTSTRAP_SERVERS, null, "Kafka, host:port[,host:port]."),
@@ -96,6 +90,11 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
                 IngestConfig.fromProperties(properties));
     }
 
+    /** What this role's applications share: Kafka, the registry, the state directory, replication. */
+    public StreamsSettings settings() {
+        return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir, replicationFactor);
+    }
+
     /** The Kafka Streams configuration for the ingest topology. */
     public Properties properties() {
         return properties(IngestTopology.APPLICATION_ID);
@@ -103,59 +102,24 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
 
     /** The Kafka Streams configuration this role runs a topology with under {@code applicationId}. */
     public Properties properties(String applicationId) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-        // 10 s rather than the consumer's 45 s: an instance that died without leaving the group
-        // (kill -9, a lost host) hands its tasks over in 10 s instead of stalling the pipeline.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
-        props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
-        return props;
+        return settings().properties(applicationId);
     }
 
     /**
-     * Stops a running instance and leaves the consumer group, so that a restart gets its tasks at
-     * once instead of waiting for the old member's session to time out.
+     * The applications of {@code pganalytics streams}, in the order they start: ingest (with this role's
+     * {@link #ingest()}), fleet liveness, {@code rollups} (its grace is a key of its own,
+     * {@link RollupsStreamsRole#keys()}) and alerts.
      */
-    public static void stop(KafkaStreams streams) {
-        streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    public List<TopologyRole> applications(RollupsStreamsRole rollups) {
+        return List.of(new IngestStreamsRole(ingest), new FleetStreamsRole(), rollups, new AlertsStreamsRole());
     }
 
     /**
-     * Starts the ingest topology and returns the running instance; {@link #stop} it. Byte-rate quotas
-     * of {@code pga.quotas} are applied on the broker through an Admin client of this role.
+     * Starts every application of {@link #applications} with this role's settings; closing the result
+     * stops them, newest first, each leaving its consumer group.
      */
-    public KafkaStreams start() {
-        return start(IngestTopology.APPLICATION_ID, IngestTopology.build(
-                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl), ingest,
-                () -> new AdminBrokerQuotas(bootstrapServers)));
-    }
-
-    /**
-     * Starts {@code topology} as application {@code applicationId} with this role's settings
-     * (exactly-once, failed threads replaced) and returns the running instance; {@link #stop} it.
-     */
-    public KafkaStreams start(String applicationId, Topology topology) {
-        return start(applicationId, topology, Map.of());
-    }
-
-    /** As {@link #start(String, Topology)}, with Kafka Streams settings of this application replaced by {@code overrides}. */
-    public KafkaStreams start(String applicationId, Topology topology, Map<String, ?> overrides) {
-        Properties properties = properties(applicationId);
-        properties.putAll(overrides);
-        KafkaStreams streams = new KafkaStreams(topology, properties);
-        streams.setUncaughtExceptionHandler(error -> {
-            // A failed task (registry down, broker fenced) is retried on a fresh thread: under
-            // exactly_once_v2 its open transaction is aborted, so nothing is written twice.
-            LOG.warn("stream thread failed, replacing it: {}", error.toString());
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.setStateListener((now, before) -> LOG.info("streams {}: {} -> {}", applicationId, before, now));
-        streams.start();
-        return streams;
+    public RunningTopologies start(RollupsStreamsRole rollups) {
+        return settings().startAll(applications(rollups));
     }
 
     private static List<Key> concat(List<Key> first, List<Key> second) {

@@ -8,7 +8,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Topics of the contract ({@code io.pganalytics.schemas.Topics.all()}) that an {@link EmbeddedStack}'s broker
+ * Topics of the contract ({@code io.pganalytics.schemas.contract.TopicContract.all()}) that an {@link EmbeddedStack}'s broker
  * creates before the class's {@code @BeforeAll} methods run, with the contract's cleanup policy. Repeatable; where
  * several match a topic, the last one sets its partitions:
  *

@@ -1,7 +1,7 @@
 package io.pganalytics.testkit;
 
 import io.pganalytics.schemas.TopicSpec;
-import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -66,7 +66,7 @@ final class StackSpec {
     /** The contract's topics that the declarations match, each with the partitions of the last that matched it. */
     static NewTopic[] newTopics(List<ContractTopics> declarations) {
         Map<String, TopicSpec> contract = new LinkedHashMap<>();
-        Topics.all().forEach(topic -> contract.put(topic.name(), topic));
+        TopicContract.all().forEach(topic -> contract.put(topic.name(), topic));
         Map<String, Integer> partitions = new LinkedHashMap<>();
         for (ContractTopics declaration : declarations) {
             if (declaration.partitions() < 0) {
@@ -78,7 +78,7 @@ final class StackSpec {
                 List<TopicSpec> matched = contract.values().stream().filter(t -> names.matcher(t.name()).matches()).toList();
                 if (matched.isEmpty()) {
                     throw new IllegalArgumentException("@ContractTopics(\"" + pattern
-                            + "\") matches no topic of the contract (io.pganalytics.schemas.Topics.all())");
+                            + "\") matches no topic of the contract (io.pganalytics.schemas.contract.TopicContract.all())");
                 }
                 for (TopicSpec topic : matched) {
                     partitions.put(topic.name(),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pganalytics.schemas.TopicSpec;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.contract.TopicContract;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ class StackSpecTest {
     @Test
     void theLastDeclarationMatchingATopicSetsItsPartitions() {
         Map<String, Integer> partitions = partitions(StackSpec.newTopics(declared(EveryTopicOnePartitionButTheFleetsTargets.class)));
-        assertThat(partitions).hasSize(Topics.all().size());
+        assertThat(partitions).hasSize(TopicContract.all().size());
         assertThat(partitions).containsEntry(Topics.FLEET_TARGETS, TopicSpec.FLEET_TARGETS_PARTITIONS)
                 .containsEntry(Topics.RAW_DATABASE, 1).containsEntry(Topics.FLEET_EVENTS, 1);
     }
@@ -63,7 +64,7 @@ class StackSpecTest {
     @Test
     void aNameThatMatchesNoTopicOfTheContractIsAnError() {
         assertThatThrownBy(() -> StackSpec.newTopics(declared(Misspelt.class)))
-                .hasMessage("@ContractTopics(\"pga.flet.*\") matches no topic of the contract (io.pganalytics.schemas.Topics.all())");
+                .hasMessage("@ContractTopics(\"pga.flet.*\") matches no topic of the contract (io.pganalytics.schemas.contract.TopicContract.all())");
     }
 
     @Test

@@ -12,16 +12,15 @@ import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
 import io.pganalytics.embedded.EmbeddedS3;
 import io.pganalytics.schemas.TopicSpec;
+import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.sink.s3.S3BackupSinkConfig;
 import io.pganalytics.sink.s3.S3Connection;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.streams.StreamsRole;
-import io.pganalytics.streams.alert.AlertsStreamsRole;
-import io.pganalytics.streams.fleet.FleetStreamsRole;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
-import io.pganalytics.streams.rollup.RollupsTopology;
+import io.pganalytics.streams.runtime.RunningTopologies;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.types.Password;
-import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -81,7 +79,7 @@ public final class QuickstartStack implements AutoCloseable {
     private EmbeddedRegistry registry;
     private EmbeddedS3 s3;
     private EmbeddedConnect connect;
-    private KafkaStreams streams;
+    private RunningTopologies streams;
     private DemoWorkload workload;
     private Collector collector;
     private ApiServer api;
@@ -124,21 +122,14 @@ public final class QuickstartStack implements AutoCloseable {
 
         kafka = track(EmbeddedKafka.builder().dataDir(data.resolve("kafka")).port(options.kafkaPort())
                 .controllerPort(options.kafkaControllerPort()).start());
-        kafka.createTopics(Topics.all().stream().map(QuickstartStack::newTopic).toArray(NewTopic[]::new));
+        kafka.createTopics(TopicContract.all().stream().map(QuickstartStack::newTopic).toArray(NewTopic[]::new));
 
         registry = track(EmbeddedRegistry.start(kafka.bootstrapServers(), options.registryPort()));
         s3 = track(EmbeddedS3.builder().dataDir(data.resolve("s3")).port(options.s3Port()).start());
 
-        streams = new StreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1).start();
-        KafkaStreams runningStreams = streams;
-        track(() -> StreamsRole.stop(runningStreams));
-        KafkaStreams fleet = new FleetStreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1).start();
-        track(() -> FleetStreamsRole.stop(fleet));
-        StreamsRole shared = new StreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1);
-        KafkaStreams rollups = new RollupsStreamsRole(shared, RollupsTopology.DEFAULT_GRACE).start();
-        track(() -> RollupsStreamsRole.stop(rollups));
-        KafkaStreams alerts = new AlertsStreamsRole(shared).start();
-        track(() -> AlertsStreamsRole.stop(alerts));
+        // The same applications, started and stopped the same way, as `pganalytics streams`.
+        streams = track(new StreamsRole(kafka.bootstrapServers(), registry.url(), data.resolve("streams"), 1)
+                .start(new RollupsStreamsRole()));
 
         connect = track(EmbeddedConnect.builder().bootstrapServers(kafka.bootstrapServers())
                 .port(options.connectPort()).start());
@@ -327,7 +318,8 @@ public final class QuickstartStack implements AutoCloseable {
         return connect;
     }
 
-    public KafkaStreams streams() {
+    /** The stream processors' applications (ingest, fleet liveness, rollups, alerts). */
+    public RunningTopologies streams() {
         return streams;
     }
 

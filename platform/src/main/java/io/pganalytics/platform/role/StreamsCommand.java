@@ -1,16 +1,15 @@
 package io.pganalytics.platform.role;
 
 import io.pganalytics.streams.StreamsRole;
-import io.pganalytics.streams.alert.AlertsStreamsRole;
-import io.pganalytics.streams.fleet.FleetStreamsRole;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
+import io.pganalytics.streams.runtime.Key;
+import io.pganalytics.streams.runtime.RunningTopologies;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.concurrent.Callable;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,39 +36,26 @@ public final class StreamsCommand implements Callable<Integer> {
     Path config;
 
 
+    /** The role's shared and ingest settings, and the rollups' own. */
+    private record Configured(StreamsRole role, RollupsStreamsRole rollups) {
+    }
+
     @Override
     public Integer call() throws Exception {
-        List<String> rollupKeys = RollupsStreamsRole.keys().stream().map(StreamsRole.Key::name).toList();
-        RollupsStreamsRole rollupsRole = ConfigFile.load(config,
-                Stream.concat(StreamsRole.keys().stream().map(StreamsRole.Key::name), rollupKeys.stream()).toList(),
+        List<String> rollupKeys = RollupsStreamsRole.keys().stream().map(Key::name).toList();
+        Configured configured = ConfigFile.load(config,
+                Stream.concat(StreamsRole.keys().stream().map(Key::name), rollupKeys.stream()).toList(),
                 ENV_PREFIX, properties -> {
                     Map<String, String> shared = new HashMap<>(properties);
                     shared.keySet().removeAll(rollupKeys);
-                    return RollupsStreamsRole.fromProperties(StreamsRole.fromProperties(shared), properties);
+                    return new Configured(StreamsRole.fromProperties(shared), RollupsStreamsRole.fromProperties(properties));
                 });
-        StreamsRole role = rollupsRole.streams();
         StopSignal stop = StopSignal.install();
-        KafkaStreams ingest = role.start();
-        KafkaStreams fleet = null;
-        KafkaStreams rollups = null;
-        KafkaStreams alerts = null;
+        RunningTopologies running = configured.role().start(configured.rollups());
         try {
-            fleet = new FleetStreamsRole(role.bootstrapServers(), role.schemaRegistryUrl(), role.stateDir(),
-                    role.replicationFactor()).start();
-            rollups = rollupsRole.start();
-            alerts = new AlertsStreamsRole(role).start();
             stop.await();
         } finally {
-            if (alerts != null) {
-                AlertsStreamsRole.stop(alerts);
-            }
-            if (rollups != null) {
-                RollupsStreamsRole.stop(rollups);
-            }
-            if (fleet != null) {
-                FleetStreamsRole.stop(fleet);
-            }
-            StreamsRole.stop(ingest);
+            running.close();
         }
         return 0;
     }

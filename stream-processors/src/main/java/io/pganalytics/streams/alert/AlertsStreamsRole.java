@@ -1,20 +1,18 @@
 package io.pganalytics.streams.alert;
 
 import io.pganalytics.schemas.family.MetricFamilies;
-import io.pganalytics.schemas.serde.AvroSerdeConfig;
-import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.runtime.StreamsSettings;
+import io.pganalytics.streams.runtime.TopologyRole;
 import java.time.Duration;
-import java.util.Map;
-import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
 
 /**
- * The alerts role: runs {@link AlertsTopology} as its own Kafka Streams application, with the same
- * exactly-once settings as {@link StreamsRole}, until stopped.
+ * The alerts role: runs {@link AlertsTopology} over every metric family as application
+ * {@value AlertsTopology#APPLICATION_ID}.
  *
- * @param streams    the shared stream-processing settings
  * @param sweepEvery how often alerts of deleted rules are resolved
  */
-public record AlertsStreamsRole(StreamsRole streams, Duration sweepEvery) {
+public record AlertsStreamsRole(Duration sweepEvery) implements TopologyRole {
 
     public AlertsStreamsRole {
         if (sweepEvery.isNegative() || sweepEvery.isZero()) {
@@ -22,18 +20,18 @@ public record AlertsStreamsRole(StreamsRole streams, Duration sweepEvery) {
         }
     }
 
-    public AlertsStreamsRole(StreamsRole streams) {
-        this(streams, AlertsTopology.DEFAULT_SWEEP_EVERY);
+    /** The role sweeping every {@link AlertsTopology#DEFAULT_SWEEP_EVERY}. */
+    public AlertsStreamsRole() {
+        this(AlertsTopology.DEFAULT_SWEEP_EVERY);
     }
 
-    /** Starts the alerts topology and returns the running instance; {@link #stop} it. */
-    public KafkaStreams start() {
-        return streams.start(AlertsTopology.APPLICATION_ID, AlertsTopology.build(
-                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, streams.schemaRegistryUrl()), sweepEvery, MetricFamilies.all()));
+    @Override
+    public String applicationId() {
+        return AlertsTopology.APPLICATION_ID;
     }
 
-    /** Stops a running instance and leaves the consumer group, as {@link StreamsRole#stop} does. */
-    public static void stop(KafkaStreams streams) {
-        StreamsRole.stop(streams);
+    @Override
+    public Topology topology(StreamsSettings settings) {
+        return AlertsTopology.build(settings.serdeConfig(), sweepEvery, MetricFamilies.all());
     }
 }

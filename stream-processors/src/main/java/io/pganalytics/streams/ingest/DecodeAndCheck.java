@@ -1,6 +1,8 @@
 package io.pganalytics.streams.ingest;
 
 import io.pganalytics.schemas.family.MetricFamily;
+import io.pganalytics.streams.ingest.sample.DeadLetters;
+import io.pganalytics.streams.ingest.sample.IngestSample;
 import io.pganalytics.streams.validation.CheckFailure;
 import io.pganalytics.streams.validation.SampleChecks;
 import io.pganalytics.streams.validation.SourceDecoder;

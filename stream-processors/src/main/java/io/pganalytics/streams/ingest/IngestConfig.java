@@ -1,6 +1,6 @@
 package io.pganalytics.streams.ingest;
 
-import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.runtime.Key;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,22 +29,22 @@ public record IngestConfig(boolean requireKnownTargets, Duration maxFuture, long
     public static final String THROTTLE_EVENT_INTERVAL_SECONDS = "ingest.throttle.event.interval.seconds";
     public static final String SERIES_IDLE_TIMEOUT_SECONDS = "ingest.series.idle.timeout.seconds";
 
-    private static final List<StreamsRole.Key> KEYS = List.of(
-            new StreamsRole.Key(REQUIRE_KNOWN_TARGETS, "false",
+    private static final List<Key> KEYS = List.of(
+            new Key(REQUIRE_KNOWN_TARGETS, "false",
                     "Reject (check `unknown-target`) samples whose targetId is not a key of the compacted `pga.fleet.targets`."
                             + " Off until fleet management writes that topic."),
-            new StreamsRole.Key(MAX_FUTURE_SECONDS, "300",
+            new Key(MAX_FUTURE_SECONDS, "300",
                     "A sample whose sampledAt is further than this past the processor's clock is rejected (`future-timestamp`)."),
-            new StreamsRole.Key(QUOTA_RECORDS_PER_SECOND, "5000",
+            new Key(QUOTA_RECORDS_PER_SECOND, "5000",
                     "Default quota: records per second one collector may send to each family, counted over the quota window;"
                             + " `pga.quotas` overrides it per collector."),
-            new StreamsRole.Key(QUOTA_WINDOW_SECONDS, "10",
+            new Key(QUOTA_WINDOW_SECONDS, "10",
                     "The window (by record timestamp) the records-per-second quota is counted over; bursts within it are allowed."),
-            new StreamsRole.Key(QUOTA_SERIES_PER_FAMILY, "100000",
+            new Key(QUOTA_SERIES_PER_FAMILY, "100000",
                     "Default quota: active series one collector may have in each family; `pga.quotas` overrides it per collector."),
-            new StreamsRole.Key(THROTTLE_EVENT_INTERVAL_SECONDS, "60",
+            new Key(THROTTLE_EVENT_INTERVAL_SECONDS, "60",
                     "At most one `throttled` event per collector and family on `pga.fleet.events` per this many seconds."),
-            new StreamsRole.Key(SERIES_IDLE_TIMEOUT_SECONDS, "86400",
+            new Key(SERIES_IDLE_TIMEOUT_SECONDS, "86400",
                     "A series not seen for this long (record time) is forgotten: its next sample starts a new baseline"
                             + " and it stops counting against the series quota."));
 
@@ -67,7 +67,7 @@ public record IngestConfig(boolean requireKnownTargets, Duration maxFuture, long
     }
 
     /** Every key this configuration reads, with its default and meaning. */
-    public static List<StreamsRole.Key> keys() {
+    public static List<Key> keys() {
         return KEYS;
     }
 

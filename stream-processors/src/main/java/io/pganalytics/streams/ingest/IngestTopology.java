@@ -14,6 +14,7 @@ import io.pganalytics.streams.ingest.delta.CounterDeltas;
 import io.pganalytics.streams.ingest.quota.BrokerQuotas;
 import io.pganalytics.streams.ingest.quota.QuotaGate;
 import io.pganalytics.streams.ingest.quota.QuotaOverrides;
+import io.pganalytics.streams.ingest.quota.QuotaSettings;
 import io.pganalytics.streams.ingest.quota.QuotaUsage;
 import io.pganalytics.streams.validation.SampleChecks;
 import io.pganalytics.streams.validation.SourceDecoder;
@@ -124,7 +125,9 @@ public final class IngestTopology {
         topology.addProcessor(check, () -> new DecodeAndCheck(family,
                 new SourceDecoder<>(new RawSampleDeserializer(client, family.rawSchema()), family.rawTopic()),
                 checks, knownTargets, gate, toDlq), source);
-        topology.addProcessor(gate, () -> new QuotaGate(family, config, usageStore, seriesStore, QUOTA_OVERRIDES,
+        QuotaSettings quotas = new QuotaSettings(config.recordsPerSecond(), config.quotaWindow(), config.seriesPerFamily(),
+                config.throttleEventInterval(), config.seriesIdleTimeout());
+        topology.addProcessor(gate, () -> new QuotaGate(family, quotas, usageStore, seriesStore, QUOTA_OVERRIDES,
                 quotaDecoder, derive, toDlq, toEvents), check);
         topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(usageStore), Serdes.String(),
                 QuotaUsage.serde()).withCachingEnabled(), gate);

@@ -16,8 +16,8 @@ import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
-import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.oracle.MetricsRecords;
+import io.pganalytics.streams.runtime.StreamsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,14 +68,14 @@ class AlertsTopologyIT {
         avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 new StringSerializer(), avro);
-        streams = new AlertsStreamsRole(new StreamsRole(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams"), 1),
-                Duration.ofSeconds(1)).start();
+        streams = new StreamsSettings(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams"), 1)
+                .start(new AlertsStreamsRole(Duration.ofSeconds(1)));
     }
 
     @AfterAll
     static void stop() {
         if (streams != null) {
-            AlertsStreamsRole.stop(streams);
+            StreamsSettings.stop(streams);
         }
         if (producer != null) {
             producer.close();

@@ -13,6 +13,7 @@ import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
+import io.pganalytics.streams.runtime.StreamsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,8 +58,8 @@ class FleetLivenessTopologyIT {
                 new NewTopic(Topics.FLEET_STATUS, 2, (short) 1).configs(Map.of("cleanup.policy", "compact")),
                 new NewTopic(Topics.FLEET_EVENTS, 2, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1));
         registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
-        streams = new FleetStreamsRole(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams"), 1,
-                Duration.ofMillis(500)).start();
+        streams = new StreamsSettings(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams"), 1)
+                .start(new FleetStreamsRole(Duration.ofMillis(500)));
         AvroSerializer<Heartbeat> avro = new AvroSerializer<>();
         avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
@@ -75,7 +76,7 @@ class FleetLivenessTopologyIT {
             producer.close();
         }
         if (streams != null) {
-            FleetStreamsRole.stop(streams);
+            StreamsSettings.stop(streams);
         }
         if (registry != null) {
             registry.close();

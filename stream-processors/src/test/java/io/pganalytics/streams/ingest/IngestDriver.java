@@ -10,6 +10,7 @@ import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerde;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.streams.ingest.quota.BrokerQuotas;
+import io.pganalytics.streams.ingest.sample.DeadLetters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

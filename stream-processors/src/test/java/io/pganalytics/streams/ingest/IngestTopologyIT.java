@@ -15,12 +15,12 @@ import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.DatabaseSamples;
-import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.ingest.quota.AdminBrokerQuotas;
 import io.pganalytics.streams.ingest.quota.BrokerQuotas;
 import io.pganalytics.streams.oracle.DeltaOracle;
 import io.pganalytics.streams.oracle.RawSampleGenerator.RawSample;
 import io.pganalytics.streams.oracle.RawSampleGenerator;
+import io.pganalytics.streams.runtime.StreamsSettings;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -103,7 +103,7 @@ class IngestTopologyIT {
     @AfterAll
     static void stop() {
         if (streams != null) {
-            StreamsRole.stop(streams);
+            StreamsSettings.stop(streams);
         }
         if (admin != null) {
             admin.close();
@@ -117,7 +117,8 @@ class IngestTopologyIT {
     }
 
     private static KafkaStreams startRole(String stateDir) {
-        return new StreamsRole(kafka.bootstrapServers(), registry.url(), dataDir.resolve(stateDir), 1).start();
+        return new StreamsSettings(kafka.bootstrapServers(), registry.url(), dataDir.resolve(stateDir), 1)
+                .start(new IngestStreamsRole());
     }
 
     @Test
@@ -136,7 +137,7 @@ class IngestTopologyIT {
         }
         // Stop as soon as something was committed: the rest of the first half is then still to do, or in flight.
         await().atMost(WAIT).until(() -> committed(DATABASE.rawTopic()) > 0);
-        StreamsRole.stop(streams);
+        StreamsSettings.stop(streams);
         LOG.info("stopped after {} of {} raw records were committed", committed(DATABASE.rawTopic()), raw.size() + 1);
 
         produce(raw.subList(half, raw.size()));
@@ -193,11 +194,12 @@ class IngestTopologyIT {
     @Order(3)
     void recordsOverAQuotaOverrideAreDeadLetteredAndTheCollectorIsReportedThrottled() throws Exception {
         if (streams != null) {
-            StreamsRole.stop(streams);
+            StreamsSettings.stop(streams);
         }
         IngestConfig fastEvents = new IngestConfig(false, Duration.ofMinutes(5), 5000, Duration.ofSeconds(10), 100_000,
                 Duration.ofSeconds(1), Duration.ofDays(1));
-        streams = new StreamsRole(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams-4"), 1, fastEvents).start();
+        streams = new StreamsSettings(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams-4"), 1)
+                .start(new IngestStreamsRole(fastEvents));
         AvroSerializer<Quota> quotaAvro = new AvroSerializer<>();
         quotaAvro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,

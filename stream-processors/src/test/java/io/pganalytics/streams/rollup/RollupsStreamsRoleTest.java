@@ -3,7 +3,7 @@ package io.pganalytics.streams.rollup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pganalytics.streams.StreamsRole;
+import io.pganalytics.streams.runtime.Key;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,27 +12,25 @@ import org.junit.jupiter.api.Test;
 
 class RollupsStreamsRoleTest {
 
-    private static final StreamsRole STREAMS = new StreamsRole("localhost:9092", "http://localhost:8081", Path.of("state"), 1);
-
     @Test
     void graceDefaultsToThirtySecondsAndIsReadInSeconds() {
-        assertThat(RollupsStreamsRole.fromProperties(STREAMS, Map.of()).grace()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(RollupsStreamsRole.fromProperties(STREAMS, Map.of(RollupsStreamsRole.GRACE_SECONDS, " 90 ")).grace())
+        assertThat(RollupsStreamsRole.fromProperties(Map.of()).grace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(RollupsStreamsRole.fromProperties(Map.of(RollupsStreamsRole.GRACE_SECONDS, " 90 ")).grace())
                 .isEqualTo(Duration.ofSeconds(90));
     }
 
     @Test
     void badGraceIsRefusedNamingTheKey() {
-        assertThatThrownBy(() -> RollupsStreamsRole.fromProperties(STREAMS, Map.of(RollupsStreamsRole.GRACE_SECONDS, "30s")))
+        assertThatThrownBy(() -> RollupsStreamsRole.fromProperties(Map.of(RollupsStreamsRole.GRACE_SECONDS, "30s")))
                 .hasMessage("streams.rollups.grace.seconds: expected a whole number of seconds, got '30s'");
-        assertThatThrownBy(() -> RollupsStreamsRole.fromProperties(STREAMS, Map.of(RollupsStreamsRole.GRACE_SECONDS, "-1")))
+        assertThatThrownBy(() -> RollupsStreamsRole.fromProperties(Map.of(RollupsStreamsRole.GRACE_SECONDS, "-1")))
                 .hasMessage("streams.rollups.grace.seconds: must not be negative, got -1");
     }
 
     @Test
     void everyKeyIsDocumentedForUsers() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
-        for (StreamsRole.Key key : RollupsStreamsRole.keys()) {
+        for (Key key : RollupsStreamsRole.keys()) {
             assertThat(doc).as("docs/configuration.md row for %s", key.name()).contains("| `" + key.name() + "` |");
         }
     }

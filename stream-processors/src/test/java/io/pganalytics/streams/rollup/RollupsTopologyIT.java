@@ -12,8 +12,8 @@ import io.pganalytics.schemas.rollups.Rollup;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
-import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.oracle.MetricsRecords;
+import io.pganalytics.streams.runtime.StreamsSettings;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -86,9 +86,9 @@ class RollupsTopologyIT {
         }
     }
 
-    private static RollupsStreamsRole role() {
-        return new RollupsStreamsRole(new StreamsRole(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams"), 1),
-                Duration.ofSeconds(30));
+    private static KafkaStreams startRole() {
+        return new StreamsSettings(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams"), 1)
+                .start(new RollupsStreamsRole(Duration.ofSeconds(30)));
     }
 
     private static void send(long datid, Instant sampledAt, int numbackends) {
@@ -106,7 +106,7 @@ class RollupsTopologyIT {
             rollups.subscribe(List.of(DATABASE.rollupTopic(Topics.Resolution.ONE_MINUTE)));
             deadLetters.subscribe(List.of(Topics.DLQ));
 
-            KafkaStreams streams = role().start();
+            KafkaStreams streams = startRole();
             try {
                 send(1, T0.plusSeconds(5), 2);
                 send(2, T0.plusSeconds(6), 4);
@@ -117,7 +117,7 @@ class RollupsTopologyIT {
                     assertThat(minutes).hasSize(2);
                 });
             } finally {
-                RollupsStreamsRole.stop(streams);
+                StreamsSettings.stop(streams);
             }
             Rollup first = minutes.stream().filter(r -> r.getSeries().get("datid").equals("1")).findFirst().orElseThrow();
             assertThat(first.getMetrics().get("numbackends").getCount()).isEqualTo(2);
@@ -126,7 +126,7 @@ class RollupsTopologyIT {
             send(2, T0.plusSeconds(30), 9);        // late: its window closed before the restart
             send(1, T0.plusSeconds(100), 3);
             send(1, T0.plusSeconds(160), 3);       // closes [60, 120)
-            streams = role().start();
+            streams = startRole();
             try {
                 await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                     rollups.poll(Duration.ofMillis(200)).forEach(r -> minutes.add(r.value()));
@@ -137,7 +137,7 @@ class RollupsTopologyIT {
                 // Nothing else follows: no window is repeated after the restart.
                 rollups.poll(Duration.ofSeconds(2)).forEach(r -> minutes.add(r.value()));
             } finally {
-                RollupsStreamsRole.stop(streams);
+                StreamsSettings.stop(streams);
             }
         }
         assertThat(minutes).extracting(r -> r.getWindowStart() + "/" + r.getSeries().get("datid"))

@@ -1,7 +1,7 @@
 package io.pganalytics.streams.ingest.delta;
 
 import io.pganalytics.schemas.family.MetricFamily;
-import io.pganalytics.streams.ingest.IngestSample;
+import io.pganalytics.streams.ingest.sample.IngestSample;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,9 +4,8 @@ import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.fleet.FleetVocabulary;
 import io.pganalytics.schemas.fleet.Quota;
-import io.pganalytics.streams.ingest.DeadLetters;
-import io.pganalytics.streams.ingest.IngestConfig;
-import io.pganalytics.streams.ingest.IngestSample;
+import io.pganalytics.streams.ingest.sample.DeadLetters;
+import io.pganalytics.streams.ingest.sample.IngestSample;
 import io.pganalytics.streams.validation.CheckFailure;
 import io.pganalytics.streams.validation.SourceDecoder;
 import java.time.Duration;
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * most once per collector and family per interval, as a {@code throttled} event.
  *
  * <p>Limits come from the collector's override in the global store of {@code pga.quotas}, field by
- * field, else from the configuration. Only samples that passed the checks count.
+ * field, else from {@link QuotaSettings}. Only samples that passed the checks count.
  */
 public final class QuotaGate implements Processor<String, IngestSample, String, Object> {
 
@@ -45,7 +44,7 @@ public final class QuotaGate implements Processor<String, IngestSample, String, 
     private static final long SEEN_RESOLUTION_MILLIS = 60_000;
 
     private final MetricFamily family;
-    private final IngestConfig config;
+    private final QuotaSettings config;
     private final String usageStoreName;
     private final String seriesStoreName;
     private final String overridesStoreName;
@@ -61,7 +60,7 @@ public final class QuotaGate implements Processor<String, IngestSample, String, 
     private KeyValueStore<String, SeenSeries> series;
     private KeyValueStore<String, byte[]> overrides;
 
-    public QuotaGate(MetricFamily family, IngestConfig config, String usageStoreName, String seriesStoreName,
+    public QuotaGate(MetricFamily family, QuotaSettings config, String usageStoreName, String seriesStoreName,
             String overridesStoreName, SourceDecoder<Quota> quotaDecoder, String next, String dlqSink, String eventsSink) {
         this.family = family;
         this.config = config;

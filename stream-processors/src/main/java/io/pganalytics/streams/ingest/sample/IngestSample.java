@@ -1,4 +1,4 @@
-package io.pganalytics.streams.ingest;
+package io.pganalytics.streams.ingest.sample;
 
 import org.apache.avro.generic.GenericRecord;
 

@@ -1,4 +1,4 @@
-package io.pganalytics.streams.ingest;
+package io.pganalytics.streams.ingest.sample;
 
 import io.pganalytics.streams.validation.CheckFailure;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
@@ -12,6 +12,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * Sends rejected records of one family to {@code pga.dlq}, original bytes and reason in headers, and
  * counts them per check as Kafka Streams metrics: {@code dead-letter-<check>-total} and {@code -rate}
  * in group {@code stream-pga-ingest-metrics}, tag {@code pga-ingest-id=<family>}, so that no drop goes uncounted.
+ * The {@code pga.dlq.processor} header is the application's id ({@code pga-streams-ingest}).
  */
 public final class DeadLetters {
 
@@ -31,7 +32,7 @@ public final class DeadLetters {
 
     /** Forwards {@code original} under the record's key to the dead-letter sink, annotated with {@code failure}. */
     public void send(Record<String, ?> record, byte[] original, CheckFailure failure) {
-        DeadLetterHeaders.annotate(record.headers(), failure, IngestTopology.APPLICATION_ID, context.recordMetadata());
+        DeadLetterHeaders.annotate(record.headers(), failure, context.applicationId(), context.recordMetadata());
         context.forward(new Record<String, Object>(record.key(), original, record.timestamp(), record.headers()), sink);
         sensors.computeIfAbsent(failure.check(), check -> context.metrics().addRateTotalSensor(METRICS_SCOPE, family,
                 "dead-letter-" + check, Sensor.RecordingLevel.INFO)).record(1);
