@@ -56,6 +56,7 @@ class LayeringTest {
             .layer("fleet-admin").definedBy("io.pganalytics.fleet..")
             .layer("api").definedBy("io.pganalytics.api..")
             .layer("platform").definedBy("io.pganalytics.platform..")
+            .layer("testkit").definedBy("io.pganalytics.testkit..")
 
             .whereLayer("config").mayNotAccessAnyLayer()
             .whereLayer("schemas").mayOnlyAccessLayers("config")
@@ -70,7 +71,11 @@ class LayeringTest {
             // Exception by design (ARCHITECTURE.md §3, §8): the API changes the fleet through
             // fleet-admin, the one write path it shares with the command line.
             .whereLayer("api").mayOnlyAccessLayers("fleet-admin", "schemas", "config")
-            .whereLayer("platform").mayNotBeAccessedByAnyLayer();
+            .whereLayer("platform").mayNotBeAccessedByAnyLayer()
+            // Test scaffolding (its classes are on this class path as a test dependency): it starts the embedded
+            // components and the contract's topics, and no product code may use it.
+            .whereLayer("testkit").mayOnlyAccessLayers("embedded", "schemas", "config")
+            .whereLayer("testkit").mayNotBeAccessedByAnyLayer();
 
     private static final Pattern INTERNAL = Pattern.compile("(.*)\\.internal(\\..*)?");
 
