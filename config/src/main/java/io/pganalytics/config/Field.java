@@ -93,6 +93,12 @@ public final class Field<T> {
                 duration -> Long.toString(duration.toMillis()));
     }
 
+    /** A duration written as a whole number of seconds (the key's name should end in {@code .seconds}). */
+    public static Field<Duration> seconds(String name) {
+        return of(name, "a whole number of seconds", text -> Duration.ofSeconds(Long.parseLong(text)),
+                duration -> Long.toString(duration.toSeconds()));
+    }
+
     /** A file system path. */
     public static Field<Path> path(String name) {
         return of(name, "a path", text -> {

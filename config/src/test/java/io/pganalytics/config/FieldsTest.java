@@ -132,6 +132,16 @@ class FieldsTest {
     }
 
     @Test
+    void durationsAreWrittenInTheUnitTheirKeyNames() {
+        Field<Duration> grace = Field.seconds("streams.rollups.grace.seconds").withDefault(Duration.ofSeconds(30));
+        Fields fields = Fields.of("PGA_", grace);
+        assertThat(fields.read(Map.of("streams.rollups.grace.seconds", "90")).get(grace)).isEqualTo(Duration.ofSeconds(90));
+        assertThat(grace.defaultShown()).isEqualTo("30");
+        assertThatThrownBy(() -> fields.read(Map.of("streams.rollups.grace.seconds", "30s")).validate())
+                .hasMessage("streams.rollups.grace.seconds: expected a whole number of seconds, got '30s'");
+    }
+
+    @Test
     void aKeyDeclaredTwiceIsAProgrammingError() {
         assertThatThrownBy(() -> Fields.of("PGA_", List.of(ID, ID))).isInstanceOf(IllegalStateException.class);
     }
