@@ -135,4 +135,12 @@ class FieldsTest {
     void aKeyDeclaredTwiceIsAProgrammingError() {
         assertThatThrownBy(() -> Fields.of("PGA_", List.of(ID, ID))).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aValueGivenInCodeIsCheckedByTheSameRuleNamingTheKey() {
+        assertThat(PORT.problemWith(70_000)).get().hasToString("collector.http.port: must be -1 to 65535, got 70000");
+        assertThat(PORT.problemWith(8080)).isEmpty();
+        assertThat(PASSWORD.at(1).problemWith("Hunter2")).get()
+                .hasToString("collector.targets[1].password: refused (the value is secret and not shown)");
+    }
 }
