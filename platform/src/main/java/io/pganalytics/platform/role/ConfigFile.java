@@ -1,5 +1,8 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -11,52 +14,59 @@ import java.util.Properties;
 import java.util.function.Function;
 
 /**
- * A role's configuration as strings: a properties file, then environment variables for the keys the
- * role declares ({@code <prefix><KEY>} with the key upper-cased and every other character run turned
- * into {@code _}), so that secrets and per-host values need not live in the file.
+ * A role's configuration as its {@link Fields} read it: a properties file (optional), then each key's environment
+ * variable, so that secrets and per-host values need not live in the file. A problem, a missing file or a bad key,
+ * is an {@link InvalidValue}, which the command line reports as one line with exit code 2.
  */
 final class ConfigFile {
 
     private ConfigFile() {
     }
 
-    /** Reads {@code file} (optional), then overrides any of {@code keys} set in {@code env}. */
-    private static Map<String, String> read(Path file, Collection<String> keys, String envPrefix, Map<String, String> env)
-            throws IOException {
+    /** Reads {@code file} (optional) and the environment against {@code fields}; {@code build} makes the role's configuration. */
+    static <T> T load(Path file, Fields fields, Function<Values, T> build) {
+        return build.apply(fields.read(properties(file), System.getenv()));
+    }
+
+    /** The properties of {@code file}, or none when it is null. */
+    static Map<String, String> properties(Path file) {
         Map<String, String> values = new LinkedHashMap<>();
-        if (file != null) {
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("--config: no such file " + file);
-            }
-            Properties properties = new Properties();
-            try (Reader reader = Files.newBufferedReader(file)) {
-                properties.load(reader);
-            }
-            properties.stringPropertyNames().forEach(key -> values.put(key, properties.getProperty(key).strip()));
+        if (file == null) {
+            return values;
         }
-        for (String key : keys) {
-            String override = env.get(envName(envPrefix, key));
-            if (override != null) {
-                values.put(key, override.strip());
-            }
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidValue("--config", "no such file " + file);
         }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidValue("--config", "cannot read " + file + " (" + e.getMessage() + ")", e);
+        }
+        properties.stringPropertyNames().forEach(key -> values.put(key, properties.getProperty(key).strip()));
         return values;
     }
 
     /**
-     * Reads the configuration like {@link #read} and turns it into the role's typed configuration with
-     * {@code parse}; any problem, a missing file or a bad key, becomes one {@link InvalidConfiguration}.
+     * Reads a configuration that is not declared as {@link Fields} yet (stream-processors: migrated separately):
+     * {@code file}, then any of {@code keys} set in the environment as {@code <envPrefix><KEY>}; its
+     * {@link IllegalArgumentException}s, whose messages start with the key, become an {@link InvalidConfiguration}.
      */
-    static <T> T load(Path file, Collection<String> keys, String envPrefix, Function<Map<String, String>, T> parse) {
+    static <T> T loadUndeclared(Path file, Collection<String> keys, String envPrefix,
+                                Function<Map<String, String>, T> parse) {
+        Map<String, String> values = properties(file);
+        Map<String, String> env = System.getenv();
+        for (String key : keys) {
+            String override = env.get(envPrefix + key.toUpperCase(java.util.Locale.ROOT)
+                    .replaceAll("[^A-Z0-9]+", "_").replaceAll("_$", ""));
+            if (override != null) {
+                values.put(key, override.strip());
+            }
+        }
         try {
-            return parse.apply(read(file, keys, envPrefix, System.getenv()));
-        } catch (IllegalArgumentException | IOException e) {
+            return parse.apply(values);
+        } catch (IllegalArgumentException e) {
             throw new InvalidConfiguration(e.getMessage(), e);
         }
-    }
-
-    /** The environment variable that overrides {@code key}, e.g. {@code PGA_REGISTRY_KAFKASTORE_TOPIC}. */
-    static String envName(String envPrefix, String key) {
-        return envPrefix + key.toUpperCase().replaceAll("[^A-Z0-9]+", "_").replaceAll("_$", "");
     }
 }

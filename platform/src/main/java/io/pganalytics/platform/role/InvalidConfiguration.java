@@ -1,8 +1,10 @@
 package io.pganalytics.platform.role;
 
 /**
- * A role's configuration cannot be used; the message starts with the key (or flag) to fix, and the
- * command line reports it as one line with exit code 2.
+ * A configuration not yet declared as {@link io.pganalytics.config.Fields} cannot be used (stream-processors:
+ * migrated separately); the message starts with the key. Everything else reports an
+ * {@link io.pganalytics.config.InvalidValue}; the command line renders both as one line with exit code 2. Goes
+ * when the stream processors' configuration moves to {@code Fields}.
  */
 public final class InvalidConfiguration extends RuntimeException {
 

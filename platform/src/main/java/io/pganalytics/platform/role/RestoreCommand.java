@@ -1,5 +1,6 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.sink.s3.restore.Restore;
 import io.pganalytics.sink.s3.restore.RestoreConfig;
 import io.pganalytics.sink.s3.restore.RestoreException;
@@ -102,7 +103,7 @@ public final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         RestoreRequest.Target where = target.kafka ? RestoreRequest.Target.KAFKA : RestoreRequest.Target.DATABASE;
         if (!topicPrefix.isEmpty() && where != RestoreRequest.Target.KAFKA) {
-            throw new InvalidConfiguration("--topic-prefix: only with --to-kafka", null);
+            throw new InvalidValue("--topic-prefix", "only with --to-kafka");
         }
         RestoreRequest request;
         try {
@@ -111,7 +112,7 @@ public final class RestoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new InvalidConfiguration(e.getMessage(), e);
         }
-        RestoreConfig restoreConfig = ConfigFile.load(config,
+        RestoreConfig restoreConfig = ConfigFile.loadUndeclared(config,
                 RestoreConfig.keys().stream().map(RestoreConfig.Key::name).toList(), ENV_PREFIX, values -> {
                     try {
                         RestoreConfig parsed = RestoreConfig.from(Map.copyOf(values));

@@ -40,7 +40,8 @@ public final class StreamsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> rollupKeys = RollupsStreamsRole.keys().stream().map(StreamsRole.Key::name).toList();
-        RollupsStreamsRole rollupsRole = ConfigFile.load(config,
+        // stream-processors: migrated separately (its keys are not Fields yet).
+        RollupsStreamsRole rollupsRole = ConfigFile.loadUndeclared(config,
                 Stream.concat(StreamsRole.keys().stream().map(StreamsRole.Key::name), rollupKeys.stream()).toList(),
                 ENV_PREFIX, properties -> {
                     Map<String, String> shared = new HashMap<>(properties);
