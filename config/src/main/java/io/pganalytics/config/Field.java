@@ -266,8 +266,11 @@ public final class Field<T> {
         return regex.toString();
     }
 
-    /** Parses and checks {@code text} (never null) for this key; a refused value throws {@link InvalidValue}. */
-    T parse(String text) {
+    /**
+     * Parses and checks {@code text} (never null) for this key; a refused value throws {@link InvalidValue}. For
+     * surfaces that check one value at a time, e.g. a Kafka Connect validator; a role reads with {@link Fields#read}.
+     */
+    public T parse(String text) {
         T value;
         try {
             value = parser.parse(text);
