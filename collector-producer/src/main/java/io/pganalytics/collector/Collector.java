@@ -377,7 +377,7 @@ public final class Collector implements AutoCloseable, CollectorState {
      * {@code collector.families.<family>.interval.ms} would (0 turns one off); connections and
      * per-family state (statements baselines, texts sent) stay.
      *
-     * @throws IllegalArgumentException an unknown family or a bad interval, naming the key
+     * @throws InvalidValue an unknown family or a bad interval, naming the key
      */
     public void reconfigure(Map<String, Long> familyIntervalMillis) {
         Map<String, Long> intervals = new HashMap<>(startConfig.familyIntervalMillis());

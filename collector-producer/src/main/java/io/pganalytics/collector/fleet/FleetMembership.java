@@ -102,7 +102,7 @@ public final class FleetMembership implements AutoCloseable {
      *
      * @param consumerOverrides extra Kafka consumer settings, e.g. {@link #DO_NOT_LEAVE_GROUP_ON_CLOSE} in tests
      * @throws InvalidValue when no fleet group is configured
-     * @throws IllegalArgumentException when {@code fleet.secret.keys} is malformed
+     * @throws InvalidValue when {@code fleet.secret.keys} is malformed, at the bad entry
      */
     public static FleetMembership start(CollectorConfig config, TargetRegistry registry, Map<String, Object> consumerOverrides) {
         FleetMembership membership = new FleetMembership(config, registry, consumerOverrides);

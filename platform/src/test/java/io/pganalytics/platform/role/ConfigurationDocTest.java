@@ -6,6 +6,8 @@ import io.pganalytics.api.ApiConfig;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.config.Fields;
 import io.pganalytics.registry.RegistryConfig;
+import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.sink.s3.restore.RestoreConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +38,9 @@ class ConfigurationDocTest {
         // stream-processors: migrated separately
         SECTIONS.put("## Schema registry:", RegistryConfig.FIELDS);
         SECTIONS.put("## Fleet commands:", FleetConnection.FIELDS);
+        SECTIONS.put("## Restore:", RestoreConfig.FIELDS);
         SECTIONS.put("## API:", ApiConfig.FIELDS);
+        SECTIONS.put("## Kafka clients", AvroSerdeConfig.FIELDS);
     }
 
     @Test

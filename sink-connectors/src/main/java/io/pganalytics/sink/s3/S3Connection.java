@@ -48,7 +48,7 @@ public record S3Connection(String endpoint, String region, boolean pathStyle, St
         public static final Field<String> REGION = Field.string(S3Connection.REGION).withDefault(S3Connection.DEFAULT_REGION)
                 .withDoc("Region to sign requests for.");
         public static final Field<Boolean> PATH_STYLE = Field.bool(S3Connection.PATH_STYLE).withDefault(false)
-                .withDoc("Address buckets as <endpoint>/<bucket> instead of <bucket>.<endpoint>; most S3-compatible "
+                .withDoc("Address buckets as `<endpoint>/<bucket>` instead of `<bucket>.<endpoint>`; most S3-compatible "
                         + "stores reached by IP address need true.");
         public static final Field<String> ACCESS_KEY_ID = Field.string(S3Connection.ACCESS_KEY_ID).optional()
                 .withDoc("Access key id; unset to use the AWS SDK's default credentials chain (environment, profile, "

@@ -42,7 +42,7 @@ public record RestoreConfig(S3Connection s3, String bootstrapServers, String sch
         public static final Field<String> BOOTSTRAP_SERVERS = Field.string(RestoreConfig.BOOTSTRAP_SERVERS).optional()
                 .withDoc("Kafka, host:port[,host:port]; needed by --to-kafka.");
         public static final Field<String> SCHEMA_REGISTRY_URL = Field.string(RestoreConfig.SCHEMA_REGISTRY_URL)
-                .withDoc("The Confluent-compatible registry restored values are registered with (subject <topic>-value).");
+                .withDoc("The Confluent-compatible registry restored values are registered with (subject `<topic>-value`).");
         public static final Field<String> CONNECTION_URL = Field.string(RestoreConfig.CONNECTION_URL).optional()
                 .withDoc("JDBC URL of the metrics store, jdbc:postgresql://host:port/database; needed by --to-db.");
         public static final Field<String> CONNECTION_USER = Field.string(RestoreConfig.CONNECTION_USER).optional()
