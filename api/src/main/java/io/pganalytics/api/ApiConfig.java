@@ -1,28 +1,83 @@
 package io.pganalytics.api;
 
+import io.pganalytics.config.Check;
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 /**
- * The API role's configuration.
+ * The API role's configuration; every key is declared once in {@link Keys}, and {@link #FIELDS} is what
+ * docs/configuration.md shows.
  *
- * @param host             address to bind; 127.0.0.1 unless the API is meant to be reached from elsewhere
- * @param port             HTTP port (0 picks a free one)
- * @param databaseUrl      the control-plane PostgreSQL, {@code jdbc:postgresql://...}
- * @param databaseUser     its user
- * @param databasePassword its password (never logged)
- * @param bootstrapServers Kafka
+ * @param host             {@code api.host}: address to bind; 127.0.0.1 unless the API is meant to be reached from elsewhere
+ * @param port             {@code api.port}: HTTP port (0 picks a free one)
+ * @param databaseUrl      {@code api.database.url}: the control-plane PostgreSQL, {@code jdbc:postgresql://...}
+ * @param databaseUser     {@code api.database.user}: its user
+ * @param databasePassword {@code api.database.password}: its password (never logged)
+ * @param bootstrapServers {@code kafka.bootstrap.servers}: Kafka
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers) {
 
-    public ApiConfig {
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("api.port: expected 0-65535, got " + port);
+    /** Every key the API reads, declared once: its type, default, rule and meaning. */
+    public static final class Keys {
+
+        private Keys() {
         }
+
+        public static final Field<String> HOST = Field.string("api.host").withDefault("127.0.0.1")
+                .withDoc("address to bind; `127.0.0.1` unless the API is meant to be reached from elsewhere");
+        public static final Field<Integer> PORT = Field.integer("api.port").withDefault(8080)
+                .withCheck(port -> port >= 0 && port <= 65535 ? null : "expected 0-65535, got " + port)
+                .withDoc("HTTP port; `0` picks a free one");
+        public static final Field<String> DATABASE_URL = Field.string("api.database.url")
+                .withCheck(Check.matching("jdbc:postgresql://.+", "jdbc:postgresql://host:port/db"))
+                .withDoc("the control-plane PostgreSQL, `jdbc:postgresql://host:port/database`");
+        public static final Field<String> DATABASE_USER = Field.string("api.database.user").optional()
+                .withDoc("its user");
+        public static final Field<String> DATABASE_PASSWORD = Field.string("api.database.password").optional()
+                .secret().withDoc("its password; never logged");
+        public static final Field<String> BOOTSTRAP_SERVERS = Field.string("kafka.bootstrap.servers")
+                .withDoc("Kafka, `host:port[,host:port]`");
+    }
+
+    /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
+    public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.DATABASE_URL, Keys.DATABASE_USER,
+            Keys.DATABASE_PASSWORD, Keys.BOOTSTRAP_SERVERS);
+
+    /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
+    public ApiConfig {
+        List<InvalidValue.Problem> problems = new ArrayList<>();
+        Keys.PORT.problemWith(port).ifPresent(problems::add);
         if (databaseUrl == null || !databaseUrl.startsWith("jdbc:postgresql://")) {
-            throw new IllegalArgumentException("api.database.url: expected jdbc:postgresql://host:port/db");
+            problems.add(new InvalidValue.Problem(Keys.DATABASE_URL.name(), "expected jdbc:postgresql://host:port/db"));
         }
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("kafka.bootstrap.servers: required");
+            problems.add(new InvalidValue.Problem(Keys.BOOTSTRAP_SERVERS.name(), "required"));
         }
+        if (!problems.isEmpty()) {
+            throw new InvalidValue(problems);
+        }
+    }
+
+    /** Reads the configuration from properties, each key overridden by its variable in {@code environment}. */
+    public static ApiConfig from(Map<String, String> properties, Map<String, String> environment) {
+        return from(FIELDS.read(properties, environment));
+    }
+
+    /** The configuration {@code values} (read against {@link #FIELDS}) describe; every bad value in one {@link InvalidValue}. */
+    public static ApiConfig from(Values values) {
+        String host = values.get(Keys.HOST);
+        int port = values.get(Keys.PORT);
+        String databaseUrl = values.get(Keys.DATABASE_URL);
+        String bootstrapServers = values.get(Keys.BOOTSTRAP_SERVERS);
+        values.validate();
+        return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
+                values.get(Keys.DATABASE_PASSWORD), bootstrapServers);
     }
 
     @Override

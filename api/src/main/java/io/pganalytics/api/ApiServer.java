@@ -13,6 +13,7 @@ import io.pganalytics.api.health.ComponentHealth;
 import io.pganalytics.api.health.DatabaseHealth;
 import io.pganalytics.api.health.HealthCheck;
 import io.pganalytics.api.health.KafkaHealth;
+import io.pganalytics.config.InvalidValue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The REST API: {@code /api/v1/health}, {@code /api/v1/version} and Prometheus {@code /metrics}.
  *
- * <p>Every error, including unknown routes and unexpected failures, answers with {@link ApiError};
+ * <p>Every error, including unknown routes and unexpected failures, answers with {@link ApiError}; a value the
+ * caller gave that cannot be used ({@link InvalidValue}) is a 400 naming each field;
  * an unexpected failure is logged once, on one line, and never shows a stack trace to the client.
  */
 public final class ApiServer implements AutoCloseable {
@@ -57,6 +59,9 @@ public final class ApiServer implements AutoCloseable {
                     .result(metrics.scrape()));
             cfg.routes.error(404, "*", ctx ->
                     ctx.json(new ApiError("not_found", "no route for " + ctx.method() + " " + ctx.path())));
+            // A value the caller gave that cannot be used: 400, saying which and why, never a stack trace.
+            cfg.routes.exception(InvalidValue.class, (e, ctx) ->
+                    ctx.status(HttpStatus.BAD_REQUEST).json(ApiError.of(e)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.toString());
                 ctx.status(HttpStatus.INTERNAL_SERVER_ERROR)

@@ -316,10 +316,11 @@ public final class Collector implements AutoCloseable, CollectorState {
      * @throws InvalidValue the target is invalid, saying why ({@code target <id>: <field>: <reason>})
      */
     public void addTarget(Target target) {
-        try {
-            config.withTargets(List.of(target)); // the same checks as configured targets get
-        } catch (IllegalArgumentException | InvalidValue e) {
-            throw new InvalidValue("target " + target.id(), e.getMessage().replace("collector.targets[0].", ""), e);
+        // The same checks as configured targets get, each problem's path relative to the target.
+        List<InvalidValue.Problem> problems = CollectorConfig.problemsOf(target);
+        if (!problems.isEmpty()) {
+            throw new InvalidValue("target " + target.id(),
+                    String.join("; ", problems.stream().map(InvalidValue.Problem::toString).toList()));
         }
         TargetSession session = sessions.open(target, config);
         samples.checkTopics(topicsOf(session.families()));
@@ -376,7 +377,7 @@ public final class Collector implements AutoCloseable, CollectorState {
      * {@code collector.families.<family>.interval.ms} would (0 turns one off); connections and
      * per-family state (statements baselines, texts sent) stay.
      *
-     * @throws IllegalArgumentException an unknown family or a bad interval, naming the key
+     * @throws InvalidValue an unknown family or a bad interval, naming the key
      */
     public void reconfigure(Map<String, Long> familyIntervalMillis) {
         Map<String, Long> intervals = new HashMap<>(startConfig.familyIntervalMillis());

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -271,8 +272,11 @@ public final class Field<T> {
         return regex.toString();
     }
 
-    /** Parses and checks {@code text} (never null) for this key; a refused value throws {@link InvalidValue}. */
-    T parse(String text) {
+    /**
+     * Parses and checks {@code text} (never null) for this key; a refused value throws {@link InvalidValue}. For
+     * surfaces that check one value at a time, e.g. a Kafka Connect validator; a role reads with {@link Fields#read}.
+     */
+    public T parse(String text) {
         T value;
         try {
             value = parser.parse(text);
@@ -284,6 +288,18 @@ public final class Field<T> {
             throw new InvalidValue(name, secret ? "refused (the value is secret and not shown)" : problem);
         }
         return value;
+    }
+
+    /**
+     * The problem {@code value} has under this field's rule, naming the key; empty when it is fine. For typed
+     * configurations built in code, so that a value given in code follows the rule a value read from a file does.
+     */
+    public Optional<InvalidValue.Problem> problemWith(T value) {
+        String problem = value == null || check == null ? null : check.problem(value);
+        if (problem == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new InvalidValue.Problem(name, secret ? "refused (the value is secret and not shown)" : problem));
     }
 
     /** How the value is written in a properties file, for {@code value}'s type. */

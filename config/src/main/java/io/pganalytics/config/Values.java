@@ -1,6 +1,7 @@
 package io.pganalytics.config;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -82,6 +83,20 @@ public final class Values {
             }
         }
         return List.copyOf(found);
+    }
+
+    /**
+     * The texts given under {@code prefix}, a prefix let through unchecked ({@link Fields#allowing}), keyed without
+     * it: e.g. {@code metrics.sink.} settings handed on to another component, which checks them.
+     */
+    public Map<String, String> under(String prefix) {
+        Map<String, String> found = new LinkedHashMap<>();
+        texts.forEach((key, text) -> {
+            if (key.startsWith(prefix) && fields.fieldOf(key).isEmpty()) {
+                found.put(key.substring(prefix.length()), text);
+            }
+        });
+        return found;
     }
 
     /** Records a problem found across keys (e.g. two targets with one id), reported by {@link #validate()}. */

@@ -145,4 +145,26 @@ class FieldsTest {
     void aKeyDeclaredTwiceIsAProgrammingError() {
         assertThatThrownBy(() -> Fields.of("PGA_", List.of(ID, ID))).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aValueGivenInCodeIsCheckedByTheSameRuleNamingTheKey() {
+        assertThat(PORT.problemWith(70_000)).get().hasToString("collector.http.port: must be -1 to 65535, got 70000");
+        assertThat(PORT.problemWith(8080)).isEmpty();
+        assertThat(PASSWORD.at(1).problemWith("Hunter2")).get()
+                .hasToString("collector.targets[1].password: refused (the value is secret and not shown)");
+    }
+
+    @Test
+    void oneValueIsParsedAndCheckedOnItsOwnNamingTheKey() {
+        assertThat(PORT.parse(" 8080".strip())).isEqualTo(8080);
+        assertThatThrownBy(() -> PORT.parse("http"))
+                .isInstanceOf(InvalidValue.class).hasMessage("collector.http.port: expected a whole number, got 'http'");
+        assertThatThrownBy(() -> PORT.parse("70000")).hasMessage("collector.http.port: must be -1 to 65535, got 70000");
+    }
+
+    @Test
+    void keysUnderAnAllowedPrefixAreHandedOnWithoutIt() {
+        Values values = FIELDS.allowing("kafka.").read(Map.of("collector.id", "a", "kafka.linger.ms", " 5 "));
+        assertThat(values.under("kafka.")).containsExactly(Map.entry("linger.ms", "5"));
+    }
 }

@@ -1,9 +1,9 @@
 package io.pganalytics.platform;
 
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.platform.quickstart.QuickstartCommand;
 import io.pganalytics.platform.role.CollectorCommand;
 import io.pganalytics.platform.role.FleetCommand;
-import io.pganalytics.platform.role.InvalidConfiguration;
 import io.pganalytics.platform.role.RegistryCommand;
 import io.pganalytics.platform.role.RestoreCommand;
 import io.pganalytics.platform.role.StreamsCommand;
@@ -33,11 +33,14 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line with pgAnalytics' error handling: one line for a user's mistake, no stack traces. */
+    /**
+     * The command line with pgAnalytics' error handling: a user's mistake (an {@link InvalidValue}, whose message
+     * names the key or option) is one line and exit code 2; anything else one line and exit code 1; no stack traces.
+     */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof InvalidConfiguration) {
+            if (e instanceof InvalidValue) {
                 cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return 2;
             }

@@ -1,19 +1,25 @@
 package io.pganalytics.registry;
 
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * The configuration of a {@link SchemaRegistryServer}: where its Kafka state lives, where it listens, how it finds
  * the other instances of its cluster, and how it protects its HTTP listener.
  *
- * <p>Every key is declared once in {@link #keys()} with its default and documentation. Keys are named as
+ * <p>Every key is declared once in {@link Keys} with its type, default, rule and documentation. Keys are named as
  * Confluent's registry names them wherever Confluent has one, so that an operator can carry a configuration
  * across. {@link #toString()} never shows a password.
  *
@@ -65,48 +71,86 @@ public record RegistryConfig(String bootstrapServers, String host, int port, Str
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8081;
     public static final String DEFAULT_TOPIC = "_schemas";
-    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_STARTUP_TIMEOUT = Keys.STARTUP_TIMEOUT.defaultValue();
     public static final String DEFAULT_GROUP_ID = "schema-registry";
     public static final long DEFAULT_REQUEST_MAX_BYTES = 4L * 1024 * 1024;
 
-    private static final List<Key> KEYS = List.of(
-            new Key(BOOTSTRAP_SERVERS, null,
-                    "Kafka bootstrap servers (host:port, comma separated) of the cluster holding the registry's topic."),
-            new Key(HOST, DEFAULT_HOST, "Address the HTTP listener binds."),
-            new Key(PORT, Integer.toString(DEFAULT_PORT), "HTTP port; 0 picks a free port."),
-            new Key(TOPIC, DEFAULT_TOPIC,
-                    "Single-partition compacted topic holding every schema and config; created if missing."),
-            new Key(STARTUP_TIMEOUT_MS, Long.toString(DEFAULT_STARTUP_TIMEOUT.toMillis()),
-                    "How long start-up may take to create and read the topic before it fails."),
-            new Key(GROUP_ID, DEFAULT_GROUP_ID,
-                    "Consumer group in which the instances sharing the topic elect the one that writes."),
-            new Key(LEADER_ELIGIBILITY, "true",
-                    "Whether this instance may become the leader; false makes it forward every write."),
-            new Key(HOST_NAME, "",
-                    "Host other instances use to forward writes here; empty for the bind address."),
-            new Key(REQUEST_MAX_BYTES, Long.toString(DEFAULT_REQUEST_MAX_BYTES),
-                    "Largest request body accepted; larger ones are answered 413."),
-            new Key(AUTHENTICATION_METHOD, "NONE",
-                    "NONE, or BASIC to require HTTP basic authentication on every request."),
-            new Key(BASIC_AUTH_USERS, "",
-                    "With BASIC: user=pbkdf2-sha256:... entries, comma separated (hash from `pganalytics registry hash-password`)."),
-            new Key(SSL_KEYSTORE_LOCATION, "",
-                    "Key store with the server's certificate and key; set to serve HTTPS instead of HTTP."),
-            new Key(SSL_KEYSTORE_PASSWORD, "", "Password of the key store."),
-            new Key(SSL_KEYSTORE_TYPE, "PKCS12", "Type of the key store (PKCS12 or JKS)."),
-            new Key(SSL_KEY_PASSWORD, "", "Password of the key in the key store; empty for the key store's."),
-            new Key(SSL_TRUSTSTORE_LOCATION, "",
-                    "Trust store for forwarding writes to a leader over HTTPS; empty for the key store."),
-            new Key(SSL_TRUSTSTORE_PASSWORD, "", "Password of the trust store."));
+    /** Every key, declared once with its type, default, rule and documentation, in documentation order. */
+    public static final class Keys {
+
+        private Keys() {
+        }
+
+        public static final Field<String> BOOTSTRAP_SERVERS = Field.string(RegistryConfig.BOOTSTRAP_SERVERS)
+                .withCheck(RegistryConfig::bootstrapServersProblem)
+                .withDoc("Kafka bootstrap servers (host:port, comma separated) of the cluster holding the registry's topic.");
+        public static final Field<String> HOST = Field.string(RegistryConfig.HOST).withDefault(DEFAULT_HOST)
+                .withDoc("Address the HTTP listener binds.");
+        public static final Field<Integer> PORT = Field.of(RegistryConfig.PORT, "an integer", Integer::valueOf,
+                        String::valueOf).withDefault(DEFAULT_PORT)
+                .withCheck(port -> port >= 0 && port <= 65535 ? null : "expected 0..65535, got " + port)
+                .withDoc("HTTP port; 0 picks a free port.");
+        public static final Field<String> TOPIC = Field.string(RegistryConfig.TOPIC).withDefault(DEFAULT_TOPIC)
+                .withCheck(topic -> TOPIC_NAME.matcher(topic).matches() && !topic.equals(".") && !topic.equals("..")
+                        ? null : "expected a Kafka topic name (letters, digits, '.', '_', '-'; at most 249 characters), "
+                        + "got '" + topic + "'")
+                .withDoc("Single-partition compacted topic holding every schema and config; created if missing.");
+        public static final Field<Duration> STARTUP_TIMEOUT = Field.millis(STARTUP_TIMEOUT_MS)
+                .withDefault(Duration.ofSeconds(60))
+                .withCheck(timeout -> timeout.isNegative() || timeout.isZero()
+                        ? "expected a positive duration, got " + timeout : null)
+                .withDoc("How long start-up may take to create and read the topic before it fails.");
+        public static final Field<String> GROUP_ID = Field.string(RegistryConfig.GROUP_ID).withDefault(DEFAULT_GROUP_ID)
+                .withDoc("Consumer group in which the instances sharing the topic elect the one that writes.");
+        public static final Field<Boolean> LEADER_ELIGIBILITY = Field.bool(RegistryConfig.LEADER_ELIGIBILITY)
+                .withDefault(true)
+                .withDoc("Whether this instance may become the leader; false makes it forward every write.");
+        public static final Field<String> HOST_NAME = Field.string(RegistryConfig.HOST_NAME).optional()
+                .withDoc("Host other instances use to forward writes here; empty for the bind address.");
+        public static final Field<Long> REQUEST_MAX_BYTES = Field.longValue(RegistryConfig.REQUEST_MAX_BYTES)
+                .withDefault(DEFAULT_REQUEST_MAX_BYTES)
+                .withCheck(bytes -> bytes >= 1024 ? null : "expected at least 1024, got " + bytes)
+                .withDoc("Largest request body accepted; larger ones are answered 413.");
+        public static final Field<AuthenticationMethod> AUTHENTICATION_METHOD = Field.of(
+                        RegistryConfig.AUTHENTICATION_METHOD, "NONE or BASIC",
+                        text -> AuthenticationMethod.valueOf(text.toUpperCase(Locale.ROOT)), Enum::name)
+                .withDefault(AuthenticationMethod.NONE)
+                .withDoc("NONE, or BASIC to require HTTP basic authentication on every request.");
+        public static final Field<String> BASIC_AUTH_USERS = Field.string(RegistryConfig.BASIC_AUTH_USERS).optional()
+                .withDoc("With BASIC: user=pbkdf2-sha256:... entries, comma separated (hash from "
+                        + "`pganalytics registry hash-password`).");
+        public static final Field<Path> SSL_KEYSTORE_LOCATION = Field.path(RegistryConfig.SSL_KEYSTORE_LOCATION)
+                .optional()
+                .withDoc("Key store with the server's certificate and key; set to serve HTTPS instead of HTTP.");
+        public static final Field<String> SSL_KEYSTORE_PASSWORD = Field.string(RegistryConfig.SSL_KEYSTORE_PASSWORD)
+                .optional().secret().withDoc("Password of the key store.");
+        public static final Field<String> SSL_KEYSTORE_TYPE = Field.string(RegistryConfig.SSL_KEYSTORE_TYPE)
+                .withDefault("PKCS12").withDoc("Type of the key store (PKCS12 or JKS).");
+        public static final Field<String> SSL_KEY_PASSWORD = Field.string(RegistryConfig.SSL_KEY_PASSWORD)
+                .optional().secret().withDoc("Password of the key in the key store; empty for the key store's.");
+        public static final Field<Path> SSL_TRUSTSTORE_LOCATION = Field.path(RegistryConfig.SSL_TRUSTSTORE_LOCATION)
+                .optional().withDoc("Trust store for forwarding writes to a leader over HTTPS; empty for the key store.");
+        public static final Field<String> SSL_TRUSTSTORE_PASSWORD = Field.string(RegistryConfig.SSL_TRUSTSTORE_PASSWORD)
+                .optional().secret().withDoc("Password of the trust store.");
+    }
+
+    /** {@code authentication.method}. */
+    public enum AuthenticationMethod { NONE, BASIC }
+
+    /** The environment variables that override a key: {@code PGA_REGISTRY_<KEY>}, e.g. {@code PGA_REGISTRY_PORT}. */
+    public static final String ENVIRONMENT_PREFIX = "PGA_REGISTRY_";
+
+    /** Every key this configuration reads, in documentation order. */
+    public static final Fields FIELDS = Fields.of(ENVIRONMENT_PREFIX, Keys.BOOTSTRAP_SERVERS, Keys.HOST, Keys.PORT,
+            Keys.TOPIC, Keys.STARTUP_TIMEOUT, Keys.GROUP_ID, Keys.LEADER_ELIGIBILITY, Keys.HOST_NAME,
+            Keys.REQUEST_MAX_BYTES, Keys.AUTHENTICATION_METHOD, Keys.BASIC_AUTH_USERS, Keys.SSL_KEYSTORE_LOCATION,
+            Keys.SSL_KEYSTORE_PASSWORD, Keys.SSL_KEYSTORE_TYPE, Keys.SSL_KEY_PASSWORD, Keys.SSL_TRUSTSTORE_LOCATION,
+            Keys.SSL_TRUSTSTORE_PASSWORD);
 
     // A bootstrap entry is host:port; hosts may be names, IPv4 or bracketed IPv6 literals.
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+):\\d{1,5}");
     // Kafka's own rule for topic names.
     private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-
-    /** One configuration key: its name, its default ({@code null} when required, empty when none) and its use. */
-    public record Key(String name, String defaultValue, String documentation) {
-    }
 
     /**
      * HTTPS settings.
@@ -118,12 +162,10 @@ public record RegistryConfig(String bootstrapServers, String host, int port, Str
 
         public Tls {
             if (keystore == null || !Files.isReadable(keystore)) {
-                throw new IllegalArgumentException(SSL_KEYSTORE_LOCATION + ": expected a readable file, got "
-                        + keystore);
+                throw new InvalidValue(SSL_KEYSTORE_LOCATION, "expected a readable file, got " + keystore);
             }
             if (truststore != null && !Files.isReadable(truststore)) {
-                throw new IllegalArgumentException(SSL_TRUSTSTORE_LOCATION + ": expected a readable file, got "
-                        + truststore);
+                throw new InvalidValue(SSL_TRUSTSTORE_LOCATION, "expected a readable file, got " + truststore);
             }
             keystoreType = keystoreType == null || keystoreType.isBlank() ? "PKCS12" : keystoreType.strip();
             keystorePassword = keystorePassword == null ? "" : keystorePassword;
@@ -142,32 +184,38 @@ public record RegistryConfig(String bootstrapServers, String host, int port, Str
         }
     }
 
-    /** Validates every value; the message of an {@link IllegalArgumentException} starts with the bad key. */
+    /** Validates every value; an {@link InvalidValue} names every key whose value cannot be used. */
     public RegistryConfig {
-        bootstrapServers = requireBootstrapServers(bootstrapServers);
+        List<InvalidValue.Problem> problems = new ArrayList<>();
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            problems.add(new InvalidValue.Problem(BOOTSTRAP_SERVERS, "required, e.g. 127.0.0.1:9092"));
+        } else {
+            bootstrapServers = bootstrapServers.strip();
+            Keys.BOOTSTRAP_SERVERS.problemWith(bootstrapServers).ifPresent(problems::add);
+        }
         if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException(HOST + ": required, e.g. " + DEFAULT_HOST);
+            problems.add(new InvalidValue.Problem(HOST, "required, e.g. " + DEFAULT_HOST));
+        } else {
+            host = host.strip();
         }
-        host = host.strip();
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(PORT + ": expected 0..65535, got " + port);
+        Keys.PORT.problemWith(port).ifPresent(problems::add);
+        if (topic == null) {
+            problems.add(new InvalidValue.Problem(TOPIC, "required, e.g. " + DEFAULT_TOPIC));
         }
-        if (topic == null || !TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
-            throw new IllegalArgumentException(TOPIC + ": expected a Kafka topic name (letters, digits, '.', '_', '-'; "
-                    + "at most 249 characters), got '" + topic + "'");
+        Keys.TOPIC.problemWith(topic).ifPresent(problems::add);
+        if (startupTimeout == null) {
+            problems.add(new InvalidValue.Problem(STARTUP_TIMEOUT_MS, "required"));
         }
-        if (startupTimeout == null || startupTimeout.isNegative() || startupTimeout.isZero()) {
-            throw new IllegalArgumentException(STARTUP_TIMEOUT_MS + ": expected a positive duration, got "
-                    + startupTimeout);
-        }
+        Keys.STARTUP_TIMEOUT.problemWith(startupTimeout).ifPresent(problems::add);
         if (groupId == null || groupId.isBlank()) {
-            throw new IllegalArgumentException(GROUP_ID + ": required, e.g. " + DEFAULT_GROUP_ID);
+            problems.add(new InvalidValue.Problem(GROUP_ID, "required, e.g. " + DEFAULT_GROUP_ID));
         }
         advertisedHost = advertisedHost == null || advertisedHost.isBlank() ? null : advertisedHost.strip();
-        if (requestMaxBytes < 1024) {
-            throw new IllegalArgumentException(REQUEST_MAX_BYTES + ": expected at least 1024, got " + requestMaxBytes);
-        }
+        Keys.REQUEST_MAX_BYTES.problemWith(requestMaxBytes).ifPresent(problems::add);
         basicAuthUsers = basicAuthUsers == null ? Map.of() : Map.copyOf(basicAuthUsers);
+        if (!problems.isEmpty()) {
+            throw new InvalidValue(problems);
+        }
     }
 
     /** The configuration of earlier releases: Kafka, listener and topic; everything else defaults. */
@@ -182,60 +230,39 @@ public record RegistryConfig(String bootstrapServers, String host, int port, Str
     }
 
     /**
-     * Reads a configuration from string properties named as in {@link #keys()}; absent keys take their default.
-     * Unknown keys are rejected, so that a misspelt key fails start-up instead of being silently ignored.
+     * Reads a configuration from string properties named as in {@link #FIELDS}; absent keys take their default.
+     * Unknown keys are refused, so that a misspelt key fails start-up instead of being silently ignored.
      */
     public static RegistryConfig fromProperties(Map<String, String> properties) {
-        Map<String, String> remaining = new LinkedHashMap<>(properties);
-        for (Key key : KEYS) {
-            remaining.remove(key.name());
-        }
-        if (!remaining.isEmpty()) {
-            String unknown = remaining.keySet().iterator().next();
-            throw new IllegalArgumentException(unknown + ": unknown key; known keys are "
-                    + KEYS.stream().map(Key::name).toList());
-        }
-        String method = properties.getOrDefault(AUTHENTICATION_METHOD, "NONE").strip().toUpperCase(Locale.ROOT);
-        Map<String, PasswordHash> users = parseUsers(properties.getOrDefault(BASIC_AUTH_USERS, ""));
-        switch (method) {
-            case "NONE" -> {
-                if (!users.isEmpty()) {
-                    throw new IllegalArgumentException(BASIC_AUTH_USERS + ": set, but " + AUTHENTICATION_METHOD
-                            + " is NONE; set it to BASIC or remove the users");
-                }
-            }
-            case "BASIC" -> {
-                if (users.isEmpty()) {
-                    throw new IllegalArgumentException(BASIC_AUTH_USERS + ": required when " + AUTHENTICATION_METHOD
-                            + " is BASIC");
-                }
-            }
-            default -> throw new IllegalArgumentException(AUTHENTICATION_METHOD + ": expected NONE or BASIC, got '"
-                    + properties.get(AUTHENTICATION_METHOD) + "'");
-        }
-        String keystore = properties.getOrDefault(SSL_KEYSTORE_LOCATION, "").strip();
-        String truststore = properties.getOrDefault(SSL_TRUSTSTORE_LOCATION, "").strip();
-        Tls tls = keystore.isEmpty() ? null : new Tls(Path.of(keystore), properties.get(SSL_KEYSTORE_TYPE),
-                properties.get(SSL_KEYSTORE_PASSWORD), properties.get(SSL_KEY_PASSWORD),
-                truststore.isEmpty() ? null : Path.of(truststore), properties.get(SSL_TRUSTSTORE_PASSWORD));
-        return new RegistryConfig(
-                properties.get(BOOTSTRAP_SERVERS),
-                properties.getOrDefault(HOST, DEFAULT_HOST),
-                parseInt(PORT, properties.get(PORT), DEFAULT_PORT),
-                properties.getOrDefault(TOPIC, DEFAULT_TOPIC),
-                Duration.ofMillis(parseLong(STARTUP_TIMEOUT_MS, properties.get(STARTUP_TIMEOUT_MS),
-                        DEFAULT_STARTUP_TIMEOUT.toMillis())),
-                properties.getOrDefault(GROUP_ID, DEFAULT_GROUP_ID),
-                parseBoolean(LEADER_ELIGIBILITY, properties.getOrDefault(LEADER_ELIGIBILITY, "true")),
-                properties.get(HOST_NAME),
-                parseLong(REQUEST_MAX_BYTES, properties.get(REQUEST_MAX_BYTES), DEFAULT_REQUEST_MAX_BYTES),
-                users,
-                tls);
+        return from(FIELDS.read(properties));
     }
 
-    /** Every key this configuration reads, with its default and documentation, in documentation order. */
-    public static List<Key> keys() {
-        return KEYS;
+    /** The configuration {@code values} (read against {@link #FIELDS}) describe; every bad value in one {@link InvalidValue}. */
+    public static RegistryConfig from(Values values) {
+        Map<String, PasswordHash> users = Map.of();
+        boolean usersReadable = true;
+        try {
+            users = parseUsers(Objects.requireNonNullElse(values.get(Keys.BASIC_AUTH_USERS), ""));
+        } catch (InvalidValue e) {
+            usersReadable = false;
+            e.problems().forEach(problem -> values.reject(problem.path(), problem.reason()));
+        }
+        AuthenticationMethod method = values.get(Keys.AUTHENTICATION_METHOD);
+        if (method == AuthenticationMethod.NONE && !users.isEmpty()) {
+            values.reject(BASIC_AUTH_USERS, "set, but " + AUTHENTICATION_METHOD + " is NONE; set it to BASIC or remove the users");
+        }
+        if (method == AuthenticationMethod.BASIC && users.isEmpty() && usersReadable) {
+            values.reject(BASIC_AUTH_USERS, "required when " + AUTHENTICATION_METHOD + " is BASIC");
+        }
+        values.validate();
+        Path keystore = values.get(Keys.SSL_KEYSTORE_LOCATION);
+        Tls tls = keystore == null ? null : new Tls(keystore, values.get(Keys.SSL_KEYSTORE_TYPE),
+                values.get(Keys.SSL_KEYSTORE_PASSWORD), values.get(Keys.SSL_KEY_PASSWORD),
+                values.get(Keys.SSL_TRUSTSTORE_LOCATION), values.get(Keys.SSL_TRUSTSTORE_PASSWORD));
+        return new RegistryConfig(values.get(Keys.BOOTSTRAP_SERVERS), values.get(Keys.HOST), values.get(Keys.PORT),
+                values.get(Keys.TOPIC), values.get(Keys.STARTUP_TIMEOUT), values.get(Keys.GROUP_ID),
+                values.get(Keys.LEADER_ELIGIBILITY), values.get(Keys.HOST_NAME), values.get(Keys.REQUEST_MAX_BYTES),
+                users, tls);
     }
 
     public RegistryConfig withHost(String host) {
@@ -300,58 +327,25 @@ public record RegistryConfig(String bootstrapServers, String host, int port, Str
             }
             int equals = entry.indexOf('=');
             if (equals < 1) {
-                throw new IllegalArgumentException(BASIC_AUTH_USERS + ": expected user=pbkdf2-sha256:..., got an"
-                        + " entry without '='");
+                throw new InvalidValue(BASIC_AUTH_USERS, "expected user=pbkdf2-sha256:..., got an entry without '='");
             }
             String user = entry.substring(0, equals).strip();
             try {
                 users.put(user, PasswordHash.parse(entry.substring(equals + 1).strip()));
             } catch (IllegalArgumentException e) {
                 // The message never repeats the value: it may be a password pasted by mistake.
-                throw new IllegalArgumentException(BASIC_AUTH_USERS + ": user " + user + ": " + e.getMessage());
+                throw new InvalidValue(BASIC_AUTH_USERS, "user " + user + ": " + e.getMessage());
             }
         }
         return users;
     }
 
-    private static String requireBootstrapServers(String value) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(BOOTSTRAP_SERVERS + ": required, e.g. 127.0.0.1:9092");
-        }
-        String stripped = value.strip();
-        for (String server : stripped.split(",")) {
+    private static String bootstrapServersProblem(String value) {
+        for (String server : value.split(",")) {
             if (!HOST_PORT.matcher(server.strip()).matches()) {
-                throw new IllegalArgumentException(BOOTSTRAP_SERVERS + ": expected host:port[,host:port...], got '"
-                        + value + "'");
+                return "expected host:port[,host:port...], got '" + value + "'";
             }
         }
-        return stripped;
-    }
-
-    private static boolean parseBoolean(String key, String value) {
-        String stripped = value.strip().toLowerCase(Locale.ROOT);
-        if (!stripped.equals("true") && !stripped.equals("false")) {
-            throw new IllegalArgumentException(key + ": expected true or false, got '" + value + "'");
-        }
-        return Boolean.parseBoolean(stripped);
-    }
-
-    private static int parseInt(String key, String value, int defaultValue) {
-        long parsed = parseLong(key, value, defaultValue);
-        if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(key + ": expected an integer, got '" + value + "'");
-        }
-        return (int) parsed;
-    }
-
-    private static long parseLong(String key, String value, long defaultValue) {
-        if (value == null) {
-            return defaultValue;
-        }
-        try {
-            return Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": expected an integer, got '" + value + "'");
-        }
+        return null;
     }
 }

@@ -3,6 +3,8 @@ package io.pganalytics.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pganalytics.config.Field;
+import io.pganalytics.config.InvalidValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +92,7 @@ class RegistryConfigTest {
                 "authentication.method: expected NONE or BASIC");
         assertThatThrownBy(() -> RegistryConfig.fromProperties(with(with(base, "authentication.method", "BASIC"),
                 "authentication.basic.users", "alice=plain-password")))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(InvalidValue.class)
                 .hasMessageStartingWith("authentication.basic.users: user alice")
                 .message().doesNotContain("plain-password");
         assertInvalid(() -> RegistryConfig.fromProperties(with(base, "ssl.keystore.location", "/no/such.p12")),
@@ -111,16 +113,16 @@ class RegistryConfigTest {
     void theReadmeDocumentsEveryKeyWithItsDefault() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
 
-        for (RegistryConfig.Key key : RegistryConfig.keys()) {
+        for (Field<?> key : RegistryConfig.FIELDS.fields()) {
             String expected = "| `" + key.name() + "` | "
-                    + (key.defaultValue() == null ? "(required)"
-                            : key.defaultValue().isEmpty() ? "(none)" : "`" + key.defaultValue() + "`") + " | "
+                    + (key.required() ? "(required)"
+                            : key.defaultValue() == null ? "(none)" : "`" + key.defaultShown() + "`") + " | "
                     + key.documentation() + " |";
             assertThat(readme).as("README.md row for %s", key.name()).contains(expected);
         }
     }
 
     private static void assertInvalid(Runnable configure, String message) {
-        assertThatThrownBy(configure::run).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(message);
+        assertThatThrownBy(configure::run).isInstanceOf(InvalidValue.class).hasMessageStartingWith(message);
     }
 }

@@ -1,12 +1,16 @@
 package io.pganalytics.streams;
 
+import io.pganalytics.config.Check;
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import io.pganalytics.streams.alert.AlertsStreamsRole;
 import io.pganalytics.streams.fleet.FleetStreamsRole;
 import io.pganalytics.streams.ingest.IngestConfig;
 import io.pganalytics.streams.ingest.IngestStreamsRole;
 import io.pganalytics.streams.ingest.IngestTopology;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
-import io.pganalytics.streams.runtime.Key;
 import io.pganalytics.streams.runtime.RunningTopologies;
 import io.pganalytics.streams.runtime.StreamsSettings;
 import io.pganalytics.streams.runtime.TopologyRole;
@@ -18,7 +22,7 @@ import java.util.Properties;
 
 /**
  * The stream-processing role, {@code pganalytics streams}: the settings its applications share and the
- * ingest topology's, read from {@link #keys()}, and its four applications ({@link #applications}), started
+ * ingest topology's, read from {@link #FIELDS}, and its four applications ({@link #applications}), started
  * and stopped together by {@link #start(RollupsStreamsRole)}. Each application is a {@link TopologyRole}
  * of its own package; this package assembles them and nothing in them depends on it.
  *
@@ -36,58 +40,67 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
     public static final String STATE_DIR = "streams.state.dir";
     public static final String REPLICATION_FACTOR = "streams.replication.factor";
 
-    private static final List<Key> ROLE_KEYS = List.of(
-            new Key(BOOTSTRAP_SERVERS, null, "Kafka, host:port[,host:port]."),
-            new Key(SCHEMA_REGISTRY_URL, null, "The Confluent-compatible schema registry."),
-            new Key(STATE_DIR, Path.of(System.getProperty("java.io.tmpdir"), "pganalytics-streams").toString(),
-                    "Where Kafka Streams keeps local state; keep it across restarts to avoid restoring it."),
-            new Key(REPLICATION_FACTOR, "3", "Replication factor of the internal (changelog, repartition) topics."));
+    /** The role's own keys, declared once; {@link #FIELDS} adds the ingest topology's and the rollups'. */
+    public static final class Keys {
+        public static final Field<String> BOOTSTRAP_SERVERS = Field.string(StreamsRole.BOOTSTRAP_SERVERS)
+                .withDoc("Kafka, `host:port[,host:port]`");
+        public static final Field<String> SCHEMA_REGISTRY_URL = Field.string(StreamsRole.SCHEMA_REGISTRY_URL)
+                .withDoc("the Confluent-compatible registry");
+        public static final Field<Path> STATE_DIR = Field.path(StreamsRole.STATE_DIR)
+                .withDefault(Path.of(System.getProperty("java.io.tmpdir"), "pganalytics-streams"))
+                .withDefaultDescribed("`<tmp>/pganalytics-streams`")
+                .withDoc("local state; keep it across restarts to avoid restoring it");
+        public static final Field<Integer> REPLICATION_FACTOR = Field.integer(StreamsRole.REPLICATION_FACTOR)
+                .withDefault(3).withCheck(Check.atLeast(1))
+                .withDoc("replication factor of the internal topics");
 
-    private static final List<Key> KEYS = concat(ROLE_KEYS, IngestConfig.keys());
+        private Keys() {
+        }
+    }
+
+    /**
+     * Every key of {@code pganalytics streams}, in the order docs/configuration.md lists them: the shared ones,
+     * the rollups' grace, the ingest topology's; each overridden by {@code PGA_<KEY>}.
+     */
+    public static final Fields FIELDS = Fields.of("PGA_", Keys.BOOTSTRAP_SERVERS, Keys.SCHEMA_REGISTRY_URL,
+            Keys.STATE_DIR, Keys.REPLICATION_FACTOR).and(RollupsStreamsRole.FIELDS).and(IngestConfig.FIELDS);
 
     /** The role with the default {@link IngestConfig}. */
     public StreamsRole(String bootstrapServers, String schemaRegistryUrl, Path stateDir, int replicationFactor) {
         this(bootstrapServers, schemaRegistryUrl, stateDir, replicationFactor, IngestConfig.defaults());
     }
 
+    /** Values given in code follow the rules of values read from a file. */
     public StreamsRole {
+        List<InvalidValue.Problem> problems = new ArrayList<>();
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException(BOOTSTRAP_SERVERS + ": required, e.g. kafka-1:9092");
+            problems.add(new InvalidValue.Problem(BOOTSTRAP_SERVERS, "required, e.g. kafka-1:9092"));
         }
         if (schemaRegistryUrl == null || schemaRegistryUrl.isBlank()) {
-            throw new IllegalArgumentException(SCHEMA_REGISTRY_URL + ": required, e.g. http://registry:8081");
+            problems.add(new InvalidValue.Problem(SCHEMA_REGISTRY_URL, "required, e.g. http://registry:8081"));
         }
-        if (replicationFactor < 1) {
-            throw new IllegalArgumentException(REPLICATION_FACTOR + ": must be at least 1, got " + replicationFactor);
-        }
+        Keys.REPLICATION_FACTOR.problemWith(replicationFactor).ifPresent(problems::add);
         if (ingest == null) {
-            throw new IllegalArgumentException("ingest: required, e.g. IngestConfig.defaults()");
+            problems.add(new InvalidValue.Problem("ingest", "required, e.g. IngestConfig.defaults()"));
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidValue(problems);
         }
     }
 
-    /** Every key {@link #fromProperties} reads, in documentation order. */
-    public static List<Key> keys() {
-        return KEYS;
-    }
-
-    /** The role from string properties named as in {@link #keys()}; unknown keys are refused, naming the key. */
+    /** The role from string properties named as in {@link #FIELDS}; unknown keys are refused, naming the key. */
     public static StreamsRole fromProperties(Map<String, String> properties) {
-        for (String key : properties.keySet()) {
-            if (KEYS.stream().noneMatch(k -> k.name().equals(key))) {
-                throw new IllegalArgumentException(key + ": unknown key; known keys are "
-                        + KEYS.stream().map(Key::name).toList());
-            }
-        }
-        String factor = properties.getOrDefault(REPLICATION_FACTOR, "3").strip();
-        int replicationFactor;
-        try {
-            replicationFactor = Integer.parseInt(factor);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(REPLICATION_FACTOR + ": expected a whole number, got '" + factor + "'");
-        }
-        return new StreamsRole(properties.get(BOOTSTRAP_SERVERS), properties.get(SCHEMA_REGISTRY_URL),
-                Path.of(properties.getOrDefault(STATE_DIR, KEYS.get(2).defaultValue())), replicationFactor,
-                IngestConfig.fromProperties(properties));
+        return from(FIELDS.read(properties));
+    }
+
+    /** The role {@code values} (read against {@link #FIELDS}) describe; every bad value in one {@link InvalidValue}. */
+    public static StreamsRole from(Values values) {
+        String bootstrapServers = values.get(Keys.BOOTSTRAP_SERVERS);
+        String schemaRegistryUrl = values.get(Keys.SCHEMA_REGISTRY_URL);
+        Path stateDir = values.get(Keys.STATE_DIR);
+        int replicationFactor = values.get(Keys.REPLICATION_FACTOR);
+        IngestConfig ingest = IngestConfig.from(values);
+        return new StreamsRole(bootstrapServers, schemaRegistryUrl, stateDir, replicationFactor, ingest);
     }
 
     /** What this role's applications share: Kafka, the registry, the state directory, replication. */
@@ -108,7 +121,7 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
     /**
      * The applications of {@code pganalytics streams}, in the order they start: ingest (with this role's
      * {@link #ingest()}), fleet liveness, {@code rollups} (its grace is a key of its own,
-     * {@link RollupsStreamsRole#keys()}) and alerts.
+     * {@link RollupsStreamsRole#GRACE}) and alerts.
      */
     public List<TopologyRole> applications(RollupsStreamsRole rollups) {
         return List.of(new IngestStreamsRole(ingest), new FleetStreamsRole(), rollups, new AlertsStreamsRole());
@@ -120,11 +133,5 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
      */
     public RunningTopologies start(RollupsStreamsRole rollups) {
         return settings().startAll(applications(rollups));
-    }
-
-    private static List<Key> concat(List<Key> first, List<Key> second) {
-        List<Key> all = new ArrayList<>(first);
-        all.addAll(second);
-        return List.copyOf(all);
     }
 }

@@ -53,7 +53,7 @@ class StreamsRoleTest {
         props.put(IngestConfig.QUOTA_RECORDS_PER_SECOND, "10");
         props.put(IngestConfig.MAX_FUTURE_SECONDS, "soon");
         assertThatThrownBy(() -> StreamsRole.fromProperties(props))
-                .hasMessage("ingest.max.future.seconds: expected a whole number, got 'soon'");
+                .hasMessage("ingest.max.future.seconds: expected a whole number of seconds, got 'soon'");
     }
 
     @Test

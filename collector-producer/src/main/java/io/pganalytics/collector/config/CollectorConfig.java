@@ -1,18 +1,21 @@
 package io.pganalytics.collector.config;
 
+import io.pganalytics.config.Check;
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import io.pganalytics.schemas.family.MetricFamilies;
-import io.pganalytics.schemas.family.MetricFamily;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The collector role's configuration: from a properties file, overridden by {@code PGA_*}
@@ -20,8 +23,8 @@ import java.util.regex.Pattern;
  *
  * <p>Environment names are the keys upper-cased with every non-alphanumeric run turned into
  * {@code _}: {@code collector.targets[0].password} is {@code PGA_COLLECTOR_TARGETS_0_PASSWORD}.
- * Every key is declared once in {@link #KEYS}, with its default and meaning; docs/configuration.md
- * is checked against that list by a test.
+ * Every key is declared once in {@link Keys}, with its default, rule and meaning; docs/configuration.md
+ * shows {@link #FIELDS}' table, checked by a test.
  *
  * @param collectorId             {@code collector.id}
  * @param bootstrapServers        {@code kafka.bootstrap.servers}
@@ -67,6 +70,137 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
     public static final String SECRET_KEYS = "fleet.secret.keys";
     public static final String HTTP_PORT = "collector.http.port";
 
+    /** The family that user-defined SQL metrics are produced to. */
+    public static final String CUSTOM_FAMILY = "custom";
+
+    /** Every key the collector reads, declared once: its type, default, rule and meaning. */
+    public static final class Keys {
+
+        private Keys() {
+        }
+
+        private static final Check<Long> FAMILY_INTERVAL_RULE = millis -> millis == 0 || millis >= 1000 ? null
+                : "must be 0 (off) or at least 1000, got " + millis;
+
+        public static final Field<String> ID = Field.string(CollectorConfig.ID)
+                .withCheck(Check.without("/", "it separates collector and target in record keys"))
+                .withDoc("this collector's name; the first half of every record key; no `/`");
+        public static final Field<String> BOOTSTRAP_SERVERS = Field.string(CollectorConfig.BOOTSTRAP_SERVERS)
+                .withDoc("Kafka, `host:port[,host:port]`");
+        public static final Field<String> SCHEMA_REGISTRY_URL = Field.string(CollectorConfig.SCHEMA_REGISTRY_URL)
+                .withDoc("the Confluent-compatible registry");
+        public static final Field<Long> INTERVAL = Field.longValue(INTERVAL_MS).withDefault(10_000L)
+                .withCheck(Check.atLeast(1000))
+                .withDoc("the base interval (at least 1000); a preset reads each family every 1, 3, 6 or 30 base intervals");
+        public static final Field<Long> HEARTBEAT_INTERVAL = Field.longValue(HEARTBEAT_INTERVAL_MS).withDefault(10_000L)
+                .withCheck(Check.atLeast(1000)).withDoc("how often a heartbeat goes to `pga.fleet.heartbeats`");
+        public static final Field<Preset> PRESET = preset(CollectorConfig.PRESET).withDefault(Preset.STANDARD)
+                .withDoc("`minimal`, `standard` or `exhaustive`: which families are read and how often (see docs/collector.md)");
+        public static final Field<Long> FAMILY_INTERVAL = Field.longValue("collector.families.<family>.interval.ms")
+                .optional().withDefaultDescribed("the preset's").withCheck(FAMILY_INTERVAL_RULE)
+                .withDoc("read `<family>` every so many ms on every target; `0` turns it off");
+        public static final Field<Long> STATEMENT_TIMEOUT = Field.longValue(STATEMENT_TIMEOUT_MS).withDefault(5000L)
+                .withCheck(Check.atLeast(100))
+                .withDoc("`statement_timeout` of every collector query; the client gives up 2 s later");
+        public static final Field<Integer> TABLES_TOP = Field.integer(CollectorConfig.TABLES_TOP).withDefault(200)
+                .withCheck(Check.atLeast(1))
+                .withDoc("tables and indexes read per database: the largest N (plus the 20 oldest by XID age)");
+        public static final Field<Integer> DATABASES_MAX = Field.integer(CollectorConfig.DATABASES_MAX).withDefault(20)
+                .withCheck(Check.atLeast(1))
+                .withDoc("databases the per-database families read per target, when a target lists none");
+        public static final Field<QueryTextMode> QUERY_TEXT_MODE = Field.of(CollectorConfig.QUERY_TEXT_MODE,
+                        "normalized or none", text -> QueryTextMode.valueOf(text.toUpperCase(Locale.ROOT)),
+                        mode -> mode.name().toLowerCase(Locale.ROOT))
+                .withDefault(QueryTextMode.NORMALIZED)
+                .withDoc("`normalized`: send each queryid's normalized text once; `none`: send no text");
+        public static final Field<Integer> QUERY_TEXT_MAX_LENGTH = Field.integer(CollectorConfig.QUERY_TEXT_MAX_LENGTH)
+                .withDefault(4096).withCheck(Check.atLeast(16)).withDoc("query texts are cut to this many characters");
+        public static final Field<Integer> WORKERS = Field.integer(CollectorConfig.WORKERS).withDefault(8)
+                .withCheck(Check.between(1, 1024))
+                .withDoc("threads that run target cycles: bounds the queries in flight, not the number of targets");
+        public static final Field<Long> CONNECT_TIMEOUT = Field.longValue(CONNECT_TIMEOUT_MS).withDefault(5000L)
+                .withCheck(Check.atLeast(100)).withDoc("connect and login timeout of a target connection");
+        public static final Field<Path> SPOOL_DIR = Field.path(CollectorConfig.SPOOL_DIR).optional()
+                .withDefaultDescribed("`data/spool/<collector.id>`")
+                .withDoc("where samples wait on disk while Kafka is slow or unreachable");
+        public static final Field<Long> SPOOL_MAX_BYTES = Field.longValue(CollectorConfig.SPOOL_MAX_BYTES)
+                .withDefault(256L << 20)
+                .withCheck(bytes -> bytes >= 1 << 20 ? null : "must be at least 1048576 (1 MiB), got " + bytes)
+                .withDoc("the spool's size; when full, the oldest samples are dropped and counted per family");
+        public static final Field<String> FLEET_GROUP = Field.string(CollectorConfig.FLEET_GROUP).optional()
+                .withCheck(group -> group.matches("[A-Za-z0-9._-]+") ? null
+                        : "letters, digits, '.', '_' and '-' only, got '" + group + "'")
+                .withDoc("share the targets of `pga.fleet.targets` with the other collectors of this fleet (a Kafka "
+                        + "consumer group); none: only `collector.targets[N]`");
+        public static final Field<Long> FLEET_SESSION_TIMEOUT = Field.longValue(FLEET_SESSION_TIMEOUT_MS)
+                .withDefault(15_000L).withCheck(Check.atLeast(3000))
+                .withDoc("how long a collector that died keeps its fleet targets before the others take them over");
+        public static final Field<String> SECRET_KEYS = Field.string(CollectorConfig.SECRET_KEYS).optional().secret()
+                .withDoc("`keyId:base64Key[,...]`: AES-256 keys that decrypt fleet targets' passwords; never logged");
+        public static final Field<Integer> HTTP_PORT = Field.integer(CollectorConfig.HTTP_PORT).withDefault(-1)
+                .withCheck(port -> port >= -1 && port <= 65535 ? null
+                        : "must be -1 (off), 0 (any free port) or a port, got " + port)
+                .withDoc("port of `/metrics` (Prometheus) and `/health`; `-1` off, `0` any free port");
+
+        public static final Field<String> TARGET_ID = Field.string("collector.targets[N].id")
+                .withCheck(Check.without("/", "it separates collector and target in record keys"))
+                .withDoc("the target's stable name; the second half of the record key; no `/`; unique");
+        public static final Field<String> TARGET_URL = Field.string("collector.targets[N].url")
+                .withCheck(url -> url.startsWith("jdbc:postgresql://") ? null
+                        : "expected jdbc:postgresql://host:port/db, got '" + url + "'")
+                .withDoc("`jdbc:postgresql://host:port/database`");
+        public static final Field<String> TARGET_USER = Field.string("collector.targets[N].user").optional()
+                .withDoc("a role with `pg_monitor` is enough (see docs/collector.md)");
+        public static final Field<String> TARGET_PASSWORD = Field.string("collector.targets[N].password").optional()
+                .secret().withDoc("never logged");
+        public static final Field<Preset> TARGET_PRESET = preset("collector.targets[N].preset").optional()
+                .withDefaultDescribed("`collector.preset`").withDoc("this target's preset");
+        public static final Field<List<String>> TARGET_DATABASES = Field.list("collector.targets[N].databases")
+                .withDefault(List.of()).withDefaultDescribed("every database")
+                .withDoc("comma-separated databases for `tables` and `indexes`");
+        public static final Field<Long> TARGET_FAMILY_INTERVAL =
+                Field.longValue("collector.targets[N].families.<family>.interval.ms").optional()
+                        .withDefaultDescribed("as above").withCheck(FAMILY_INTERVAL_RULE)
+                        .withDoc("this target's interval for `<family>`; `0` turns it off");
+
+        public static final Field<String> CUSTOM_NAME = Field.string("collector.custom[N].name")
+                .withCheck(Check.matching("[a-z][a-z0-9_]*", "lower case letters, digits and _"))
+                .withDoc("a custom SQL metric's name: lower case, digits and `_`");
+        public static final Field<String> CUSTOM_SQL = Field.string("collector.custom[N].sql")
+                .withDoc("one `SELECT`, run on each target's own database");
+        public static final Field<List<String>> CUSTOM_LABELS = columns("labels")
+                .withDoc("comma-separated columns that identify a row");
+        public static final Field<List<String>> CUSTOM_COUNTERS = columns("counters")
+                .withDoc("comma-separated cumulative numeric columns");
+        public static final Field<List<String>> CUSTOM_GAUGES = columns("gauges")
+                .withDoc("comma-separated instantaneous numeric columns");
+        public static final Field<Long> CUSTOM_INTERVAL = Field.longValue("collector.custom[N].interval.ms")
+                .withDefault(0L).withDefaultDescribed("`collector.interval.ms`")
+                .withCheck(millis -> millis == 0 || millis >= 1000 ? null : "must be at least 1000, got " + millis)
+                .withDoc("how often it runs");
+        public static final Field<Integer> CUSTOM_MIN_SERVER_VERSION = Field.integer("collector.custom[N].min.server.version")
+                .withDefault(0).withDoc("`server_version_num` below which it is skipped");
+
+        private static Field<Preset> preset(String name) {
+            return Field.of(name, "minimal, standard or exhaustive",
+                    text -> Preset.valueOf(text.toUpperCase(Locale.ROOT)), Preset::configName);
+        }
+
+        private static Field<List<String>> columns(String kind) {
+            return Field.list("collector.custom[N]." + kind).withDefault(List.of()).withDefaultDescribed("none");
+        }
+    }
+
+    /** Every key the collector reads, in the order docs/configuration.md lists them, overridden by {@code PGA_*}. */
+    public static final Fields FIELDS = Fields.of("PGA_", Keys.ID, Keys.BOOTSTRAP_SERVERS, Keys.SCHEMA_REGISTRY_URL,
+            Keys.INTERVAL, Keys.HEARTBEAT_INTERVAL, Keys.PRESET, Keys.FAMILY_INTERVAL, Keys.STATEMENT_TIMEOUT,
+            Keys.TABLES_TOP, Keys.DATABASES_MAX, Keys.QUERY_TEXT_MODE, Keys.QUERY_TEXT_MAX_LENGTH, Keys.WORKERS,
+            Keys.CONNECT_TIMEOUT, Keys.SPOOL_DIR, Keys.SPOOL_MAX_BYTES, Keys.FLEET_GROUP, Keys.FLEET_SESSION_TIMEOUT,
+            Keys.SECRET_KEYS, Keys.HTTP_PORT, Keys.TARGET_ID, Keys.TARGET_URL, Keys.TARGET_USER, Keys.TARGET_PASSWORD,
+            Keys.TARGET_PRESET, Keys.TARGET_DATABASES, Keys.TARGET_FAMILY_INTERVAL, Keys.CUSTOM_NAME, Keys.CUSTOM_SQL,
+            Keys.CUSTOM_LABELS, Keys.CUSTOM_COUNTERS, Keys.CUSTOM_GAUGES, Keys.CUSTOM_INTERVAL,
+            Keys.CUSTOM_MIN_SERVER_VERSION);
+
     /**
      * How the collector runs at fleet scale.
      *
@@ -84,38 +218,38 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
      *                                decrypt fleet targets' passwords; never logged
      * @param httpPort                {@code collector.http.port}: {@code /metrics} and {@code /health}; -1 off, 0 any free port
      */
-    public record Operations(int workers, long connectTimeoutMillis, java.nio.file.Path spoolDir, long spoolMaxBytes,
+    public record Operations(int workers, long connectTimeoutMillis, Path spoolDir, long spoolMaxBytes,
                              String fleetGroup, long fleetSessionTimeoutMillis, String secretKeys, int httpPort) {
 
+        /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
         public Operations {
-            if (workers < 1 || workers > 1024) {
-                throw new IllegalArgumentException(WORKERS + ": must be 1 to 1024, got " + workers);
+            List<InvalidValue.Problem> problems = new ArrayList<>();
+            Keys.WORKERS.problemWith(workers).ifPresent(problems::add);
+            Keys.CONNECT_TIMEOUT.problemWith(connectTimeoutMillis).ifPresent(problems::add);
+            if (spoolDir == null) {
+                problems.add(new InvalidValue.Problem(SPOOL_DIR, "required"));
             }
-            if (connectTimeoutMillis < 100) {
-                throw new IllegalArgumentException(CONNECT_TIMEOUT_MS + ": must be at least 100, got " + connectTimeoutMillis);
-            }
-            java.util.Objects.requireNonNull(spoolDir, SPOOL_DIR);
-            if (spoolMaxBytes < 1 << 20) {
-                throw new IllegalArgumentException(SPOOL_MAX_BYTES + ": must be at least 1048576 (1 MiB), got " + spoolMaxBytes);
-            }
-            if (fleetGroup != null && !fleetGroup.matches("[A-Za-z0-9._-]+")) {
-                throw new IllegalArgumentException(FLEET_GROUP + ": letters, digits, '.', '_' and '-' only, got '" + fleetGroup + "'");
-            }
-            if (fleetSessionTimeoutMillis < 3000) {
-                throw new IllegalArgumentException(FLEET_SESSION_TIMEOUT_MS + ": must be at least 3000, got " + fleetSessionTimeoutMillis);
-            }
-            if (httpPort < -1 || httpPort > 65535) {
-                throw new IllegalArgumentException(HTTP_PORT + ": must be -1 (off), 0 (any free port) or a port, got " + httpPort);
+            Keys.SPOOL_MAX_BYTES.problemWith(spoolMaxBytes).ifPresent(problems::add);
+            Keys.FLEET_GROUP.problemWith(fleetGroup).ifPresent(problems::add);
+            Keys.FLEET_SESSION_TIMEOUT.problemWith(fleetSessionTimeoutMillis).ifPresent(problems::add);
+            Keys.HTTP_PORT.problemWith(httpPort).ifPresent(problems::add);
+            if (!problems.isEmpty()) {
+                throw new InvalidValue(problems);
             }
         }
 
         /** The defaults, spooling under {@code data/spool/<collectorId>}. */
         public static Operations defaults(String collectorId) {
-            return new Operations(8, 5000, java.nio.file.Path.of("data", "spool", collectorId == null ? "collector" : collectorId),
-                    256L << 20, null, 15_000, null, -1);
+            return new Operations(Keys.WORKERS.defaultValue(), Keys.CONNECT_TIMEOUT.defaultValue(),
+                    defaultSpoolDir(collectorId), Keys.SPOOL_MAX_BYTES.defaultValue(), null,
+                    Keys.FLEET_SESSION_TIMEOUT.defaultValue(), null, Keys.HTTP_PORT.defaultValue());
         }
 
-        public Operations withSpool(java.nio.file.Path dir, long maxBytes) {
+        private static Path defaultSpoolDir(String collectorId) {
+            return Path.of("data", "spool", collectorId == null ? "collector" : collectorId);
+        }
+
+        public Operations withSpool(Path dir, long maxBytes) {
             return new Operations(workers, connectTimeoutMillis, dir, maxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort);
         }
 
@@ -139,141 +273,91 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
         }
     }
 
-    /** The family that user-defined SQL metrics are produced to. */
-    public static final String CUSTOM_FAMILY = "custom";
-
-    /** One configuration key: its name (with {@code N} and {@code <family>} placeholders), default and meaning. */
-    public record Key(String name, String defaultValue, String doc) {
-    }
-
-    /** Every key the collector reads, in the order docs/configuration.md lists them. */
-    public static final List<Key> KEYS = List.of(
-            new Key(ID, "required", "this collector's name; the first half of every record key; no `/`"),
-            new Key(BOOTSTRAP_SERVERS, "required", "Kafka, `host:port[,host:port]`"),
-            new Key(SCHEMA_REGISTRY_URL, "required", "the Confluent-compatible registry"),
-            new Key(INTERVAL_MS, "10000", "the base interval (at least 1000); a preset reads each family every 1, 3, 6 or 30 base intervals"),
-            new Key(HEARTBEAT_INTERVAL_MS, "10000", "how often a heartbeat goes to `pga.fleet.heartbeats`"),
-            new Key(PRESET, "standard", "`minimal`, `standard` or `exhaustive`: which families are read and how often (see docs/collector.md)"),
-            new Key("collector.families.<family>.interval.ms", "the preset's", "read `<family>` every so many ms on every target; `0` turns it off"),
-            new Key(STATEMENT_TIMEOUT_MS, "5000", "`statement_timeout` of every collector query; the client gives up 2 s later"),
-            new Key(TABLES_TOP, "200", "tables and indexes read per database: the largest N (plus the 20 oldest by XID age)"),
-            new Key(DATABASES_MAX, "20", "databases the per-database families read per target, when a target lists none"),
-            new Key(QUERY_TEXT_MODE, "normalized", "`normalized`: send each queryid's normalized text once; `none`: send no text"),
-            new Key(QUERY_TEXT_MAX_LENGTH, "4096", "query texts are cut to this many characters"),
-            new Key(WORKERS, "8", "threads that run target cycles: bounds the queries in flight, not the number of targets"),
-            new Key(CONNECT_TIMEOUT_MS, "5000", "connect and login timeout of a target connection"),
-            new Key(SPOOL_DIR, "`data/spool/<collector.id>`", "where samples wait on disk while Kafka is slow or unreachable"),
-            new Key(SPOOL_MAX_BYTES, "268435456", "the spool's size; when full, the oldest samples are dropped and counted per family"),
-            new Key(FLEET_GROUP, "none", "share the targets of `pga.fleet.targets` with the other collectors of this fleet (a Kafka consumer group); none: only `collector.targets[N]`"),
-            new Key(FLEET_SESSION_TIMEOUT_MS, "15000", "how long a collector that died keeps its fleet targets before the others take them over"),
-            new Key(SECRET_KEYS, "none", "`keyId:base64Key[,...]`: AES-256 keys that decrypt fleet targets' passwords; never logged"),
-            new Key(HTTP_PORT, "-1", "port of `/metrics` (Prometheus) and `/health`; `-1` off, `0` any free port"),
-            new Key("collector.targets[N].id", "required", "the target's stable name; the second half of the record key; no `/`; unique"),
-            new Key("collector.targets[N].url", "required", "`jdbc:postgresql://host:port/database`"),
-            new Key("collector.targets[N].user", "none", "a role with `pg_monitor` is enough (see docs/collector.md)"),
-            new Key("collector.targets[N].password", "none", "never logged"),
-            new Key("collector.targets[N].preset", "`collector.preset`", "this target's preset"),
-            new Key("collector.targets[N].databases", "every database", "comma-separated databases for `tables` and `indexes`"),
-            new Key("collector.targets[N].families.<family>.interval.ms", "as above", "this target's interval for `<family>`; `0` turns it off"),
-            new Key("collector.custom[N].name", "required", "a custom SQL metric's name: lower case, digits and `_`"),
-            new Key("collector.custom[N].sql", "required", "one `SELECT`, run on each target's own database"),
-            new Key("collector.custom[N].labels", "none", "comma-separated columns that identify a row"),
-            new Key("collector.custom[N].counters", "none", "comma-separated cumulative numeric columns"),
-            new Key("collector.custom[N].gauges", "none", "comma-separated instantaneous numeric columns"),
-            new Key("collector.custom[N].interval.ms", "`collector.interval.ms`", "how often it runs"),
-            new Key("collector.custom[N].min.server.version", "0", "`server_version_num` below which it is skipped"));
-
-    private static final List<String> SCALAR_KEYS = List.of(ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, INTERVAL_MS,
-            HEARTBEAT_INTERVAL_MS, PRESET, STATEMENT_TIMEOUT_MS, TABLES_TOP, DATABASES_MAX, QUERY_TEXT_MODE, QUERY_TEXT_MAX_LENGTH,
-            WORKERS, CONNECT_TIMEOUT_MS, SPOOL_DIR, SPOOL_MAX_BYTES, FLEET_GROUP, FLEET_SESSION_TIMEOUT_MS, SECRET_KEYS, HTTP_PORT);
-    private static final Pattern TARGET_KEY = Pattern.compile(
-            "collector\\.targets\\[(\\d+)]\\.(id|url|user|password|preset|databases|families\\.([a-z_]+)\\.interval\\.ms)");
-    private static final Pattern FAMILY_KEY = Pattern.compile("collector\\.families\\.([a-z_]+)\\.interval\\.ms");
-    private static final Pattern CUSTOM_KEY = Pattern.compile(
-            "collector\\.custom\\[(\\d+)]\\.(name|sql|labels|counters|gauges|interval\\.ms|min\\.server\\.version)");
-    private static final Pattern TARGET_ENV = Pattern.compile("PGA_COLLECTOR_TARGETS_(\\d+)_(ID|URL|USER|PASSWORD|PRESET|DATABASES)");
-    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
-
+    /**
+     * Follows the rules of {@link Keys} and those across keys (unique target ids and custom metric names, known
+     * families); an {@link InvalidValue} names every key that does not.
+     */
     public CollectorConfig {
-        require(collectorId, ID);
-        if (collectorId.contains("/")) {
-            throw new IllegalArgumentException(ID + ": must not contain '/', it separates collector and target in record keys");
-        }
-        require(bootstrapServers, BOOTSTRAP_SERVERS);
-        require(schemaRegistryUrl, SCHEMA_REGISTRY_URL);
-        if (intervalMillis < 1000) {
-            throw new IllegalArgumentException(INTERVAL_MS + ": must be at least 1000, got " + intervalMillis);
-        }
-        if (heartbeatIntervalMillis < 1000) {
-            throw new IllegalArgumentException(HEARTBEAT_INTERVAL_MS + ": must be at least 1000, got " + heartbeatIntervalMillis);
-        }
-        if (statementTimeoutMillis < 100) {
-            throw new IllegalArgumentException(STATEMENT_TIMEOUT_MS + ": must be at least 100, got " + statementTimeoutMillis);
-        }
-        if (tablesTop < 1) {
-            throw new IllegalArgumentException(TABLES_TOP + ": must be at least 1, got " + tablesTop);
-        }
-        if (databasesMax < 1) {
-            throw new IllegalArgumentException(DATABASES_MAX + ": must be at least 1, got " + databasesMax);
-        }
-        if (queryTextMaxLength < 16) {
-            throw new IllegalArgumentException(QUERY_TEXT_MAX_LENGTH + ": must be at least 16, got " + queryTextMaxLength);
-        }
+        List<InvalidValue.Problem> problems = new ArrayList<>();
+        required(problems, Keys.ID, collectorId);
+        required(problems, Keys.BOOTSTRAP_SERVERS, bootstrapServers);
+        required(problems, Keys.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+        Keys.INTERVAL.problemWith(intervalMillis).ifPresent(problems::add);
+        Keys.HEARTBEAT_INTERVAL.problemWith(heartbeatIntervalMillis).ifPresent(problems::add);
+        Keys.STATEMENT_TIMEOUT.problemWith(statementTimeoutMillis).ifPresent(problems::add);
+        Keys.TABLES_TOP.problemWith(tablesTop).ifPresent(problems::add);
+        Keys.DATABASES_MAX.problemWith(databasesMax).ifPresent(problems::add);
+        Keys.QUERY_TEXT_MAX_LENGTH.problemWith(queryTextMaxLength).ifPresent(problems::add);
         familyIntervalMillis = Map.copyOf(familyIntervalMillis);
-        familyIntervalMillis.forEach((family, millis) -> requireFamily(family, millis, "collector.families." + family + ".interval.ms"));
+        familyIntervalMillis.forEach((family, millis) ->
+                problems.addAll(familyProblems(Keys.FAMILY_INTERVAL.at(family), family, millis)));
         targets = List.copyOf(targets);
         var ids = new TreeSet<String>();
         for (int i = 0; i < targets.size(); i++) {
             Target target = targets.get(i);
-            String prefix = "collector.targets[" + i + "].";
-            if (target.id().isBlank() || target.id().contains("/")) {
-                throw new IllegalArgumentException(prefix + "id: required, without '/'");
+            String prefix = "collector.targets[" + i + "]";
+            List<InvalidValue.Problem> own = problemsOf(target);
+            if (!own.isEmpty()) {
+                problems.addAll(new InvalidValue(own).under(prefix).problems());
+            } else if (!ids.add(target.id())) {
+                problems.add(new InvalidValue.Problem(prefix + ".id", "'" + target.id() + "' is used by another target"));
             }
-            if (!target.jdbcUrl().startsWith("jdbc:postgresql://")) {
-                throw new IllegalArgumentException(prefix + "url: expected jdbc:postgresql://host:port/db, got '" + target.jdbcUrl() + "'");
-            }
-            if (!ids.add(target.id())) {
-                throw new IllegalArgumentException(prefix + "id: '" + target.id() + "' is used by another target");
-            }
-            target.intervalMillis().forEach((family, millis) ->
-                    requireFamily(family, millis, prefix + "families." + family + ".interval.ms"));
         }
-        java.util.Objects.requireNonNull(operations, "operations");
+        Objects.requireNonNull(operations, "operations");
         customMetrics = List.copyOf(customMetrics);
         var names = new TreeSet<String>();
         for (int i = 0; i < customMetrics.size(); i++) {
             CustomMetric metric = customMetrics.get(i);
             String prefix = "collector.custom[" + i + "].";
-            if (!NAME.matcher(metric.name()).matches()) {
-                throw new IllegalArgumentException(prefix + "name: expected lower case letters, digits and _, got '" + metric.name() + "'");
+            int before = problems.size();
+            required(problems, Keys.CUSTOM_NAME.at(i), metric.name());
+            if (problems.size() == before && !names.add(metric.name())) {
+                problems.add(new InvalidValue.Problem(prefix + "name", "'" + metric.name() + "' is used by another custom metric"));
             }
-            if (!names.add(metric.name())) {
-                throw new IllegalArgumentException(prefix + "name: '" + metric.name() + "' is used by another custom metric");
-            }
-            if (metric.sql().isBlank()) {
-                throw new IllegalArgumentException(prefix + "sql: required");
-            }
+            required(problems, Keys.CUSTOM_SQL.at(i), metric.sql());
             if (metric.counters().isEmpty() && metric.gauges().isEmpty()) {
-                throw new IllegalArgumentException(prefix + "counters: a custom metric needs at least one counter or gauge column");
+                problems.add(new InvalidValue.Problem(prefix + "counters",
+                        "a custom metric needs at least one counter or gauge column"));
             }
             var columns = new TreeSet<String>();
             for (String column : concat(metric.labels(), metric.counters(), metric.gauges())) {
                 if (!columns.add(column)) {
-                    throw new IllegalArgumentException(prefix + "labels: column '" + column + "' is declared twice");
+                    problems.add(new InvalidValue.Problem(prefix + "labels", "column '" + column + "' is declared twice"));
                 }
             }
-            if (metric.intervalMillis() != 0 && metric.intervalMillis() < 1000) {
-                throw new IllegalArgumentException(prefix + "interval.ms: must be at least 1000, got " + metric.intervalMillis());
-            }
+            Keys.CUSTOM_INTERVAL.at(i).problemWith(metric.intervalMillis()).ifPresent(problems::add);
         }
+        if (!problems.isEmpty()) {
+            throw new InvalidValue(problems);
+        }
+    }
+
+    /**
+     * What is wrong with {@code target} on its own, each problem's path relative to the target ({@code url},
+     * {@code families.tables.interval.ms}): the rules a configured target follows, for targets from elsewhere
+     * (the fleet) too.
+     */
+    public static List<InvalidValue.Problem> problemsOf(Target target) {
+        List<InvalidValue.Problem> problems = new ArrayList<>();
+        String prefix = "collector.targets[0].";
+        List<InvalidValue.Problem> absolute = new ArrayList<>();
+        required(absolute, Keys.TARGET_ID.at(0), target.id());
+        required(absolute, Keys.TARGET_URL.at(0), target.jdbcUrl());
+        target.intervalMillis().forEach((family, millis) ->
+                absolute.addAll(familyProblems(Keys.TARGET_FAMILY_INTERVAL.at(0, family), family, millis)));
+        for (InvalidValue.Problem problem : absolute) {
+            problems.add(new InvalidValue.Problem(problem.path().substring(prefix.length()), problem.reason()));
+        }
+        return problems;
     }
 
     /** A configuration with the standard preset and every other setting at its default. */
     public CollectorConfig(String collectorId, String bootstrapServers, String schemaRegistryUrl,
                            long intervalMillis, long heartbeatIntervalMillis, List<Target> targets) {
         this(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis, targets,
-                Preset.STANDARD, Map.of(), 5000, 200, 20, QueryTextMode.NORMALIZED, 4096, List.of(),
-                Operations.defaults(collectorId));
+                Keys.PRESET.defaultValue(), Map.of(), Keys.STATEMENT_TIMEOUT.defaultValue(), Keys.TABLES_TOP.defaultValue(),
+                Keys.DATABASES_MAX.defaultValue(), Keys.QUERY_TEXT_MODE.defaultValue(),
+                Keys.QUERY_TEXT_MAX_LENGTH.defaultValue(), List.of(), Operations.defaults(collectorId));
     }
 
     /** This configuration with other custom metrics. */
@@ -332,123 +416,75 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
 
     /** Reads the configuration from properties, with {@code PGA_*} environment variables taking precedence. */
     public static CollectorConfig from(Properties file, Map<String, String> env) {
-        Map<String, String> values = new HashMap<>();
-        file.stringPropertyNames().forEach(key -> values.put(key, file.getProperty(key).trim()));
-        for (String key : SCALAR_KEYS) {
-            String override = env.get(envName(key));
-            if (override != null) {
-                values.put(key, override.trim());
-            }
-        }
-        for (MetricFamily family : MetricFamilies.all()) {
-            String key = "collector.families." + family.name() + ".interval.ms";
-            String override = env.get(envName(key));
-            if (override != null) {
-                values.put(key, override.trim());
-            }
-        }
-        env.forEach((name, value) -> {
-            Matcher m = TARGET_ENV.matcher(name);
-            if (m.matches()) {
-                values.put("collector.targets[" + m.group(1) + "]." + m.group(2).toLowerCase(), value.trim());
-            }
-        });
-        var targetIndexes = new TreeSet<Integer>();
-        var customIndexes = new TreeSet<Integer>();
-        Map<String, Long> familyIntervals = new TreeMap<>();
-        for (String key : values.keySet()) {
-            Matcher target = TARGET_KEY.matcher(key);
-            Matcher custom = CUSTOM_KEY.matcher(key);
-            Matcher family = FAMILY_KEY.matcher(key);
-            if (target.matches()) {
-                targetIndexes.add(Integer.parseInt(target.group(1)));
-            } else if (custom.matches()) {
-                customIndexes.add(Integer.parseInt(custom.group(1)));
-            } else if (family.matches()) {
-                familyIntervals.put(family.group(1), number(values, key, 0));
-            } else if (key.startsWith("collector.") && !SCALAR_KEYS.contains(key)) {
-                throw new IllegalArgumentException(key + ": unknown key");
-            }
-        }
-        List<Target> targets = new ArrayList<>();
-        for (int index : contiguous(targetIndexes, "collector.targets")) {
-            String prefix = "collector.targets[" + index + "].";
-            Map<String, Long> intervals = new TreeMap<>();
-            for (String key : values.keySet()) {
-                Matcher m = TARGET_KEY.matcher(key);
-                if (m.matches() && Integer.parseInt(m.group(1)) == index && m.group(3) != null) {
-                    intervals.put(m.group(3), number(values, key, 0));
-                }
-            }
-            String preset = values.get(prefix + "preset");
-            targets.add(new Target(values.getOrDefault(prefix + "id", ""), values.getOrDefault(prefix + "url", ""),
-                    values.get(prefix + "user"), values.get(prefix + "password"),
-                    preset == null || preset.isEmpty() ? null : Preset.parse(prefix + "preset", preset),
-                    intervals, list(values.get(prefix + "databases"))));
-        }
-        List<CustomMetric> customs = new ArrayList<>();
-        for (int index : contiguous(customIndexes, "collector.custom")) {
-            String prefix = "collector.custom[" + index + "].";
-            customs.add(new CustomMetric(values.getOrDefault(prefix + "name", ""), values.getOrDefault(prefix + "sql", ""),
-                    number(values, prefix + "interval.ms", 0), list(values.get(prefix + "labels")),
-                    list(values.get(prefix + "counters")), list(values.get(prefix + "gauges")),
-                    (int) number(values, prefix + "min.server.version", 0)));
-        }
-        String preset = values.get(PRESET);
-        String textMode = values.get(QUERY_TEXT_MODE);
-        return new CollectorConfig(values.get(ID), values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
-                number(values, INTERVAL_MS, 10_000), number(values, HEARTBEAT_INTERVAL_MS, 10_000), targets,
-                preset == null || preset.isEmpty() ? Preset.STANDARD : Preset.parse(PRESET, preset),
-                familyIntervals, number(values, STATEMENT_TIMEOUT_MS, 5000), (int) number(values, TABLES_TOP, 200),
-                (int) number(values, DATABASES_MAX, 20),
-                textMode == null || textMode.isEmpty() ? QueryTextMode.NORMALIZED : QueryTextMode.parse(QUERY_TEXT_MODE, textMode),
-                (int) number(values, QUERY_TEXT_MAX_LENGTH, 4096), customs, operations(values));
+        Map<String, String> properties = new LinkedHashMap<>();
+        file.stringPropertyNames().forEach(key -> properties.put(key, file.getProperty(key)));
+        return from(FIELDS.read(properties, env));
     }
 
-    private static Operations operations(Map<String, String> values) {
-        Operations defaults = Operations.defaults(values.get(ID));
-        String spoolDir = values.get(SPOOL_DIR);
-        String group = values.get(FLEET_GROUP);
-        String keys = values.get(SECRET_KEYS);
-        return new Operations((int) number(values, WORKERS, defaults.workers()),
-                number(values, CONNECT_TIMEOUT_MS, defaults.connectTimeoutMillis()),
-                spoolDir == null || spoolDir.isEmpty() ? defaults.spoolDir() : java.nio.file.Path.of(spoolDir),
-                number(values, SPOOL_MAX_BYTES, defaults.spoolMaxBytes()),
-                group == null || group.isEmpty() ? null : group,
-                number(values, FLEET_SESSION_TIMEOUT_MS, defaults.fleetSessionTimeoutMillis()),
-                keys == null || keys.isEmpty() ? null : keys,
-                (int) number(values, HTTP_PORT, defaults.httpPort()));
+    /**
+     * The configuration {@code values} (read against {@link #FIELDS}) describe; every bad value, those across
+     * keys included, comes in one {@link InvalidValue}.
+     */
+    public static CollectorConfig from(Values values) {
+        List<Target> targets = new ArrayList<>();
+        for (int index : values.indexes("collector.targets")) {
+            Map<String, Long> intervals = new TreeMap<>();
+            Field<Long> familyTemplate = Keys.TARGET_FAMILY_INTERVAL.at(index);
+            for (String family : values.words(familyTemplate)) {
+                intervals.put(family, values.get(familyTemplate.at(family)));
+            }
+            targets.add(new Target(text(values, Keys.TARGET_ID.at(index)), text(values, Keys.TARGET_URL.at(index)),
+                    values.get(Keys.TARGET_USER.at(index)), values.get(Keys.TARGET_PASSWORD.at(index)),
+                    values.get(Keys.TARGET_PRESET.at(index)), intervals, values.get(Keys.TARGET_DATABASES.at(index))));
+        }
+        List<CustomMetric> customs = new ArrayList<>();
+        for (int index : values.indexes("collector.custom")) {
+            customs.add(new CustomMetric(text(values, Keys.CUSTOM_NAME.at(index)), text(values, Keys.CUSTOM_SQL.at(index)),
+                    values.get(Keys.CUSTOM_INTERVAL.at(index)), values.get(Keys.CUSTOM_LABELS.at(index)),
+                    values.get(Keys.CUSTOM_COUNTERS.at(index)), values.get(Keys.CUSTOM_GAUGES.at(index)),
+                    values.get(Keys.CUSTOM_MIN_SERVER_VERSION.at(index))));
+        }
+        Map<String, Long> familyIntervals = new TreeMap<>();
+        for (String family : values.words(Keys.FAMILY_INTERVAL)) {
+            familyIntervals.put(family, values.get(Keys.FAMILY_INTERVAL.at(family)));
+        }
+        String collectorId = values.get(Keys.ID);
+        Path spoolDir = values.get(Keys.SPOOL_DIR);
+        Operations operations = new Operations(values.get(Keys.WORKERS), values.get(Keys.CONNECT_TIMEOUT),
+                spoolDir != null ? spoolDir : Operations.defaultSpoolDir(collectorId), values.get(Keys.SPOOL_MAX_BYTES),
+                values.get(Keys.FLEET_GROUP), values.get(Keys.FLEET_SESSION_TIMEOUT), values.get(Keys.SECRET_KEYS),
+                values.get(Keys.HTTP_PORT));
+        values.validate();
+        return new CollectorConfig(collectorId, values.get(Keys.BOOTSTRAP_SERVERS), values.get(Keys.SCHEMA_REGISTRY_URL),
+                values.get(Keys.INTERVAL), values.get(Keys.HEARTBEAT_INTERVAL), targets, values.get(Keys.PRESET),
+                familyIntervals, values.get(Keys.STATEMENT_TIMEOUT), values.get(Keys.TABLES_TOP),
+                values.get(Keys.DATABASES_MAX), values.get(Keys.QUERY_TEXT_MODE), values.get(Keys.QUERY_TEXT_MAX_LENGTH),
+                customs, operations);
+    }
+
+    /** A required text, or "" when absent: {@link Values#validate()} reports it before the records see it. */
+    private static String text(Values values, Field<String> field) {
+        return Objects.requireNonNullElse(values.get(field), "");
     }
 
     /** The environment variable that overrides a key. */
     public static String envName(String key) {
-        return "PGA_" + key.toUpperCase().replaceAll("[^A-Z0-9]+", "_").replaceAll("_$", "");
+        return Field.string(key).environmentVariable(FIELDS.environmentPrefix());
     }
 
-    private static void requireFamily(String family, long millis, String key) {
+    private static List<InvalidValue.Problem> familyProblems(Field<Long> field, String family, long millis) {
         if (MetricFamilies.byName(family).isEmpty() || family.equals(CUSTOM_FAMILY)) {
-            throw new IllegalArgumentException(key + ": unknown family '" + family + "'");
+            return List.of(new InvalidValue.Problem(field.name(), "unknown family '" + family + "'"));
         }
-        if (millis != 0 && millis < 1000) {
-            throw new IllegalArgumentException(key + ": must be 0 (off) or at least 1000, got " + millis);
-        }
+        return field.problemWith(millis).stream().toList();
     }
 
-    private static List<Integer> contiguous(TreeSet<Integer> indexes, String prefix) {
-        int expected = 0;
-        for (int index : indexes) {
-            if (index != expected++) {
-                throw new IllegalArgumentException(prefix + "[" + index + "]: indexes must count up from 0 without gaps");
-            }
-        }
-        return List.copyOf(indexes);
-    }
-
-    private static List<String> list(String value) {
+    private static void required(List<InvalidValue.Problem> problems, Field<String> field, String value) {
         if (value == null || value.isBlank()) {
-            return List.of();
+            problems.add(new InvalidValue.Problem(field.name(), "required"));
+        } else {
+            field.problemWith(value).ifPresent(problems::add);
         }
-        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     @SafeVarargs
@@ -458,23 +494,5 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             all.addAll(list);
         }
         return all;
-    }
-
-    private static long number(Map<String, String> values, String key, long defaultValue) {
-        String value = values.get(key);
-        if (value == null || value.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": expected a whole number, got '" + value + "'");
-        }
-    }
-
-    private static void require(String value, String key) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(key + ": required");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.pganalytics.collector.config;
 
+import io.pganalytics.config.InvalidValue;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -39,12 +40,16 @@ public enum Preset {
         return multiples;
     }
 
-    /** The preset named in configuration, case-insensitive. */
-    public static Preset parse(String key, String value) {
+    /**
+     * The preset named at {@code path} (a key, a record's field), case-insensitive.
+     *
+     * @throws InvalidValue when it names none
+     */
+    public static Preset parse(String path, String value) {
         try {
             return valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + ": expected minimal, standard or exhaustive, got '" + value + "'");
+            throw new InvalidValue(path, "expected minimal, standard or exhaustive, got '" + value + "'");
         }
     }
 

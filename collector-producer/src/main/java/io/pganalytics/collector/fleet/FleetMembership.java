@@ -2,6 +2,7 @@ package io.pganalytics.collector.fleet;
 
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.collector.config.Target;
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.secret.SecretBox;
@@ -71,7 +72,7 @@ public final class FleetMembership implements AutoCloseable {
     private FleetMembership(CollectorConfig config, TargetRegistry registry, Map<String, Object> consumerOverrides) {
         CollectorConfig.Operations operations = config.operations();
         if (operations.fleetGroup() == null) {
-            throw new IllegalArgumentException(CollectorConfig.FLEET_GROUP + ": required to share fleet targets");
+            throw new InvalidValue(CollectorConfig.FLEET_GROUP, "required to share fleet targets");
         }
         this.group = "pga-collectors-" + operations.fleetGroup();
         this.secrets = operations.secretKeys() == null ? null : SecretBox.parse(operations.secretKeys());
@@ -100,7 +101,8 @@ public final class FleetMembership implements AutoCloseable {
      * this collector gets to {@code registry}, until {@link #close()}.
      *
      * @param consumerOverrides extra Kafka consumer settings, e.g. {@link #DO_NOT_LEAVE_GROUP_ON_CLOSE} in tests
-     * @throws IllegalArgumentException when no fleet group is configured or {@code fleet.secret.keys} is malformed
+     * @throws InvalidValue when no fleet group is configured
+     * @throws InvalidValue when {@code fleet.secret.keys} is malformed, at the bad entry
      */
     public static FleetMembership start(CollectorConfig config, TargetRegistry registry, Map<String, Object> consumerOverrides) {
         FleetMembership membership = new FleetMembership(config, registry, consumerOverrides);

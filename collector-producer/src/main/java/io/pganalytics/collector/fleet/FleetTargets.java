@@ -2,6 +2,7 @@ package io.pganalytics.collector.fleet;
 
 import io.pganalytics.collector.config.Preset;
 import io.pganalytics.collector.config.Target;
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.schemas.fleet.FleetRules;
 import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.secret.SecretBox;
@@ -23,20 +24,20 @@ public final class FleetTargets {
      *
      * @param secrets the keys of {@code fleet.secret.keys}; null when none are configured
      * @throws io.pganalytics.config.InvalidValue when the record breaks a rule of {@link FleetRules#checkTarget}
-     * @throws IllegalArgumentException when its password cannot be decrypted; the message never holds the password
+     * @throws InvalidValue at {@code password} when it cannot be decrypted; the message never holds the password
      */
     public static Target toTarget(FleetTarget record, SecretBox secrets) {
         FleetRules.checkTarget(record);
         String password = null;
         if (record.getEncryptedPassword() != null) {
             if (secrets == null) {
-                throw new IllegalArgumentException("password: encrypted with key '" + SecretBox.keyIdOf(record.getEncryptedPassword())
+                throw new InvalidValue("password", "encrypted with key '" + SecretBox.keyIdOf(record.getEncryptedPassword())
                         + "', but " + SecretBox.KEYS + " is not set");
             }
             try {
                 password = secrets.decrypt(record.getEncryptedPassword());
             } catch (SecretBox.Undecryptable e) {
-                throw new IllegalArgumentException("password: " + e.getMessage());
+                throw new InvalidValue("password", e.getMessage(), e);
             }
         }
         Preset preset = record.getPreset() == null ? null : Preset.parse("preset", record.getPreset());

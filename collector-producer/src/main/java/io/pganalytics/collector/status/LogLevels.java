@@ -22,13 +22,13 @@ public final class LogLevels {
     /**
      * A level as an operator wrote it (any case, spaces around), upper-cased.
      *
-     * @throws IllegalArgumentException when it is not one of TRACE, DEBUG, INFO, WARN, ERROR
+     * @throws InvalidValue at {@code log level} when it is not one of TRACE, DEBUG, INFO, WARN, ERROR
      */
     public static String parse(String level) {
         try {
             return FleetVocabulary.logLevel(level);
         } catch (InvalidValue e) {
-            throw new IllegalArgumentException("log level: " + e.reason(), e);
+            throw new InvalidValue("log level", e.reason(), e);
         }
     }
 
@@ -36,7 +36,8 @@ public final class LogLevels {
      * Sets the level of every pgAnalytics logger; null goes back to the level it had before the first change.
      *
      * @return the level now in force, or null when it is the configured one
-     * @throws IllegalArgumentException for a level that does not exist, or without logback
+     * @throws InvalidValue for a level that does not exist
+     * @throws IllegalArgumentException without logback
      */
     public static String set(String level) {
         String normalized = level == null || level.isBlank() ? null : parse(level);

@@ -30,7 +30,7 @@ class LogLevelsTest {
 
     @Test
     void anUnknownLevelIsRefused() {
-        assertThatThrownBy(() -> LogLevels.set("loud")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> LogLevels.set("loud")).isInstanceOf(io.pganalytics.config.InvalidValue.class)
                 .hasMessage("log level: expected TRACE, DEBUG, INFO, WARN or ERROR, got 'loud'");
     }
 }

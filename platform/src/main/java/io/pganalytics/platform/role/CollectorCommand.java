@@ -3,11 +3,8 @@ package io.pganalytics.platform.role;
 import io.pganalytics.collector.Collector;
 import io.pganalytics.collector.config.CollectorConfig;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,12 +33,7 @@ public final class CollectorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // The collector maps PGA_* variables to its keys itself (targets are indexed), so none here.
-        CollectorConfig collectorConfig = ConfigFile.load(config, List.of(), "", values -> {
-            Properties file = new Properties();
-            file.putAll(values);
-            return CollectorConfig.from(file, System.getenv());
-        });
+        CollectorConfig collectorConfig = ConfigFile.load(config, CollectorConfig.FIELDS, CollectorConfig::from);
         StopSignal stop = StopSignal.install();
         try (Collector collector = Collector.start(collectorConfig, Map.of())) {
             stop.await();

@@ -1,62 +1,48 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 
 /**
- * A role's configuration as strings: a properties file, then environment variables for the keys the
- * role declares ({@code <prefix><KEY>} with the key upper-cased and every other character run turned
- * into {@code _}), so that secrets and per-host values need not live in the file.
+ * A role's configuration as its {@link Fields} read it: a properties file (optional), then each key's environment
+ * variable, so that secrets and per-host values need not live in the file. A problem, a missing file or a bad key,
+ * is an {@link InvalidValue}, which the command line reports as one line with exit code 2.
  */
 final class ConfigFile {
 
     private ConfigFile() {
     }
 
-    /** Reads {@code file} (optional), then overrides any of {@code keys} set in {@code env}. */
-    private static Map<String, String> read(Path file, Collection<String> keys, String envPrefix, Map<String, String> env)
-            throws IOException {
+    /** Reads {@code file} (optional) and the environment against {@code fields}; {@code build} makes the role's configuration. */
+    static <T> T load(Path file, Fields fields, Function<Values, T> build) {
+        return build.apply(fields.read(properties(file), System.getenv()));
+    }
+
+    /** The properties of {@code file}, or none when it is null. */
+    static Map<String, String> properties(Path file) {
         Map<String, String> values = new LinkedHashMap<>();
-        if (file != null) {
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("--config: no such file " + file);
-            }
-            Properties properties = new Properties();
-            try (Reader reader = Files.newBufferedReader(file)) {
-                properties.load(reader);
-            }
-            properties.stringPropertyNames().forEach(key -> values.put(key, properties.getProperty(key).strip()));
+        if (file == null) {
+            return values;
         }
-        for (String key : keys) {
-            String override = env.get(envName(envPrefix, key));
-            if (override != null) {
-                values.put(key, override.strip());
-            }
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidValue("--config", "no such file " + file);
         }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidValue("--config", "cannot read " + file + " (" + e.getMessage() + ")", e);
+        }
+        properties.stringPropertyNames().forEach(key -> values.put(key, properties.getProperty(key).strip()));
         return values;
-    }
-
-    /**
-     * Reads the configuration like {@link #read} and turns it into the role's typed configuration with
-     * {@code parse}; any problem, a missing file or a bad key, becomes one {@link InvalidConfiguration}.
-     */
-    static <T> T load(Path file, Collection<String> keys, String envPrefix, Function<Map<String, String>, T> parse) {
-        try {
-            return parse.apply(read(file, keys, envPrefix, System.getenv()));
-        } catch (IllegalArgumentException | IOException e) {
-            throw new InvalidConfiguration(e.getMessage(), e);
-        }
-    }
-
-    /** The environment variable that overrides {@code key}, e.g. {@code PGA_REGISTRY_KAFKASTORE_TOPIC}. */
-    static String envName(String envPrefix, String key) {
-        return envPrefix + key.toUpperCase().replaceAll("[^A-Z0-9]+", "_").replaceAll("_$", "");
     }
 }

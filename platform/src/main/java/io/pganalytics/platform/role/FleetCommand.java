@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -70,10 +69,6 @@ public final class FleetCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static InvalidConfiguration invalid(String message) {
-        return new InvalidConfiguration(message, null);
-    }
-
     /** The service's fields as the options that set them. */
     private static final Map<String, String> OPTIONS = Map.ofEntries(
             Map.entry("targetId", "--id"), Map.entry("url", "--url"), Map.entry("user", "--user"),
@@ -84,9 +79,9 @@ public final class FleetCommand implements Runnable {
     private static final String FAMILY_PATH = "familyIntervalMillis.";
 
     /** An {@link InvalidValue} of the service as the options to fix: {@code --family tables: must be ...}. */
-    static InvalidConfiguration invalid(InvalidValue e) {
-        return new InvalidConfiguration(e.problems().stream().map(p -> option(p.path()) + ": " + p.reason())
-                .collect(Collectors.joining("; ")), e);
+    static InvalidValue invalid(InvalidValue e) {
+        return new InvalidValue(e.problems().stream()
+                .map(problem -> new InvalidValue.Problem(option(problem.path()), problem.reason())).toList());
     }
 
     private static String option(String path) {
@@ -195,16 +190,16 @@ public final class FleetCommand implements Runnable {
                 try {
                     String text = Files.readString(password.file).strip();
                     if (text.isEmpty()) {
-                        throw invalid("--password-file: " + password.file + " is empty");
+                        throw new InvalidValue("--password-file", password.file + " is empty");
                     }
                     return text;
                 } catch (IOException e) {
-                    throw invalid("--password-file: cannot read " + password.file + " (" + e.getClass().getSimpleName() + ")");
+                    throw new InvalidValue("--password-file", "cannot read " + password.file + " (" + e.getClass().getSimpleName() + ")", e);
                 }
             }
             String value = System.getenv(password.env);
             if (value == null || value.isEmpty()) {
-                throw invalid("--password-env: variable " + password.env + " is not set");
+                throw new InvalidValue("--password-env", "variable " + password.env + " is not set");
             }
             return value;
         }
@@ -419,7 +414,7 @@ public final class FleetCommand implements Runnable {
             try {
                 key = SecretBox.generateKey(keyId);
             } catch (IllegalArgumentException e) {
-                throw invalid("--key-id: " + e.getMessage());
+                throw new InvalidValue("--key-id", e.getMessage(), e);
             }
             spec.commandLine().getOut().println(key);
             spec.commandLine().getOut().flush();

@@ -1,10 +1,13 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import io.pganalytics.fleet.admin.FleetAdmin;
 import io.pganalytics.fleet.admin.KafkaFleetAdmin;
 import io.pganalytics.schemas.secret.SecretBox;
 import java.nio.file.Path;
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -13,9 +16,17 @@ import picocli.CommandLine.Option;
  */
 final class FleetConnection {
 
-    static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
-    static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
-    static final List<String> KEYS = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SecretBox.KEYS);
+    static final Field<String> BOOTSTRAP_SERVERS = Field.string("kafka.bootstrap.servers").optional()
+            .withDefaultDescribed("required").withDoc("Kafka, `host:port[,host:port]`; `--bootstrap-servers` overrides it");
+    static final Field<String> SCHEMA_REGISTRY_URL = Field.string("schema.registry.url").optional()
+            .withDefaultDescribed("required")
+            .withDoc("the Confluent-compatible registry; `--schema-registry-url` overrides it");
+    static final Field<String> SECRET_KEYS = Field.string(SecretBox.KEYS).optional().secret()
+            .withDoc("`keyId:base64Key[,...]`: AES-256 keys that encrypt targets' passwords (`pganalytics fleet keygen`); "
+                    + "needed by `--password-file` and `--password-env`; never logged");
+    /** The keys a fleet command reads; a collector's own keys ({@code collector.*}) pass, so its file will do. */
+    static final Fields FIELDS = Fields.of("PGA_", BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SECRET_KEYS)
+            .allowing("collector.");
     /** How brokers tell the command line's clients from the API's. */
     static final String CLIENT_ID = "pganalytics-fleet-cli";
 
@@ -37,14 +48,10 @@ final class FleetConnection {
         /** The keys, or an error naming {@code fleet.secret.keys} and what needs it. */
         SecretBox secrets(String neededBy) {
             if (secretKeys == null) {
-                throw new InvalidConfiguration(SecretBox.KEYS + ": required with " + neededBy + " to encrypt the password"
-                        + " (keyId:base64Key; `pganalytics fleet keygen` makes one)", null);
+                throw new InvalidValue(SecretBox.KEYS, "required with " + neededBy + " to encrypt the password"
+                        + " (keyId:base64Key; `pganalytics fleet keygen` makes one)");
             }
-            try {
-                return SecretBox.parse(secretKeys);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidConfiguration(e.getMessage(), e);
-            }
+            return SecretBox.parse(secretKeys);
         }
 
         /** The fleet's administration over these settings; {@code secrets} null when no password is to be encrypted. */
@@ -54,17 +61,21 @@ final class FleetConnection {
     }
 
     Settings settings() {
-        return ConfigFile.load(config, KEYS, "PGA_", values -> {
-            String bootstrap = bootstrapServers != null ? bootstrapServers : values.get(BOOTSTRAP_SERVERS);
-            String registry = schemaRegistryUrl != null ? schemaRegistryUrl : values.get(SCHEMA_REGISTRY_URL);
-            if (bootstrap == null || bootstrap.isBlank()) {
-                throw new IllegalArgumentException(BOOTSTRAP_SERVERS + ": required (--bootstrap-servers, --config or PGA_KAFKA_BOOTSTRAP_SERVERS)");
-            }
-            if (registry == null || registry.isBlank()) {
-                throw new IllegalArgumentException(SCHEMA_REGISTRY_URL + ": required (--schema-registry-url, --config or PGA_SCHEMA_REGISTRY_URL)");
-            }
-            String keys = values.get(SecretBox.KEYS);
-            return new Settings(bootstrap.strip(), registry.strip(), keys == null || keys.isBlank() ? null : keys);
-        });
+        return ConfigFile.load(config, FIELDS, this::settings);
+    }
+
+    private Settings settings(Values values) {
+        String bootstrap = bootstrapServers != null ? bootstrapServers : values.get(BOOTSTRAP_SERVERS);
+        String registry = schemaRegistryUrl != null ? schemaRegistryUrl : values.get(SCHEMA_REGISTRY_URL);
+        if (bootstrap == null || bootstrap.isBlank()) {
+            values.reject(BOOTSTRAP_SERVERS.name(), "required (--bootstrap-servers, --config or "
+                    + BOOTSTRAP_SERVERS.environmentVariable(FIELDS.environmentPrefix()) + ")");
+        }
+        if (registry == null || registry.isBlank()) {
+            values.reject(SCHEMA_REGISTRY_URL.name(), "required (--schema-registry-url, --config or "
+                    + SCHEMA_REGISTRY_URL.environmentVariable(FIELDS.environmentPrefix()) + ")");
+        }
+        values.validate();
+        return new Settings(bootstrap.strip(), registry.strip(), values.get(SECRET_KEYS));
     }
 }

@@ -27,8 +27,6 @@ import picocli.CommandLine.Option;
             "PGA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS). Stops cleanly on Ctrl-C or TERM."})
 public final class RegistryCommand implements Callable<Integer> {
 
-    static final String ENV_PREFIX = "PGA_REGISTRY_";
-
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Properties file, e.g. kafkastore.bootstrap.servers=kafka:9092 and port=8081. "
                     + "Optional when PGA_REGISTRY_* variables say it all.")
@@ -39,9 +37,7 @@ public final class RegistryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RegistryConfig registryConfig = ConfigFile.load(config,
-                RegistryConfig.keys().stream().map(RegistryConfig.Key::name).toList(), ENV_PREFIX,
-                RegistryConfig::fromProperties);
+        RegistryConfig registryConfig = ConfigFile.load(config, RegistryConfig.FIELDS, RegistryConfig::from);
         StopSignal stop = StopSignal.install();
         try (SchemaRegistryServer server = SchemaRegistryServer.start(registryConfig)) {
             spec.commandLine().getOut().println("schema registry listening on " + server.url());

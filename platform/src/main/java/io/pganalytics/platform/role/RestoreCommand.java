@@ -1,5 +1,6 @@
 package io.pganalytics.platform.role;
 
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.sink.s3.restore.Restore;
 import io.pganalytics.sink.s3.restore.RestoreConfig;
 import io.pganalytics.sink.s3.restore.RestoreException;
@@ -13,9 +14,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -53,8 +52,6 @@ import picocli.CommandLine.Option;
             "  pganalytics restore --from s3://pganalytics-backup/prod -c restore.properties \\",
             "      --topics pga.metrics.database --to-kafka --topic-prefix restored."})
 public final class RestoreCommand implements Callable<Integer> {
-
-    static final String ENV_PREFIX = "PGA_";
 
     @Option(names = "--from", required = true, paramLabel = "s3://BUCKET[/PREFIX]",
             description = "The backup: the sink's s3.bucket.name and s3.prefix.")
@@ -102,25 +99,15 @@ public final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         RestoreRequest.Target where = target.kafka ? RestoreRequest.Target.KAFKA : RestoreRequest.Target.DATABASE;
         if (!topicPrefix.isEmpty() && where != RestoreRequest.Target.KAFKA) {
-            throw new InvalidConfiguration("--topic-prefix: only with --to-kafka", null);
+            throw new InvalidValue("--topic-prefix", "only with --to-kafka");
         }
-        RestoreRequest request;
-        try {
-            String[] location = RestoreRequest.parseLocation(from);
-            request = new RestoreRequest(location[0], location[1], topics, fromTime, toTime, where, topicPrefix);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfiguration(e.getMessage(), e);
-        }
-        RestoreConfig restoreConfig = ConfigFile.load(config,
-                RestoreConfig.keys().stream().map(RestoreConfig.Key::name).toList(), ENV_PREFIX, values -> {
-                    try {
-                        RestoreConfig parsed = RestoreConfig.from(Map.copyOf(values));
-                        parsed.requireFor(where);
-                        return parsed;
-                    } catch (ConfigException e) {
-                        throw new IllegalArgumentException(e.getMessage(), e);
-                    }
-                });
+        String[] location = RestoreRequest.parseLocation(from);
+        RestoreRequest request = new RestoreRequest(location[0], location[1], topics, fromTime, toTime, where, topicPrefix);
+        RestoreConfig restoreConfig = ConfigFile.load(config, RestoreConfig.FIELDS, values -> {
+            RestoreConfig parsed = RestoreConfig.from(values);
+            parsed.requireFor(where);
+            return parsed;
+        });
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RestoreReport report;

@@ -2,13 +2,8 @@ package io.pganalytics.platform.role;
 
 import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
-import io.pganalytics.streams.runtime.Key;
 import io.pganalytics.streams.runtime.RunningTopologies;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,12 +24,9 @@ import picocli.CommandLine.Option;
             "Run several to scale out; stops cleanly on Ctrl-C or TERM."})
 public final class StreamsCommand implements Callable<Integer> {
 
-    static final String ENV_PREFIX = "PGA_";
-
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Properties file. Optional when PGA_* variables say it all.")
     Path config;
-
 
     /** The role's shared and ingest settings, and the rollups' own. */
     private record Configured(StreamsRole role, RollupsStreamsRole rollups) {
@@ -42,14 +34,8 @@ public final class StreamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> rollupKeys = RollupsStreamsRole.keys().stream().map(Key::name).toList();
-        Configured configured = ConfigFile.load(config,
-                Stream.concat(StreamsRole.keys().stream().map(Key::name), rollupKeys.stream()).toList(),
-                ENV_PREFIX, properties -> {
-                    Map<String, String> shared = new HashMap<>(properties);
-                    shared.keySet().removeAll(rollupKeys);
-                    return new Configured(StreamsRole.fromProperties(shared), RollupsStreamsRole.fromProperties(properties));
-                });
+        Configured configured = ConfigFile.load(config, StreamsRole.FIELDS,
+                values -> new Configured(StreamsRole.from(values), RollupsStreamsRole.from(values)));
         StopSignal stop = StopSignal.install();
         RunningTopologies running = configured.role().start(configured.rollups());
         try {

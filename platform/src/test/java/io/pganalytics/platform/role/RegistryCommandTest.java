@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pganalytics.platform.CommandRun;
 import io.pganalytics.registry.PasswordHash;
+import io.pganalytics.registry.RegistryConfig;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ class RegistryCommandTest {
 
     @Test
     void envNamesFollowTheKeys() {
-        assertThat(ConfigFile.envName(RegistryCommand.ENV_PREFIX, "kafkastore.bootstrap.servers"))
+        assertThat(RegistryConfig.Keys.BOOTSTRAP_SERVERS.environmentVariable(RegistryConfig.FIELDS.environmentPrefix()))
                 .isEqualTo("PGA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS");
     }
 }

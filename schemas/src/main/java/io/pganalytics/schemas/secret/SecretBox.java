@@ -1,5 +1,6 @@
 package io.pganalytics.schemas.secret;
 
+import io.pganalytics.config.InvalidValue;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -48,11 +49,11 @@ public final class SecretBox {
     /**
      * The keys of {@code fleet.secret.keys}; errors name the entry by position and key id, never by its value.
      *
-     * @throws IllegalArgumentException when the list is empty or an entry is malformed
+     * @throws InvalidValue when the list is empty or an entry is malformed, at {@code fleet.secret.keys[i]}
      */
     public static SecretBox parse(String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException(KEYS + ": required, keyId:base64Key[,keyId:base64Key...]");
+            throw new InvalidValue(KEYS, "required, keyId:base64Key[,keyId:base64Key...]");
         }
         Map<String, SecretKey> keys = new LinkedHashMap<>();
         String[] entries = spec.split(",");
@@ -61,24 +62,24 @@ public final class SecretBox {
             int colon = entry.indexOf(':');
             String where = KEYS + "[" + i + "]";
             if (colon <= 0) {
-                throw new IllegalArgumentException(where + ": expected keyId:base64Key");
+                throw new InvalidValue(where, "expected keyId:base64Key");
             }
             String keyId = entry.substring(0, colon);
             if (!KEY_ID.matcher(keyId).matches()) {
-                throw new IllegalArgumentException(where + ": key id must be 1 to 64 letters, digits, '.', '_' or '-'");
+                throw new InvalidValue(where, "key id must be 1 to 64 letters, digits, '.', '_' or '-'");
             }
             byte[] key;
             try {
                 key = Base64.getDecoder().decode(entry.substring(colon + 1).strip());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + " (key id '" + keyId + "'): the key is not valid base64");
+                throw new InvalidValue(where + " (key id '" + keyId + "')", "the key is not valid base64");
             }
             if (key.length != KEY_BYTES) {
-                throw new IllegalArgumentException(where + " (key id '" + keyId + "'): expected a 256-bit key (32 bytes, "
+                throw new InvalidValue(where + " (key id '" + keyId + "')", "expected a 256-bit key (32 bytes, "
                         + "44 base64 characters), got " + key.length + " bytes");
             }
             if (keys.put(keyId, new SecretKeySpec(key, "AES")) != null) {
-                throw new IllegalArgumentException(where + ": key id '" + keyId + "' appears twice");
+                throw new InvalidValue(where, "key id '" + keyId + "' appears twice");
             }
         }
         return new SecretBox(keys);

@@ -1,8 +1,13 @@
 package io.pganalytics.schemas.serde;
 
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import io.pganalytics.schemas.registry.SchemaRegistryClient;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -38,49 +43,90 @@ public record AvroSerdeConfig(List<String> registryUrls, boolean autoRegister, b
     public static final String KEY_SUBJECT_NAME_STRATEGY = "key.subject.name.strategy";
     public static final String VALUE_SUBJECT_NAME_STRATEGY = "value.subject.name.strategy";
 
-    /** One configuration key: its name, default (as written in a properties file) and meaning. */
-    public record Key(String name, String defaultValue, String doc) {
+    /** {@code basic.auth.credentials.source}. */
+    public enum CredentialsSource { USER_INFO, URL }
+
+    /** Every key, declared once with its default, rule and documentation, in the order the module README lists them. */
+    public static final class Keys {
+
+        private Keys() {
+        }
+
+        public static final Field<List<String>> SCHEMA_REGISTRY_URL = Field.list(AvroSerdeConfig.SCHEMA_REGISTRY_URL)
+                .withDoc("Comma-separated registry URLs, tried in turn; `mock://<scope>` for an in-memory registry in tests");
+        public static final Field<Boolean> AUTO_REGISTER_SCHEMAS = Field.bool(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS)
+                .withDefault(true).withDoc("Register the record's schema under its subject on first use");
+        public static final Field<Boolean> USE_LATEST_VERSION = Field.bool(AvroSerdeConfig.USE_LATEST_VERSION)
+                .withDefault(false).withDoc("Write with the subject's latest registered schema instead of the record's "
+                        + "own (use with auto.register.schemas=false)");
+        public static final Field<Boolean> LATEST_COMPATIBILITY_STRICT = Field.bool(
+                        AvroSerdeConfig.LATEST_COMPATIBILITY_STRICT).withDefault(true)
+                .withDoc("With use.latest.version: refuse a record whose schema the latest version cannot read");
+        public static final Field<Long> LATEST_CACHE_TTL_SEC = Field.longValue(AvroSerdeConfig.LATEST_CACHE_TTL_SEC)
+                .withDefault(-1L).withDoc("Seconds the latest version of a subject is cached; -1 caches it for the "
+                        + "life of the serializer");
+        public static final Field<Boolean> SPECIFIC_AVRO_READER = Field.bool(AvroSerdeConfig.SPECIFIC_AVRO_READER)
+                .withDefault(false).withDoc("Deserialize into the generated class (SpecificRecord) instead of GenericRecord");
+        public static final Field<CredentialsSource> BASIC_AUTH_CREDENTIALS_SOURCE = Field.of(
+                        AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO or URL",
+                        text -> CredentialsSource.valueOf(text.toUpperCase(Locale.ROOT)), Enum::name)
+                .withDefault(CredentialsSource.URL)
+                .withDoc("USER_INFO (take basic.auth.user.info) or URL (take user:password@ from the URL)");
+        public static final Field<String> BASIC_AUTH_USER_INFO = Field.string(AvroSerdeConfig.BASIC_AUTH_USER_INFO)
+                .withDefault("").secret().withDoc("user:password for HTTP basic auth when the source is USER_INFO");
+        public static final Field<SubjectNameStrategy> KEY_SUBJECT_NAME_STRATEGY =
+                strategy(AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY).withDoc("Subject of keys: TopicNameStrategy, "
+                        + "RecordNameStrategy, TopicRecordNameStrategy, or Confluent's class name");
+        public static final Field<SubjectNameStrategy> VALUE_SUBJECT_NAME_STRATEGY =
+                strategy(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY).withDoc("Subject of values: as key.subject.name.strategy");
+
+        private static Field<SubjectNameStrategy> strategy(String name) {
+            return Field.of(name, "TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy (or Confluent's "
+                            + "class name, e.g. " + SubjectNameStrategy.TOPIC_NAME.confluentClassName() + ")",
+                    SubjectNameStrategy::named, SubjectNameStrategy::shortName).withDefault(SubjectNameStrategy.TOPIC_NAME);
+        }
     }
 
-    /** Every key this configuration reads, in the order the module README documents them. */
-    public static final List<Key> KEYS = List.of(
-            new Key(SCHEMA_REGISTRY_URL, "(required)", "Comma-separated registry URLs, tried in turn; `mock://<scope>` for an in-memory registry in tests"),
-            new Key(AUTO_REGISTER_SCHEMAS, "true", "Register the record's schema under its subject on first use"),
-            new Key(USE_LATEST_VERSION, "false", "Write with the subject's latest registered schema instead of the record's own (use with auto.register.schemas=false)"),
-            new Key(LATEST_COMPATIBILITY_STRICT, "true", "With use.latest.version: refuse a record whose schema the latest version cannot read"),
-            new Key(LATEST_CACHE_TTL_SEC, "-1", "Seconds the latest version of a subject is cached; -1 caches it for the life of the serializer"),
-            new Key(SPECIFIC_AVRO_READER, "false", "Deserialize into the generated class (SpecificRecord) instead of GenericRecord"),
-            new Key(BASIC_AUTH_CREDENTIALS_SOURCE, "URL", "USER_INFO (take basic.auth.user.info) or URL (take user:password@ from the URL)"),
-            new Key(BASIC_AUTH_USER_INFO, "", "user:password for HTTP basic auth when the source is USER_INFO"),
-            new Key(KEY_SUBJECT_NAME_STRATEGY, "TopicNameStrategy", "Subject of keys: TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy, or Confluent's class name"),
-            new Key(VALUE_SUBJECT_NAME_STRATEGY, "TopicNameStrategy", "Subject of values: as key.subject.name.strategy"));
+    /**
+     * Every key this configuration reads; the other keys of a Kafka client (or Streams, or Connect converter)
+     * configuration are the client's, let through.
+     */
+    public static final Fields FIELDS = Fields.of("", Keys.SCHEMA_REGISTRY_URL, Keys.AUTO_REGISTER_SCHEMAS,
+            Keys.USE_LATEST_VERSION, Keys.LATEST_COMPATIBILITY_STRICT, Keys.LATEST_CACHE_TTL_SEC,
+            Keys.SPECIFIC_AVRO_READER, Keys.BASIC_AUTH_CREDENTIALS_SOURCE, Keys.BASIC_AUTH_USER_INFO,
+            Keys.KEY_SUBJECT_NAME_STRATEGY, Keys.VALUE_SUBJECT_NAME_STRATEGY).allowing("");
 
-    /** Reads and validates the serde keys from a Kafka client configuration; other keys are ignored. */
+    /**
+     * Reads and validates the serde keys from a Kafka client configuration; other keys are ignored. Kafka's
+     * error type for a configuration is {@link ConfigException}: it carries the {@link InvalidValue}'s message, every
+     * bad key in it.
+     */
     public static AvroSerdeConfig from(Map<String, ?> configs) {
-        Object url = configs.get(SCHEMA_REGISTRY_URL);
-        if (url == null || url.toString().isBlank()) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + ": required, e.g. http://127.0.0.1:8081");
-        }
-        List<String> urls = Arrays.stream(url.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        String source = string(configs, BASIC_AUTH_CREDENTIALS_SOURCE, "");
-        String userInfo = null;
-        if ("USER_INFO".equalsIgnoreCase(source)) {
-            userInfo = string(configs, BASIC_AUTH_USER_INFO, "");
-            if (!userInfo.contains(":")) {
-                throw new ConfigException(BASIC_AUTH_USER_INFO + ": expected user:password");
+        Map<String, String> texts = new LinkedHashMap<>();
+        configs.forEach((key, value) -> {
+            if (value != null && FIELDS.fieldOf(key).isPresent()) {
+                texts.put(key, value instanceof Class<?> type ? type.getName() : value.toString());
             }
-        } else if (!source.isEmpty() && !"URL".equalsIgnoreCase(source)) {
-            throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE + ": expected USER_INFO or URL, got '" + source + "'");
+        });
+        try {
+            Values values = FIELDS.read(texts);
+            String userInfo = null;
+            if (values.get(Keys.BASIC_AUTH_CREDENTIALS_SOURCE) == CredentialsSource.USER_INFO) {
+                userInfo = values.get(Keys.BASIC_AUTH_USER_INFO);
+                if (!userInfo.contains(":")) {
+                    values.reject(BASIC_AUTH_USER_INFO, "expected user:password");
+                }
+            }
+            values.validate();
+            return new AvroSerdeConfig(values.get(Keys.SCHEMA_REGISTRY_URL), values.get(Keys.AUTO_REGISTER_SCHEMAS),
+                    values.get(Keys.USE_LATEST_VERSION), values.get(Keys.LATEST_COMPATIBILITY_STRICT),
+                    values.get(Keys.LATEST_CACHE_TTL_SEC), values.get(Keys.SPECIFIC_AVRO_READER), userInfo,
+                    values.get(Keys.KEY_SUBJECT_NAME_STRATEGY), values.get(Keys.VALUE_SUBJECT_NAME_STRATEGY));
+        } catch (InvalidValue e) {
+            ConfigException refused = new ConfigException(e.getMessage());
+            refused.initCause(e);
+            throw refused;
         }
-        return new AvroSerdeConfig(urls,
-                bool(configs, AUTO_REGISTER_SCHEMAS, true),
-                bool(configs, USE_LATEST_VERSION, false),
-                bool(configs, LATEST_COMPATIBILITY_STRICT, true),
-                integer(configs, LATEST_CACHE_TTL_SEC, -1),
-                bool(configs, SPECIFIC_AVRO_READER, false),
-                userInfo,
-                SubjectNameStrategy.parse(KEY_SUBJECT_NAME_STRATEGY, configs.get(KEY_SUBJECT_NAME_STRATEGY)),
-                SubjectNameStrategy.parse(VALUE_SUBJECT_NAME_STRATEGY, configs.get(VALUE_SUBJECT_NAME_STRATEGY)));
     }
 
     /** A registry client for this configuration. */
@@ -91,40 +137,5 @@ public record AvroSerdeConfig(List<String> registryUrls, boolean autoRegister, b
     /** The strategy naming the subjects of keys or of values. */
     public SubjectNameStrategy subjectNameStrategy(boolean isKey) {
         return isKey ? keySubjectNameStrategy : valueSubjectNameStrategy;
-    }
-
-    private static boolean bool(Map<String, ?> configs, String key, boolean defaultValue) {
-        Object value = configs.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (value instanceof Boolean b) {
-            return b;
-        }
-        String text = value.toString().trim();
-        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(text);
-        }
-        throw new ConfigException(key + ": expected true or false, got '" + value + "'");
-    }
-
-    private static long integer(Map<String, ?> configs, String key, long defaultValue) {
-        Object value = configs.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (value instanceof Number n) {
-            return n.longValue();
-        }
-        try {
-            return Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + ": expected a whole number, got '" + value + "'");
-        }
-    }
-
-    private static String string(Map<String, ?> configs, String key, String defaultValue) {
-        Object value = configs.get(key);
-        return value == null ? defaultValue : value.toString().trim();
     }
 }

@@ -2,7 +2,6 @@ package io.pganalytics.schemas.serde;
 
 import java.util.Locale;
 import org.apache.avro.Schema;
-import org.apache.kafka.common.config.ConfigException;
 
 /**
  * How the serializer names the registry subject of a record, as Confluent's strategies of the same
@@ -55,22 +54,23 @@ public enum SubjectNameStrategy {
         return CONFLUENT_PACKAGE + shortName;
     }
 
+    /** The name configuration uses, e.g. {@code TopicNameStrategy}. */
+    public String shortName() {
+        return shortName;
+    }
+
     /**
-     * Reads a strategy from configuration: Confluent's class name (or a {@code Class} of that name),
-     * its short name, or this enum's name; anything else is a {@link ConfigException} naming {@code key}.
+     * The strategy named by Confluent's class name, its short name or this enum's name.
+     *
+     * @throws IllegalArgumentException when {@code text} names none
      */
-    public static SubjectNameStrategy parse(String key, Object value) {
-        if (value == null) {
-            return TOPIC_NAME;
-        }
-        String text = (value instanceof Class<?> type ? type.getName() : value.toString()).trim();
+    public static SubjectNameStrategy named(String text) {
         for (SubjectNameStrategy strategy : values()) {
             if (text.equals(strategy.confluentClassName()) || text.equals(strategy.shortName)
                     || text.toUpperCase(Locale.ROOT).equals(strategy.name())) {
                 return strategy;
             }
         }
-        throw new ConfigException(key + ": expected TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy"
-                + " (or Confluent's class name, e.g. " + TOPIC_NAME.confluentClassName() + "), got '" + text + "'");
+        throw new IllegalArgumentException(text);
     }
 }

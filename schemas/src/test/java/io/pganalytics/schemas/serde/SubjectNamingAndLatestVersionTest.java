@@ -141,8 +141,9 @@ class SubjectNamingAndLatestVersionTest {
     @Test
     void everyConfigKeyIsDocumentedInTheModuleReadme() throws Exception {
         String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
-        for (AvroSerdeConfig.Key key : AvroSerdeConfig.KEYS) {
-            assertThat(readme).contains("| `" + key.name() + "` | `" + key.defaultValue() + "` | " + key.doc() + " |");
+        for (io.pganalytics.config.Field<?> key : AvroSerdeConfig.FIELDS.fields()) {
+            String defaultValue = key.required() ? "(required)" : key.defaultShown();
+            assertThat(readme).contains("| `" + key.name() + "` | `" + defaultValue + "` | " + key.documentation() + " |");
         }
     }
 }

@@ -1,17 +1,18 @@
 package io.pganalytics.sink.s3;
 
+import io.pganalytics.config.Check;
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
+import io.pganalytics.sink.connect.ConnectFields;
 import java.util.Arrays;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The configuration of the S3 backup sink: every key declared once, with its default, documentation and validation,
- * in {@link #CONFIG_DEF}.
+ * in {@link Keys} and {@link S3Connection.Keys}; Connect's {@link #CONFIG_DEF} is made from them.
  *
  * @param connection        how to reach the store ({@link S3Connection}'s keys)
  * @param bucket            {@value #BUCKET}
@@ -40,45 +41,61 @@ public record S3BackupSinkConfig(S3Connection connection, String bucket, String 
     /** The backoff doubles after each failed upload, up to this. */
     public static final long MAX_RETRY_BACKOFF_MS = 60_000;
 
-    /** Every key of the sink; Connect validates connector configurations against it before starting them. */
-    public static final ConfigDef CONFIG_DEF = S3Connection.define(new ConfigDef()
-            .define(BUCKET, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new BucketName(), Importance.HIGH,
-                    "Bucket to write the backup to; it must exist.")
-            .define(PREFIX, Type.STRING, "", new Prefix(), Importance.MEDIUM,
-                    "Key prefix of every object, e.g. backups/prod; objects are named "
-                            + "<prefix>/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>+<partition>+<startOffset>.avro.")
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new RegistryUrls(), Importance.HIGH,
-                    "Comma-separated URLs of the Confluent-compatible schema registry the values' schema ids refer "
-                            + "to; each object embeds the writer schema fetched from it.")
-            .define(FLUSH_SIZE, Type.INT, DEFAULT_FLUSH_SIZE, ConfigDef.Range.between(1, 1_000_000), Importance.MEDIUM,
-                    "Records per object at most; an object is held in memory until it is uploaded.")
-            .define(ROTATE_INTERVAL_MS, Type.LONG, DEFAULT_ROTATE_INTERVAL_MS, ConfigDef.Range.atLeast(1_000),
-                    Importance.MEDIUM,
-                    "Width of the record-time windows (Kafka record timestamps, aligned to the epoch in UTC): an "
-                            + "object holds records of one window only. Choose a divisor of an hour so that no object "
-                            + "spans two hour= directories.")
-            .define(AVRO_CODEC, Type.STRING, DEFAULT_CODEC,
-                    ConfigDef.ValidString.in("zstandard", "deflate", "snappy", "null"), Importance.LOW,
-                    "Compression of the Avro blocks. zstandard and snappy use the zstd-jni and snappy-java that every "
-                            + "Kafka worker ships with kafka-clients.")
-            .define(RETRY_BACKOFF_MS, Type.LONG, DEFAULT_RETRY_BACKOFF_MS, ConfigDef.Range.between(10, MAX_RETRY_BACKOFF_MS),
-                    Importance.LOW,
-                    "Wait before retrying a failed upload; doubles after each failure, up to "
-                            + MAX_RETRY_BACKOFF_MS + " ms."));
+    /** Every key of the sink, each declared once with its default, rule and documentation. */
+    public static final class Keys {
 
-    /** Parses and validates a connector or task configuration; the {@link ConfigException} names the bad key. */
+        private Keys() {
+        }
+
+        public static final Field<String> BUCKET = Field.string(S3BackupSinkConfig.BUCKET)
+                .withCheck(bucket -> bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]") ? null
+                        : "expected an S3 bucket name (3-63 characters: lower-case letters, digits, dots, hyphens), got '"
+                        + bucket + "'")
+                .withDoc("Bucket to write the backup to; it must exist.");
+        public static final Field<String> PREFIX = Field.string(S3BackupSinkConfig.PREFIX).withDefault("")
+                .withCheck(prefix -> prefix.contains("//") || prefix.contains("\\")
+                        ? "expected a key prefix like backups/prod, got '" + prefix + "'" : null)
+                .withDoc("Key prefix of every object, e.g. backups/prod; objects are named "
+                        + "<prefix>/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>+<partition>+<startOffset>.avro.");
+        public static final Field<String> SCHEMA_REGISTRY_URL = Field.string(S3BackupSinkConfig.SCHEMA_REGISTRY_URL)
+                .withCheck(S3BackupSinkConfig::registryUrlsProblem)
+                .withDoc("Comma-separated URLs of the Confluent-compatible schema registry the values' schema ids refer "
+                        + "to; each object embeds the writer schema fetched from it.");
+        public static final Field<Integer> FLUSH_SIZE = Field.integer(S3BackupSinkConfig.FLUSH_SIZE)
+                .withDefault(DEFAULT_FLUSH_SIZE).withCheck(Check.between(1, 1_000_000))
+                .withDoc("Records per object at most; an object is held in memory until it is uploaded.");
+        public static final Field<Long> ROTATE_INTERVAL_MS = Field.longValue(S3BackupSinkConfig.ROTATE_INTERVAL_MS)
+                .withDefault(DEFAULT_ROTATE_INTERVAL_MS).withCheck(Check.atLeast(1_000))
+                .withDoc("Width of the record-time windows (Kafka record timestamps, aligned to the epoch in UTC): an "
+                        + "object holds records of one window only. Choose a divisor of an hour so that no object "
+                        + "spans two hour= directories.");
+        public static final Field<String> AVRO_CODEC = Field.string(S3BackupSinkConfig.AVRO_CODEC)
+                .withDefault(DEFAULT_CODEC)
+                .withCheck(Check.matching("zstandard|deflate|snappy|null", "zstandard, deflate, snappy or null"))
+                .withDoc("Compression of the Avro blocks. zstandard and snappy use the zstd-jni and snappy-java that "
+                        + "every Kafka worker ships with kafka-clients.");
+        public static final Field<Long> RETRY_BACKOFF_MS = Field.longValue(S3BackupSinkConfig.RETRY_BACKOFF_MS)
+                .withDefault(DEFAULT_RETRY_BACKOFF_MS).withCheck(Check.between(10, MAX_RETRY_BACKOFF_MS))
+                .withDoc("Wait before retrying a failed upload; doubles after each failure, up to "
+                        + MAX_RETRY_BACKOFF_MS + " ms.");
+    }
+
+    /** Every key of the sink, in documentation order: its own, then the connection's. */
+    public static final Fields FIELDS = Fields.of("", Keys.BUCKET, Keys.PREFIX, Keys.SCHEMA_REGISTRY_URL,
+            Keys.FLUSH_SIZE, Keys.ROTATE_INTERVAL_MS, Keys.AVRO_CODEC, Keys.RETRY_BACKOFF_MS).and(S3Connection.FIELDS);
+
+    /** Connect validates connector configurations against it before starting them; made from {@link #FIELDS}. */
+    public static final ConfigDef CONFIG_DEF = ConnectFields.configDef(FIELDS);
+
+    /** Parses and validates a connector or task configuration; the {@link ConfigException} names every bad key. */
     public static S3BackupSinkConfig from(Map<String, String> props) {
-        // Quiet: AbstractConfig would otherwise log every key at INFO, once per task start.
-        AbstractConfig parsed = new AbstractConfig(CONFIG_DEF, props, false);
-        return new S3BackupSinkConfig(
-                S3Connection.from(parsed),
-                parsed.getString(BUCKET).trim(),
-                normalizePrefix(parsed.getString(PREFIX)),
-                parsed.getString(SCHEMA_REGISTRY_URL).trim(),
-                parsed.getInt(FLUSH_SIZE),
-                parsed.getLong(ROTATE_INTERVAL_MS),
-                parsed.getString(AVRO_CODEC),
-                parsed.getLong(RETRY_BACKOFF_MS));
+        return ConnectFields.read(FIELDS, props, values -> {
+            S3Connection connection = S3Connection.from(values);
+            values.validate();
+            return new S3BackupSinkConfig(connection, values.get(Keys.BUCKET), normalizePrefix(values.get(Keys.PREFIX)),
+                    values.get(Keys.SCHEMA_REGISTRY_URL), values.get(Keys.FLUSH_SIZE), values.get(Keys.ROTATE_INTERVAL_MS),
+                    values.get(Keys.AVRO_CODEC), values.get(Keys.RETRY_BACKOFF_MS));
+        });
     }
 
     /** {@code /a/b/} becomes {@code a/b}. */
@@ -106,54 +123,10 @@ public record S3BackupSinkConfig(S3Connection connection, String bucket, String 
                 + rotateIntervalMs + ", " + AVRO_CODEC + "=" + codec + "]";
     }
 
-    private static final class BucketName implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            if (value == null || !value.toString().trim().matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
-                throw new ConfigException(name + ": expected an S3 bucket name (3-63 characters: lower-case letters, "
-                        + "digits, dots, hyphens), got '" + value + "'");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "an S3 bucket name";
-        }
-    }
-
-    private static final class Prefix implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            String prefix = value == null ? "" : value.toString();
-            if (prefix.contains("//") || prefix.contains("\\")) {
-                throw new ConfigException(name + ": expected a key prefix like backups/prod, got '" + prefix + "'");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "a key prefix, e.g. backups/prod";
-        }
-    }
-
-    static final class RegistryUrls implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            if (value == null || value.toString().isBlank()) {
-                throw new ConfigException(name + ": required, e.g. http://127.0.0.1:8081");
-            }
-            boolean allValid = Arrays.stream(value.toString().split(","))
-                    .map(String::trim)
-                    .allMatch(url -> url.startsWith("http://") || url.startsWith("https://") || url.startsWith("mock://"));
-            if (!allValid) {
-                throw new ConfigException(name + ": expected comma-separated http(s)://host:port URLs, got '"
-                        + value + "'");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "http(s)://host:port[,...]";
-        }
+    private static String registryUrlsProblem(String urls) {
+        boolean allValid = Arrays.stream(urls.split(","))
+                .map(String::trim)
+                .allMatch(url -> url.startsWith("http://") || url.startsWith("https://") || url.startsWith("mock://"));
+        return allValid ? null : "expected comma-separated http(s)://host:port URLs, got '" + urls + "'";
     }
 }

@@ -1,11 +1,10 @@
 package io.pganalytics.sink.s3;
 
+import io.pganalytics.config.Field;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import java.net.URI;
-import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigException;
+import java.util.List;
 import org.apache.kafka.common.config.types.Password;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -36,37 +35,44 @@ public record S3Connection(String endpoint, String region, boolean pathStyle, St
 
     public static final String DEFAULT_REGION = "us-east-1";
 
-    /** Adds the connection keys to a configuration definition. */
-    public static ConfigDef define(ConfigDef def) {
-        return def
-                .define(ENDPOINT, Type.STRING, null, new EndpointUrl(), Importance.HIGH,
-                        "URL of an S3-compatible store (MinIO, Ceph, s3proxy, ...), e.g. http://minio:9000; unset for "
-                                + "AWS S3, whose endpoint follows from the region.")
-                .define(REGION, Type.STRING, DEFAULT_REGION, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                        "Region to sign requests for.")
-                .define(PATH_STYLE, Type.BOOLEAN, false, Importance.MEDIUM,
-                        "Address buckets as <endpoint>/<bucket> instead of <bucket>.<endpoint>; most S3-compatible "
-                                + "stores reached by IP address need true.")
-                .define(ACCESS_KEY_ID, Type.STRING, null, Importance.HIGH,
-                        "Access key id; unset to use the AWS SDK's default credentials chain (environment, profile, "
-                                + "web identity, instance role).")
-                .define(SECRET_ACCESS_KEY, Type.PASSWORD, null, Importance.HIGH,
-                        "Secret access key, with " + ACCESS_KEY_ID + "; never logged.");
+    /** The connection keys, each declared once with its default, rule and documentation. */
+    public static final class Keys {
+
+        private Keys() {
+        }
+
+        public static final Field<String> ENDPOINT = Field.string(S3Connection.ENDPOINT).optional()
+                .withCheck(S3Connection::endpointProblem)
+                .withDoc("URL of an S3-compatible store (MinIO, Ceph, s3proxy, ...), e.g. http://minio:9000; unset for "
+                        + "AWS S3, whose endpoint follows from the region.");
+        public static final Field<String> REGION = Field.string(S3Connection.REGION).withDefault(S3Connection.DEFAULT_REGION)
+                .withDoc("Region to sign requests for.");
+        public static final Field<Boolean> PATH_STYLE = Field.bool(S3Connection.PATH_STYLE).withDefault(false)
+                .withDoc("Address buckets as `<endpoint>/<bucket>` instead of `<bucket>.<endpoint>`; most S3-compatible "
+                        + "stores reached by IP address need true.");
+        public static final Field<String> ACCESS_KEY_ID = Field.string(S3Connection.ACCESS_KEY_ID).optional()
+                .withDoc("Access key id; unset to use the AWS SDK's default credentials chain (environment, profile, "
+                        + "web identity, instance role).");
+        public static final Field<String> SECRET_ACCESS_KEY = Field.string(S3Connection.SECRET_ACCESS_KEY).optional().secret()
+                .withDoc("Secret access key, with " + S3Connection.ACCESS_KEY_ID + "; never logged.");
     }
 
-    /** Reads the connection keys from a parsed configuration; both keys or neither must be set. */
-    public static S3Connection from(AbstractConfig config) {
-        String keyId = blankToNull(config.getString(ACCESS_KEY_ID));
-        Password secret = config.getPassword(SECRET_ACCESS_KEY);
-        boolean hasSecret = secret != null && !secret.value().isEmpty();
-        if (keyId != null && !hasSecret) {
-            throw new ConfigException(SECRET_ACCESS_KEY + ": required when " + ACCESS_KEY_ID + " is set");
+    /** The connection keys, declared once for the backup sink and restore. */
+    public static final List<Field<?>> FIELDS = List.of(Keys.ENDPOINT, Keys.REGION, Keys.PATH_STYLE,
+            Keys.ACCESS_KEY_ID, Keys.SECRET_ACCESS_KEY);
+
+    /** Reads the connection keys; both credential keys or neither must be set (else an {@link InvalidValue}). */
+    public static S3Connection from(Values values) {
+        String keyId = values.get(Keys.ACCESS_KEY_ID);
+        String secret = values.get(Keys.SECRET_ACCESS_KEY);
+        if (keyId != null && secret == null) {
+            throw new InvalidValue(SECRET_ACCESS_KEY, "required when " + ACCESS_KEY_ID + " is set");
         }
-        if (keyId == null && hasSecret) {
-            throw new ConfigException(ACCESS_KEY_ID + ": required when " + SECRET_ACCESS_KEY + " is set");
+        if (keyId == null && secret != null) {
+            throw new InvalidValue(ACCESS_KEY_ID, "required when " + SECRET_ACCESS_KEY + " is set");
         }
-        return new S3Connection(blankToNull(config.getString(ENDPOINT)), config.getString(REGION).trim(),
-                config.getBoolean(PATH_STYLE), keyId, hasSecret ? secret : null);
+        return new S3Connection(values.get(Keys.ENDPOINT), values.get(Keys.REGION), values.get(Keys.PATH_STYLE),
+                keyId, secret == null ? null : new Password(secret));
     }
 
     /** A synchronous client; its HTTP client is set explicitly so that no other one on the class path can clash. */
@@ -102,30 +108,15 @@ public record S3Connection(String endpoint, String region, boolean pathStyle, St
                 + secretAccessKey + "]";
     }
 
-    static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value.trim();
-    }
-
-    private static final class EndpointUrl implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            if (value == null || value.toString().isBlank()) {
-                return;
+    private static String endpointProblem(String url) {
+        try {
+            URI uri = URI.create(url);
+            if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new IllegalArgumentException();
             }
-            String url = value.toString().trim();
-            try {
-                URI uri = URI.create(url);
-                if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
-                    throw new IllegalArgumentException();
-                }
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(name + ": expected http(s)://host[:port], got '" + url + "'");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "http(s)://host[:port]";
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "expected http(s)://host[:port], got '" + url + "'";
         }
     }
 }

@@ -1,18 +1,17 @@
 package io.pganalytics.sink.timescale;
 
+import io.pganalytics.config.Check;
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.sink.connect.ConnectFields;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
  * The configuration of the TimescaleDB/PostgreSQL metrics sink: every key declared once, with its default,
- * documentation and validation, in {@link #CONFIG_DEF}. The module README's table is tested against it.
+ * documentation and validation, in {@link Keys}; Connect's {@link #CONFIG_DEF} is made from them. The module README's table is tested against it.
  *
  * @param connectorName       Connect's {@code name}: the offsets table is keyed by it ({@code copy} mode)
  * @param connectionUrl       {@value #CONNECTION_URL}
@@ -58,54 +57,85 @@ public record TimescaleSinkConfig(String connectorName, String connectionUrl, St
 
     private static final String JDBC_PREFIX = "jdbc:postgresql:";
 
-    /** Every key of the sink; Connect validates connector configurations against it before starting them. */
-    public static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
-                    "JDBC URL of the metrics store, e.g. jdbc:postgresql://host:5432/metrics. Keep the password "
-                            + "out of it: use " + CONNECTION_PASSWORD + ".")
-            .define(CONNECTION_USER, Type.STRING, null, Importance.HIGH,
-                    "Database user; when unset, the URL's user parameter or the driver's default applies.")
-            .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.HIGH,
-                    "Database password; never logged.")
-            .define(WRITE_MODE, Type.STRING, WRITE_MODE_COPY, ValidString.in(WRITE_MODE_COPY, WRITE_MODE_INSERT_IGNORE),
-                    Importance.MEDIUM, "copy: rows by COPY and the consumed offsets in the same transaction "
-                            + "(table pga_sink_offsets), so a replay is skipped, not rewritten. insert-ignore: no "
-                            + "offsets table, rows by staging + INSERT ... ON CONFLICT DO NOTHING (the restore tool).")
-            .define(BATCH_MAX_ROWS, Type.INT, 10_000, Range.between(1, 1_000_000), Importance.MEDIUM,
-                    "Rows held before a batch is written, one transaction per batch.")
-            .define(BATCH_LINGER_MS, Type.LONG, 1_000L, Range.between(0L, 600_000L), Importance.MEDIUM,
-                    "Longest a record waits for its batch to fill before the batch is written anyway.")
-            .define(POOL_SIZE, Type.INT, 2, Range.between(1, 64), Importance.LOW,
-                    "Connections in each task's HikariCP pool (one writes, one serves DDL and upkeep).")
-            .define(STORE, Type.STRING, STORE_AUTO, ValidString.in(STORE_AUTO, STORE_POSTGRESQL, STORE_TIMESCALEDB),
-                    Importance.MEDIUM, "auto: TimescaleDB hypertables when the timescaledb extension is installed in "
-                            + "the database, day partitions of plain PostgreSQL otherwise.")
-            .define(PARTITIONS_AHEAD_DAYS, Type.INT, 3, Range.between(0, 366), Importance.LOW,
-                    "PostgreSQL store: day partitions created ahead of today (a missing day is also created on demand).")
-            .define(RETENTION_DAYS, Type.INT, 30, Range.atLeast(0), Importance.MEDIUM,
-                    "Days of data kept: older day partitions are dropped (PostgreSQL), or a retention policy drops "
-                            + "older chunks (TimescaleDB). 0 keeps everything.")
-            .define(CHUNK_INTERVAL_HOURS, Type.INT, 24, Range.between(1, 24 * 366), Importance.LOW,
-                    "TimescaleDB store: the hypertables' chunk interval.")
-            .define(COMPRESS_AFTER_DAYS, Type.INT, 7, Range.atLeast(0), Importance.LOW,
-                    "TimescaleDB store: chunks older than this are compressed, segmented by target_id. 0 disables "
-                            + "compression.");
+    /** Every key of the sink, each declared once with its default, rule and documentation. */
+    public static final class Keys {
 
-    /** Parses and validates a connector or task configuration; the {@link ConfigException} names the bad key. */
-    public static TimescaleSinkConfig from(Map<String, String> props) {
-        // Quiet: AbstractConfig would otherwise log every key at INFO, once per task start.
-        AbstractConfig parsed = new AbstractConfig(CONFIG_DEF, props, false);
-        String writeMode = parsed.getString(WRITE_MODE);
-        String name = props.get(NAME);
-        if (WRITE_MODE_COPY.equals(writeMode) && (name == null || name.isBlank())) {
-            throw new ConfigException(NAME + ": required with " + WRITE_MODE + "=copy, the offsets table is keyed by "
-                    + "the connector's name (Connect sets it; a program running the task must too)");
+        private Keys() {
         }
-        return new TimescaleSinkConfig(name, parsed.getString(CONNECTION_URL).trim(), parsed.getString(CONNECTION_USER),
-                parsed.getPassword(CONNECTION_PASSWORD), writeMode, parsed.getInt(BATCH_MAX_ROWS),
-                parsed.getLong(BATCH_LINGER_MS), parsed.getInt(POOL_SIZE), parsed.getString(STORE),
-                parsed.getInt(PARTITIONS_AHEAD_DAYS), parsed.getInt(RETENTION_DAYS), parsed.getInt(CHUNK_INTERVAL_HOURS),
-                parsed.getInt(COMPRESS_AFTER_DAYS));
+
+        // Does not echo the value: a JDBC URL may carry a password parameter.
+        public static final Field<String> CONNECTION_URL = Field.string(TimescaleSinkConfig.CONNECTION_URL)
+                .withCheck(url -> url.startsWith(JDBC_PREFIX) && url.length() > JDBC_PREFIX.length() ? null
+                        : "expected jdbc:postgresql://host:port/database")
+                .withDoc("JDBC URL of the metrics store, e.g. jdbc:postgresql://host:5432/metrics. Keep the password "
+                        + "out of it: use " + TimescaleSinkConfig.CONNECTION_PASSWORD + ".");
+        public static final Field<String> CONNECTION_USER = Field.string(TimescaleSinkConfig.CONNECTION_USER).optional()
+                .withDoc("Database user; when unset, the URL's user parameter or the driver's default applies.");
+        public static final Field<String> CONNECTION_PASSWORD = Field.string(TimescaleSinkConfig.CONNECTION_PASSWORD)
+                .optional().secret().withDoc("Database password; never logged.");
+        public static final Field<String> WRITE_MODE = Field.string(TimescaleSinkConfig.WRITE_MODE)
+                .withDefault(WRITE_MODE_COPY)
+                .withCheck(Check.matching(WRITE_MODE_COPY + "|" + WRITE_MODE_INSERT_IGNORE,
+                        WRITE_MODE_COPY + " or " + WRITE_MODE_INSERT_IGNORE))
+                .withDoc("copy: rows by COPY and the consumed offsets in the same transaction "
+                        + "(table pga_sink_offsets), so a replay is skipped, not rewritten. insert-ignore: no "
+                        + "offsets table, rows by staging + INSERT ... ON CONFLICT DO NOTHING (the restore tool).");
+        public static final Field<Integer> BATCH_MAX_ROWS = Field.integer(TimescaleSinkConfig.BATCH_MAX_ROWS)
+                .withDefault(10_000).withCheck(Check.between(1, 1_000_000))
+                .withDoc("Rows held before a batch is written, one transaction per batch.");
+        public static final Field<Long> BATCH_LINGER_MS = Field.longValue(TimescaleSinkConfig.BATCH_LINGER_MS)
+                .withDefault(1_000L).withCheck(Check.between(0, 600_000))
+                .withDoc("Longest a record waits for its batch to fill before the batch is written anyway.");
+        public static final Field<Integer> POOL_SIZE = Field.integer(TimescaleSinkConfig.POOL_SIZE).withDefault(2)
+                .withCheck(Check.between(1, 64))
+                .withDoc("Connections in each task's HikariCP pool (one writes, one serves DDL and upkeep).");
+        public static final Field<String> STORE = Field.string(TimescaleSinkConfig.STORE).withDefault(STORE_AUTO)
+                .withCheck(Check.matching(STORE_AUTO + "|" + STORE_POSTGRESQL + "|" + STORE_TIMESCALEDB,
+                        STORE_AUTO + ", " + STORE_POSTGRESQL + " or " + STORE_TIMESCALEDB))
+                .withDoc("auto: TimescaleDB hypertables when the timescaledb extension is installed in "
+                        + "the database, day partitions of plain PostgreSQL otherwise.");
+        public static final Field<Integer> PARTITIONS_AHEAD_DAYS = Field.integer(TimescaleSinkConfig.PARTITIONS_AHEAD_DAYS)
+                .withDefault(3).withCheck(Check.between(0, 366))
+                .withDoc("PostgreSQL store: day partitions created ahead of today (a missing day is also created on demand).");
+        public static final Field<Integer> RETENTION_DAYS = Field.integer(TimescaleSinkConfig.RETENTION_DAYS)
+                .withDefault(30).withCheck(Check.atLeast(0))
+                .withDoc("Days of data kept: older day partitions are dropped (PostgreSQL), or a retention policy drops "
+                        + "older chunks (TimescaleDB). 0 keeps everything.");
+        public static final Field<Integer> CHUNK_INTERVAL_HOURS = Field.integer(TimescaleSinkConfig.CHUNK_INTERVAL_HOURS)
+                .withDefault(24).withCheck(Check.between(1, 24 * 366))
+                .withDoc("TimescaleDB store: the hypertables' chunk interval.");
+        public static final Field<Integer> COMPRESS_AFTER_DAYS = Field.integer(TimescaleSinkConfig.COMPRESS_AFTER_DAYS)
+                .withDefault(7).withCheck(Check.atLeast(0))
+                .withDoc("TimescaleDB store: chunks older than this are compressed, segmented by target_id. 0 disables "
+                        + "compression.");
+    }
+
+    /** Every key of the sink, in documentation order. */
+    public static final Fields FIELDS = Fields.of("", Keys.CONNECTION_URL, Keys.CONNECTION_USER,
+            Keys.CONNECTION_PASSWORD, Keys.WRITE_MODE, Keys.BATCH_MAX_ROWS, Keys.BATCH_LINGER_MS, Keys.POOL_SIZE,
+            Keys.STORE, Keys.PARTITIONS_AHEAD_DAYS, Keys.RETENTION_DAYS, Keys.CHUNK_INTERVAL_HOURS,
+            Keys.COMPRESS_AFTER_DAYS);
+
+    /** Connect validates connector configurations against it before starting them; made from {@link #FIELDS}. */
+    public static final ConfigDef CONFIG_DEF = ConnectFields.configDef(FIELDS);
+
+    /** Parses and validates a connector or task configuration; the {@link ConfigException} names every bad key. */
+    public static TimescaleSinkConfig from(Map<String, String> props) {
+        return ConnectFields.read(FIELDS, props, values -> {
+            String writeMode = values.get(Keys.WRITE_MODE);
+            String name = props.get(NAME);
+            if (WRITE_MODE_COPY.equals(writeMode) && (name == null || name.isBlank())) {
+                values.reject(NAME, "required with " + WRITE_MODE + "=copy, the offsets table is keyed by "
+                        + "the connector's name (Connect sets it; a program running the task must too)");
+            }
+            values.validate();
+            String password = values.get(Keys.CONNECTION_PASSWORD);
+            return new TimescaleSinkConfig(name, values.get(Keys.CONNECTION_URL), values.get(Keys.CONNECTION_USER),
+                    password == null ? null : new Password(password), writeMode, values.get(Keys.BATCH_MAX_ROWS),
+                    values.get(Keys.BATCH_LINGER_MS), values.get(Keys.POOL_SIZE), values.get(Keys.STORE),
+                    values.get(Keys.PARTITIONS_AHEAD_DAYS), values.get(Keys.RETENTION_DAYS),
+                    values.get(Keys.CHUNK_INTERVAL_HOURS), values.get(Keys.COMPRESS_AFTER_DAYS));
+        });
     }
 
     /** Whether this task owns its offsets in the database ({@code copy}) or leaves them to Connect. */
@@ -127,21 +157,5 @@ public record TimescaleSinkConfig(String connectorName, String connectionUrl, St
                 + ", " + WRITE_MODE + "=" + writeMode + ", " + BATCH_MAX_ROWS + "=" + batchMaxRows + ", "
                 + BATCH_LINGER_MS + "=" + batchLingerMillis + ", " + POOL_SIZE + "=" + poolSize + ", " + STORE + "="
                 + store + ", " + RETENTION_DAYS + "=" + retentionDays + "]";
-    }
-
-    /** Does not echo the value: a JDBC URL may carry a password parameter. */
-    private static final class JdbcUrl implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            if (value == null || !value.toString().trim().startsWith(JDBC_PREFIX)
-                    || value.toString().trim().length() == JDBC_PREFIX.length()) {
-                throw new ConfigException(name + ": expected jdbc:postgresql://host:port/database");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "jdbc:postgresql://host:port/database";
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.pganalytics.sink.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pganalytics.sink.connect.ConnectFields;
 import io.pganalytics.sink.s3.restore.RestoreConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +70,7 @@ class S3BackupSinkConfigTest {
     void theUserDocumentationListsEveryKeyWithItsDefault() throws IOException {
         String doc = Files.readString(Path.of("..", "docs", "backup-restore.md"), StandardCharsets.UTF_8);
         assertDocumented(doc, S3BackupSinkConfig.CONFIG_DEF);
-        assertDocumented(doc, RestoreConfig.CONFIG_DEF);
+        assertDocumented(doc, ConnectFields.configDef(RestoreConfig.FIELDS));
     }
 
     private static void assertDocumented(String doc, ConfigDef def) {

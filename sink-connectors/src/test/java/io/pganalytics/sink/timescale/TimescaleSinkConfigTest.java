@@ -112,4 +112,22 @@ class TimescaleSinkConfigTest {
                     + (defaultText.isEmpty() ? "" : java.util.regex.Pattern.quote(defaultText)));
         }
     }
+
+    /** Connect checks a connector configuration against CONFIG_DEF before it starts it, each error naming its key. */
+    @Test
+    void connectsValidationReportsEachBadKeyAndHidesThePassword() {
+        Map<String, String> props = with("batch.max.rows", "0");
+        props.put("connection.password", "s3cret");
+        props.remove("connection.url");
+        Map<String, org.apache.kafka.common.config.ConfigValue> validated = TimescaleSinkConfig.CONFIG_DEF.validate(props)
+                .stream().collect(java.util.stream.Collectors.toMap(org.apache.kafka.common.config.ConfigValue::name,
+                        value -> value));
+
+        assertThat(validated.get("batch.max.rows").errorMessages())
+                .containsExactly("batch.max.rows: must be 1 to 1000000, got 0");
+        assertThat(validated.get("connection.url").errorMessages()).singleElement().asString().contains("connection.url");
+        assertThat(validated.get("write.mode").errorMessages()).isEmpty();
+        assertThat(TimescaleSinkConfig.CONFIG_DEF.configKeys().get("connection.password").type)
+                .isEqualTo(ConfigDef.Type.PASSWORD);
+    }
 }

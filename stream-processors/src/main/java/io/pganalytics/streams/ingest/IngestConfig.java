@@ -1,9 +1,12 @@
 package io.pganalytics.streams.ingest;
 
-import io.pganalytics.streams.runtime.Key;
+import io.pganalytics.config.Check;
+import io.pganalytics.config.Field;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The settings of the ingest topology: how far in the future a sample may be, whether targets must
@@ -29,58 +32,76 @@ public record IngestConfig(boolean requireKnownTargets, Duration maxFuture, long
     public static final String THROTTLE_EVENT_INTERVAL_SECONDS = "ingest.throttle.event.interval.seconds";
     public static final String SERIES_IDLE_TIMEOUT_SECONDS = "ingest.series.idle.timeout.seconds";
 
-    private static final List<Key> KEYS = List.of(
-            new Key(REQUIRE_KNOWN_TARGETS, "false",
-                    "Reject (check `unknown-target`) samples whose targetId is not a key of the compacted `pga.fleet.targets`."
-                            + " Off until fleet management writes that topic."),
-            new Key(MAX_FUTURE_SECONDS, "300",
-                    "A sample whose sampledAt is further than this past the processor's clock is rejected (`future-timestamp`)."),
-            new Key(QUOTA_RECORDS_PER_SECOND, "5000",
-                    "Default quota: records per second one collector may send to each family, counted over the quota window;"
-                            + " `pga.quotas` overrides it per collector."),
-            new Key(QUOTA_WINDOW_SECONDS, "10",
-                    "The window (by record timestamp) the records-per-second quota is counted over; bursts within it are allowed."),
-            new Key(QUOTA_SERIES_PER_FAMILY, "100000",
-                    "Default quota: active series one collector may have in each family; `pga.quotas` overrides it per collector."),
-            new Key(THROTTLE_EVENT_INTERVAL_SECONDS, "60",
-                    "At most one `throttled` event per collector and family on `pga.fleet.events` per this many seconds."),
-            new Key(SERIES_IDLE_TIMEOUT_SECONDS, "86400",
-                    "A series not seen for this long (record time) is forgotten: its next sample starts a new baseline"
-                            + " and it stops counting against the series quota."));
+    /** Every key of the ingest topology, declared once: type, default, rule and what docs/configuration.md says. */
+    public static final class Keys {
+        public static final Field<Boolean> REQUIRE_KNOWN_TARGETS = Field.bool(IngestConfig.REQUIRE_KNOWN_TARGETS)
+                .withDefault(false)
+                .withDoc("reject (check `unknown-target`) samples whose `targetId` is not a key of the compacted "
+                        + "`pga.fleet.targets`; off until fleet management writes that topic");
+        public static final Field<Duration> MAX_FUTURE = positiveSeconds(MAX_FUTURE_SECONDS, 300)
+                .withDoc("a sample whose `sampledAt` is further than this past the processor's clock is rejected "
+                        + "(`future-timestamp`)");
+        public static final Field<Long> RECORDS_PER_SECOND = Field.longValue(QUOTA_RECORDS_PER_SECOND).withDefault(5000L)
+                .withCheck(Check.atLeast(1))
+                .withDoc("default quota: records per second one collector may send to each family, counted over the "
+                        + "quota window; `pga.quotas` overrides it per collector");
+        public static final Field<Duration> QUOTA_WINDOW = positiveSeconds(QUOTA_WINDOW_SECONDS, 10)
+                .withDoc("the window (record time) the records-per-second quota is counted over; bursts within it are "
+                        + "allowed");
+        public static final Field<Long> SERIES_PER_FAMILY = Field.longValue(QUOTA_SERIES_PER_FAMILY).withDefault(100_000L)
+                .withCheck(Check.atLeast(1))
+                .withDoc("default quota: active series one collector may have in each family; `pga.quotas` overrides "
+                        + "it per collector");
+        public static final Field<Duration> THROTTLE_EVENT_INTERVAL = positiveSeconds(THROTTLE_EVENT_INTERVAL_SECONDS, 60)
+                .withDoc("at most one `throttled` event per collector and family on `pga.fleet.events` per this many "
+                        + "seconds");
+        public static final Field<Duration> SERIES_IDLE_TIMEOUT = positiveSeconds(SERIES_IDLE_TIMEOUT_SECONDS, 86_400)
+                .withDoc("a series not seen for this long (record time) is forgotten: its next sample starts a new "
+                        + "baseline, and it stops counting against the series quota");
 
+        private Keys() {
+        }
+
+        private static Field<Duration> positiveSeconds(String name, long defaultSeconds) {
+            return Field.seconds(name).withDefault(Duration.ofSeconds(defaultSeconds)).withCheck(duration ->
+                    duration.isNegative() || duration.isZero() ? "must be positive, got " + duration.toSeconds() : null);
+        }
+    }
+
+    /** The keys, in the order docs/configuration.md lists them. */
+    public static final List<Field<?>> FIELDS = List.of(Keys.REQUIRE_KNOWN_TARGETS, Keys.MAX_FUTURE,
+            Keys.RECORDS_PER_SECOND, Keys.QUOTA_WINDOW, Keys.SERIES_PER_FAMILY, Keys.THROTTLE_EVENT_INTERVAL,
+            Keys.SERIES_IDLE_TIMEOUT);
+
+    /** Values given in code follow the rules of values read from a file. */
     public IngestConfig {
-        requirePositive(MAX_FUTURE_SECONDS, maxFuture);
-        requirePositive(QUOTA_WINDOW_SECONDS, quotaWindow);
-        requirePositive(THROTTLE_EVENT_INTERVAL_SECONDS, throttleEventInterval);
-        requirePositive(SERIES_IDLE_TIMEOUT_SECONDS, seriesIdleTimeout);
-        if (recordsPerSecond < 1) {
-            throw new IllegalArgumentException(QUOTA_RECORDS_PER_SECOND + ": must be at least 1, got " + recordsPerSecond);
-        }
-        if (seriesPerFamily < 1) {
-            throw new IllegalArgumentException(QUOTA_SERIES_PER_FAMILY + ": must be at least 1, got " + seriesPerFamily);
+        List<InvalidValue.Problem> problems = new ArrayList<>();
+        Keys.MAX_FUTURE.problemWith(maxFuture).ifPresent(problems::add);
+        Keys.RECORDS_PER_SECOND.problemWith(recordsPerSecond).ifPresent(problems::add);
+        Keys.QUOTA_WINDOW.problemWith(quotaWindow).ifPresent(problems::add);
+        Keys.SERIES_PER_FAMILY.problemWith(seriesPerFamily).ifPresent(problems::add);
+        Keys.THROTTLE_EVENT_INTERVAL.problemWith(throttleEventInterval).ifPresent(problems::add);
+        Keys.SERIES_IDLE_TIMEOUT.problemWith(seriesIdleTimeout).ifPresent(problems::add);
+        if (!problems.isEmpty()) {
+            throw new InvalidValue(problems);
         }
     }
 
-    /** The defaults of {@link #keys()}. */
+    /** Every key at its default. */
     public static IngestConfig defaults() {
-        return fromProperties(Map.of());
+        return new IngestConfig(Keys.REQUIRE_KNOWN_TARGETS.defaultValue(), Keys.MAX_FUTURE.defaultValue(),
+                Keys.RECORDS_PER_SECOND.defaultValue(), Keys.QUOTA_WINDOW.defaultValue(),
+                Keys.SERIES_PER_FAMILY.defaultValue(), Keys.THROTTLE_EVENT_INTERVAL.defaultValue(),
+                Keys.SERIES_IDLE_TIMEOUT.defaultValue());
     }
 
-    /** Every key this configuration reads, with its default and meaning. */
-    public static List<Key> keys() {
-        return KEYS;
-    }
-
-    /** The configuration from string properties; keys other than {@link #keys()} are ignored here. */
-    public static IngestConfig fromProperties(Map<String, String> properties) {
-        return new IngestConfig(
-                bool(properties, REQUIRE_KNOWN_TARGETS),
-                Duration.ofSeconds(number(properties, MAX_FUTURE_SECONDS)),
-                number(properties, QUOTA_RECORDS_PER_SECOND),
-                Duration.ofSeconds(number(properties, QUOTA_WINDOW_SECONDS)),
-                number(properties, QUOTA_SERIES_PER_FAMILY),
-                Duration.ofSeconds(number(properties, THROTTLE_EVENT_INTERVAL_SECONDS)),
-                Duration.ofSeconds(number(properties, SERIES_IDLE_TIMEOUT_SECONDS)));
+    /** The configuration {@code values} (read against fields that include {@link #FIELDS}) describe. */
+    public static IngestConfig from(Values values) {
+        IngestConfig config = new IngestConfig(values.get(Keys.REQUIRE_KNOWN_TARGETS), values.get(Keys.MAX_FUTURE),
+                values.get(Keys.RECORDS_PER_SECOND), values.get(Keys.QUOTA_WINDOW), values.get(Keys.SERIES_PER_FAMILY),
+                values.get(Keys.THROTTLE_EVENT_INTERVAL), values.get(Keys.SERIES_IDLE_TIMEOUT));
+        values.validate();
+        return config;
     }
 
     /** The same configuration with other default quotas; for tests and benchmarks. */
@@ -93,36 +114,5 @@ public record IngestConfig(boolean requireKnownTargets, Duration maxFuture, long
     public IngestConfig withRequireKnownTargets(boolean require) {
         return new IngestConfig(require, maxFuture, recordsPerSecond, quotaWindow, seriesPerFamily,
                 throttleEventInterval, seriesIdleTimeout);
-    }
-
-    private static String value(Map<String, String> properties, String key) {
-        String value = properties.get(key);
-        if (value == null) {
-            value = KEYS.stream().filter(k -> k.name().equals(key)).findFirst().orElseThrow().defaultValue();
-        }
-        return value.strip();
-    }
-
-    private static boolean bool(Map<String, String> properties, String key) {
-        String value = value(properties, key);
-        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-            throw new IllegalArgumentException(key + ": expected true or false, got '" + value + "'");
-        }
-        return Boolean.parseBoolean(value);
-    }
-
-    private static long number(Map<String, String> properties, String key) {
-        String value = value(properties, key);
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": expected a whole number, got '" + value + "'");
-        }
-    }
-
-    private static void requirePositive(String key, Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(key + ": must be positive, got " + (value == null ? null : value.toSeconds()));
-        }
     }
 }

@@ -1,6 +1,9 @@
 package io.pganalytics.streams.rollup;
 
-import io.pganalytics.streams.runtime.Key;
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import io.pganalytics.streams.runtime.StreamsSettings;
 import io.pganalytics.streams.runtime.TopologyRole;
 import java.time.Duration;
@@ -20,14 +23,20 @@ public record RollupsStreamsRole(Duration grace) implements TopologyRole {
     /** Seconds a record may arrive after its 1-minute window's end and still count. */
     public static final String GRACE_SECONDS = "streams.rollups.grace.seconds";
 
-    private static final List<Key> KEYS = List.of(new Key(GRACE_SECONDS,
-            Long.toString(RollupsTopology.DEFAULT_GRACE.toSeconds()),
-            "Seconds a sample may arrive after the end of its 1-minute window and still be rolled up; later ones go to pga.dlq as late."));
+    /** The key of {@link #grace()}, declared once. */
+    public static final Field<Duration> GRACE = Field.seconds(GRACE_SECONDS).withDefault(RollupsTopology.DEFAULT_GRACE)
+            .withCheck(grace -> grace.isNegative() ? "must not be negative, got " + grace.toSeconds() : null)
+            .withDoc("seconds a sample may arrive after the end of its 1-minute window and still be rolled up "
+                    + "(`pga-streams-rollups`); later ones go to `pga.dlq` as `late`");
 
+    /** The keys this role adds to {@code StreamsRole.FIELDS}. */
+    public static final List<Field<?>> FIELDS = List.of(GRACE);
+
+    /** A grace given in code follows the rule of one read from a file. */
     public RollupsStreamsRole {
-        if (grace.isNegative()) {
-            throw new IllegalArgumentException(GRACE_SECONDS + ": must not be negative, got " + grace.toSeconds());
-        }
+        GRACE.problemWith(grace).ifPresent(problem -> {
+            throw new InvalidValue(problem.path(), problem.reason());
+        });
     }
 
     /** The role with the default grace, {@link RollupsTopology#DEFAULT_GRACE}. */
@@ -35,21 +44,16 @@ public record RollupsStreamsRole(Duration grace) implements TopologyRole {
         this(RollupsTopology.DEFAULT_GRACE);
     }
 
-    /** The keys this role adds to {@code StreamsRole.keys()}. */
-    public static List<Key> keys() {
-        return KEYS;
+    /** The role {@code values} (read against fields that include {@link #FIELDS}) describe. */
+    public static RollupsStreamsRole from(Values values) {
+        Duration grace = values.get(GRACE);
+        values.validate();
+        return new RollupsStreamsRole(grace);
     }
 
-    /** The role from the string properties of {@link #keys()}; other keys are ignored here. */
+    /** The role from string properties; keys other than {@link #FIELDS}' are left to the fields they belong to. */
     public static RollupsStreamsRole fromProperties(Map<String, String> properties) {
-        String value = properties.getOrDefault(GRACE_SECONDS, KEYS.get(0).defaultValue()).strip();
-        long seconds;
-        try {
-            seconds = Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(GRACE_SECONDS + ": expected a whole number of seconds, got '" + value + "'");
-        }
-        return new RollupsStreamsRole(Duration.ofSeconds(seconds));
+        return from(Fields.of("PGA_", FIELDS).allowing("").read(properties));
     }
 
     @Override

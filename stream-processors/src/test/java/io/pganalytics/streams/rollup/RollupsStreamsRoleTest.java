@@ -3,9 +3,6 @@ package io.pganalytics.streams.rollup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pganalytics.streams.runtime.Key;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,13 +22,5 @@ class RollupsStreamsRoleTest {
                 .hasMessage("streams.rollups.grace.seconds: expected a whole number of seconds, got '30s'");
         assertThatThrownBy(() -> RollupsStreamsRole.fromProperties(Map.of(RollupsStreamsRole.GRACE_SECONDS, "-1")))
                 .hasMessage("streams.rollups.grace.seconds: must not be negative, got -1");
-    }
-
-    @Test
-    void everyKeyIsDocumentedForUsers() throws Exception {
-        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
-        for (Key key : RollupsStreamsRole.keys()) {
-            assertThat(doc).as("docs/configuration.md row for %s", key.name()).contains("| `" + key.name() + "` |");
-        }
     }
 }

@@ -1,20 +1,18 @@
 package io.pganalytics.sink.s3.restore;
 
+import io.pganalytics.config.Field;
+import io.pganalytics.config.Fields;
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.config.Values;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.sink.s3.S3Connection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
  * Where a restore reads from and writes to: the S3 connection (the backup sink's keys), Kafka and the registry for
- * {@code --to-kafka}, the metrics store for {@code --to-db}. Every key declared once in {@link #CONFIG_DEF}.
+ * {@code --to-kafka}, the metrics store for {@code --to-db}. Every key declared once, in {@link S3Connection.Keys} and {@link Keys}.
  *
  * @param s3                how to reach the store
  * @param bootstrapServers  {@value #BOOTSTRAP_SERVERS}, or null
@@ -35,62 +33,61 @@ public record RestoreConfig(S3Connection s3, String bootstrapServers, String sch
     /** Any other key of the metrics-store sink, e.g. {@code metrics.sink.table.name}. */
     public static final String SINK_PREFIX = "metrics.sink.";
 
-    public static final ConfigDef CONFIG_DEF = S3Connection.define(new ConfigDef())
-            .define(BOOTSTRAP_SERVERS, Type.STRING, null, Importance.HIGH,
-                    "Kafka, host:port[,host:port]; needed by --to-kafka.")
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH,
-                    "The Confluent-compatible registry restored values are registered with (subject <topic>-value).")
-            .define(CONNECTION_URL, Type.STRING, null, Importance.HIGH,
-                    "JDBC URL of the metrics store, jdbc:postgresql://host:port/database; needed by --to-db.")
-            .define(CONNECTION_USER, Type.STRING, null, Importance.MEDIUM, "Database user for --to-db.")
-            .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM,
-                    "Database password for --to-db; never logged.");
+    /** Restore's own keys, each declared once with its default, rule and documentation. */
+    public static final class Keys {
 
-    /** One key as the docs list it. */
-    public record Key(String name, String defaultValue, String documentation) {
+        private Keys() {
+        }
+
+        public static final Field<String> BOOTSTRAP_SERVERS = Field.string(RestoreConfig.BOOTSTRAP_SERVERS).optional()
+                .withDoc("Kafka, host:port[,host:port]; needed by --to-kafka.");
+        public static final Field<String> SCHEMA_REGISTRY_URL = Field.string(RestoreConfig.SCHEMA_REGISTRY_URL)
+                .withDoc("The Confluent-compatible registry restored values are registered with (subject `<topic>-value`).");
+        public static final Field<String> CONNECTION_URL = Field.string(RestoreConfig.CONNECTION_URL).optional()
+                .withDoc("JDBC URL of the metrics store, jdbc:postgresql://host:port/database; needed by --to-db.");
+        public static final Field<String> CONNECTION_USER = Field.string(RestoreConfig.CONNECTION_USER).optional()
+                .withDoc("Database user for --to-db.");
+        public static final Field<String> CONNECTION_PASSWORD = Field.string(RestoreConfig.CONNECTION_PASSWORD)
+                .optional().secret().withDoc("Database password for --to-db; never logged.");
     }
 
-    /** Every key, in documentation order, for {@code PGA_*} overrides and the docs table. */
-    public static List<Key> keys() {
-        return CONFIG_DEF.configKeys().values().stream()
-                .map(k -> new Key(k.name, k.hasDefault() ? String.valueOf(k.defaultValue) : null, k.documentation))
-                .toList();
-    }
+    /**
+     * Every key, in documentation order (the connection's, then restore's own), each overridden by {@code PGA_<KEY>};
+     * keys under {@value #SINK_PREFIX} go to the metrics-store sink, which checks them.
+     */
+    public static final Fields FIELDS = Fields.of("PGA_", S3Connection.FIELDS).and(List.of(Keys.BOOTSTRAP_SERVERS,
+            Keys.SCHEMA_REGISTRY_URL, Keys.CONNECTION_URL, Keys.CONNECTION_USER, Keys.CONNECTION_PASSWORD))
+            .allowing(SINK_PREFIX);
 
     /** Parses string properties; unknown keys are refused, naming the key. */
     public static RestoreConfig from(Map<String, String> props) {
-        Map<String, String> own = new LinkedHashMap<>();
-        Map<String, String> sink = new LinkedHashMap<>();
-        for (Map.Entry<String, String> entry : props.entrySet()) {
-            if (entry.getKey().startsWith(SINK_PREFIX)) {
-                sink.put(entry.getKey().substring(SINK_PREFIX.length()), entry.getValue());
-            } else if (CONFIG_DEF.names().contains(entry.getKey())) {
-                own.put(entry.getKey(), entry.getValue());
-            } else {
-                throw new ConfigException(entry.getKey() + ": unknown key; known keys are " + CONFIG_DEF.names()
-                        + " and " + SINK_PREFIX + "<metrics-store sink key>");
-            }
+        return from(FIELDS.read(props));
+    }
+
+    /** The configuration {@code values} (read against {@link #FIELDS}) describe; every bad value in one {@link InvalidValue}. */
+    public static RestoreConfig from(Values values) {
+        S3Connection s3 = null;
+        try {
+            s3 = S3Connection.from(values);
+        } catch (InvalidValue e) {
+            e.problems().forEach(problem -> values.reject(problem.path(), problem.reason()));
         }
-        AbstractConfig parsed = new AbstractConfig(CONFIG_DEF, own, false);
-        return new RestoreConfig(S3Connection.from(parsed), blankToNull(parsed.getString(BOOTSTRAP_SERVERS)),
-                parsed.getString(SCHEMA_REGISTRY_URL).trim(), blankToNull(parsed.getString(CONNECTION_URL)),
-                blankToNull(parsed.getString(CONNECTION_USER)), parsed.getPassword(CONNECTION_PASSWORD),
-                Map.copyOf(sink));
+        String bootstrapServers = values.get(Keys.BOOTSTRAP_SERVERS);
+        String registryUrl = values.get(Keys.SCHEMA_REGISTRY_URL);
+        values.validate();
+        String password = values.get(Keys.CONNECTION_PASSWORD);
+        return new RestoreConfig(s3, bootstrapServers, registryUrl, values.get(Keys.CONNECTION_URL),
+                values.get(Keys.CONNECTION_USER), password == null ? null : new Password(password), Map.copyOf(values.under(SINK_PREFIX)));
     }
 
     /** Fails naming the key when a target's settings are missing. */
     public void requireFor(RestoreRequest.Target target) {
         if (target == RestoreRequest.Target.KAFKA && bootstrapServers == null) {
-            throw new ConfigException(BOOTSTRAP_SERVERS + ": required by --to-kafka");
+            throw new InvalidValue(BOOTSTRAP_SERVERS, "required by --to-kafka");
         }
         if (target == RestoreRequest.Target.DATABASE && connectionUrl == null) {
-            throw new ConfigException(CONNECTION_URL + ": required by --to-db, e.g. jdbc:postgresql://host:5432/metrics");
+            throw new InvalidValue(CONNECTION_URL, "required by --to-db, e.g. jdbc:postgresql://host:5432/metrics");
         }
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value.trim();
     }
 
     /** Safe to log. */

@@ -1,5 +1,6 @@
 package io.pganalytics.sink.s3.restore;
 
+import io.pganalytics.config.InvalidValue;
 import io.pganalytics.sink.s3.S3BackupSinkConfig;
 import java.net.URI;
 import java.time.Instant;
@@ -28,7 +29,7 @@ public record RestoreRequest(String bucket, String prefix, List<String> topics, 
         topics = List.copyOf(topics);
         topicPrefix = topicPrefix == null ? "" : topicPrefix;
         if (from != null && to != null && !from.isBefore(to)) {
-            throw new IllegalArgumentException("--from-time " + from + " must be before --to-time " + to);
+            throw new InvalidValue("--from-time", from + " must be before --to-time " + to);
         }
     }
 
@@ -38,10 +39,10 @@ public record RestoreRequest(String bucket, String prefix, List<String> topics, 
         try {
             uri = URI.create(location.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--from: expected s3://bucket[/prefix], got '" + location + "'");
+            throw new InvalidValue("--from", "expected s3://bucket[/prefix], got '" + location + "'");
         }
         if (!"s3".equals(uri.getScheme()) || uri.getHost() == null || uri.getHost().isBlank()) {
-            throw new IllegalArgumentException("--from: expected s3://bucket[/prefix], got '" + location + "'");
+            throw new InvalidValue("--from", "expected s3://bucket[/prefix], got '" + location + "'");
         }
         return new String[] {uri.getHost(), S3BackupSinkConfig.normalizePrefix(uri.getPath())};
     }
