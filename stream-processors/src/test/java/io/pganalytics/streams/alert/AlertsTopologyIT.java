@@ -18,6 +18,9 @@ import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.oracle.MetricsRecords;
 import io.pganalytics.streams.runtime.StreamsSettings;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericContainer;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -35,11 +37,16 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Alerts on a real broker: a rule published to the compacted topic fires once and resolves once (read_committed). */
+@EmbeddedStack(registry = true)
+// The role reads every family's metrics topic: their (empty) topics must exist too.
+@ContractTopics(value = {"pga.metrics.*", Topics.ALERT_RULES, Topics.DLQ}, partitions = 1)
+@ContractTopics(value = {"pga.metrics.database", Topics.ALERTS}, partitions = 2)
 class AlertsTopologyIT {
 
     private static final MetricFamily DATABASE = MetricFamilies.byName("database").orElseThrow();
@@ -49,21 +56,14 @@ class AlertsTopologyIT {
     static Path dataDir;
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
+    @AutoClose
     static KafkaProducer<String, GenericContainer> producer;
     static KafkaStreams streams;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(DATABASE.metricsTopic(), 2, (short) 1),
-                new NewTopic(Topics.ALERT_RULES, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                new NewTopic(Topics.ALERTS, 2, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1));
-        // The role runs every family's sub-topology: their (empty) topics must exist too.
-        kafka.createTopics(MetricFamilies.all().stream().filter(family -> family != DATABASE)
-                .flatMap(family -> java.util.stream.Stream.of(family.metricsTopic(),
-                        family.rollupTopic(Topics.Resolution.ONE_MINUTE), family.rollupTopic(Topics.Resolution.ONE_HOUR)))
-                .map(topic -> new NewTopic(topic, 1, (short) 1)).toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
         AvroSerializer<GenericContainer> avro = new AvroSerializer<>();
         avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
@@ -76,15 +76,6 @@ class AlertsTopologyIT {
     static void stop() {
         if (streams != null) {
             StreamsSettings.stop(streams);
-        }
-        if (producer != null) {
-            producer.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
