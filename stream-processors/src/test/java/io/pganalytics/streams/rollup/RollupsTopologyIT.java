@@ -15,6 +15,9 @@ import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.oracle.MetricsRecords;
 import io.pganalytics.streams.runtime.StreamsSettings;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,7 +36,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The rollups on a real broker, read with read_committed: windows close once, a late record is
  * dead-lettered, and a restart in the middle neither repeats a window nor forgets stream time.
  */
+@EmbeddedStack(registry = true)
+// The role runs every family's sub-topology: their (empty) topics must exist too.
+@ContractTopics(value = {"pga.metrics.*", "pga.rollups.*", Topics.DLQ}, partitions = 1)
+@ContractTopics(value = {"pga.metrics.database", "pga.rollups.database.*"}, partitions = 2)
 class RollupsTopologyIT {
 
     private static final MetricFamily DATABASE = MetricFamilies.byName("database").orElseThrow();
@@ -52,38 +58,17 @@ class RollupsTopologyIT {
     static Path dataDir;
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
+    @AutoClose
     static KafkaProducer<String, GenericRecord> producer;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(DATABASE.metricsTopic(), 2, (short) 1),
-                new NewTopic(DATABASE.rollupTopic(Topics.Resolution.ONE_MINUTE), 2, (short) 1),
-                new NewTopic(DATABASE.rollupTopic(Topics.Resolution.ONE_HOUR), 2, (short) 1),
-                new NewTopic(Topics.DLQ, 1, (short) 1));
-        // The role runs every family's sub-topology: their (empty) topics must exist too.
-        kafka.createTopics(MetricFamilies.all().stream().filter(family -> family != DATABASE)
-                .flatMap(family -> java.util.stream.Stream.of(family.metricsTopic(),
-                        family.rollupTopic(Topics.Resolution.ONE_MINUTE), family.rollupTopic(Topics.Resolution.ONE_HOUR)))
-                .map(topic -> new NewTopic(topic, 1, (short) 1)).toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
         AvroSerializer<GenericRecord> avro = new AvroSerializer<>();
         avro.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
         producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 new StringSerializer(), avro);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (producer != null) {
-            producer.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     private static KafkaStreams startRole() {
