@@ -14,6 +14,9 @@ import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
 import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.streams.runtime.StreamsSettings;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,11 +36,15 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fleet topology on a real broker: a collector that stops sending is reported OFFLINE, exactly once. */
+@EmbeddedStack(registry = true)
+@ContractTopics(value = {Topics.FLEET_HEARTBEATS, Topics.FLEET_STATUS, Topics.FLEET_EVENTS}, partitions = 2)
+@ContractTopics(value = Topics.DLQ, partitions = 1)
 class FleetLivenessTopologyIT {
 
     private static final long INTERVAL_MILLIS = 1_000;
@@ -49,15 +55,14 @@ class FleetLivenessTopologyIT {
     static EmbeddedRegistry registry;
     static KafkaStreams streams;
     static ScheduledExecutorService collectors;
+    /** Closed after {@link #stop()} has stopped the collectors that send with it. */
+    @AutoClose
     static KafkaProducer<String, Heartbeat> producer;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        kafka.createTopics(new NewTopic(Topics.FLEET_HEARTBEATS, 2, (short) 1),
-                new NewTopic(Topics.FLEET_STATUS, 2, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                new NewTopic(Topics.FLEET_EVENTS, 2, (short) 1), new NewTopic(Topics.DLQ, 1, (short) 1));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
         streams = new StreamsSettings(kafka.bootstrapServers(), registry.url(), dataDir.resolve("streams"), 1)
                 .start(new FleetStreamsRole(Duration.ofMillis(500)));
         AvroSerializer<Heartbeat> avro = new AvroSerializer<>();
@@ -72,17 +77,8 @@ class FleetLivenessTopologyIT {
         if (collectors != null) {
             collectors.shutdownNow();
         }
-        if (producer != null) {
-            producer.close();
-        }
         if (streams != null) {
             StreamsSettings.stop(streams);
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
