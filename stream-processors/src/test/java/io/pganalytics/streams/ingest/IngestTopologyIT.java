@@ -22,6 +22,9 @@ import io.pganalytics.streams.oracle.RawSampleGenerator.RawSample;
 import io.pganalytics.streams.oracle.RawSampleGenerator;
 import io.pganalytics.streams.runtime.StreamsSettings;
 import io.pganalytics.streams.validation.DeadLetterHeaders;
+import io.pganalytics.testkit.ContractTopics;
+import io.pganalytics.testkit.EmbeddedStack;
+import io.pganalytics.testkit.TestStack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +37,6 @@ import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -55,6 +57,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -71,6 +74,10 @@ import org.slf4j.LoggerFactory;
  * over a quota override is dead-lettered and reported as {@code throttled}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EmbeddedStack(registry = true)
+// Every family's raw and metrics topics (the role runs every family's sub-topology), 3 partitions each.
+@ContractTopics(value = {"pga.raw.*", "pga.metrics.*"}, partitions = 3)
+@ContractTopics(value = {Topics.DLQ, Topics.FLEET_EVENTS, Topics.QUOTAS}, partitions = 1)
 class IngestTopologyIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestTopologyIT.class);
@@ -82,21 +89,13 @@ class IngestTopologyIT {
     static EmbeddedKafka kafka;
     static EmbeddedRegistry registry;
     static KafkaStreams streams;
+    @AutoClose
     static Admin admin;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).start();
-        List<NewTopic> topics = new ArrayList<>();
-        for (MetricFamily family : MetricFamilies.all()) {
-            topics.add(new NewTopic(family.rawTopic(), 3, (short) 1));
-            topics.add(new NewTopic(family.metricsTopic(), 3, (short) 1));
-        }
-        topics.add(new NewTopic(Topics.DLQ, 1, (short) 1));
-        topics.add(new NewTopic(Topics.FLEET_EVENTS, 1, (short) 1));
-        topics.add(new NewTopic(Topics.QUOTAS, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
-        kafka.createTopics(topics.toArray(NewTopic[]::new));
-        registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0);
+    static void start(TestStack stack) {
+        kafka = stack.kafka();
+        registry = stack.registry();
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
     }
 
@@ -104,15 +103,6 @@ class IngestTopologyIT {
     static void stop() {
         if (streams != null) {
             StreamsSettings.stop(streams);
-        }
-        if (admin != null) {
-            admin.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
