@@ -59,15 +59,7 @@ import picocli.CommandLine.Parameters;
             "  pganalytics fleet status -c fleet.properties --targets"},
         subcommands = {FleetCommand.Targets.class, FleetCommand.ConfigCommand.class, FleetCommand.Control.class,
             FleetCommand.Keygen.class, FleetStatusCommand.class})
-public final class FleetCommand implements Runnable {
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class FleetCommand extends CommandGroup {
 
     /** The service's fields as the options that set them. */
     private static final Map<String, String> OPTIONS = Map.ofEntries(
@@ -106,14 +98,7 @@ public final class FleetCommand implements Runnable {
     @Command(name = "targets", mixinStandardHelpOptions = true,
             description = "Adds, changes, removes and lists the targets collectors share (pga.fleet.targets).",
             subcommands = {Put.class, Remove.class, ListTargets.class})
-    static final class Targets implements Runnable {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(spec.commandLine().getOut());
-        }
+    static final class Targets extends CommandGroup {
     }
 
     /** {@code fleet targets put}: adds or replaces one target. */
@@ -276,14 +261,7 @@ public final class FleetCommand implements Runnable {
     @Command(name = "config", mixinStandardHelpOptions = true,
             description = "Sets a collector's desired state (pga.fleet.config), applied when it starts and whenever it changes.",
             subcommands = {ConfigSet.class})
-    static final class ConfigCommand implements Runnable {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(spec.commandLine().getOut());
-        }
+    static final class ConfigCommand extends CommandGroup {
     }
 
     /** {@code fleet config set}: writes one collector's desired state. */
