@@ -59,9 +59,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             problems.add(new InvalidValue.Problem(Keys.BOOTSTRAP_SERVERS.name(), "required"));
         }
-        if (!problems.isEmpty()) {
-            throw new InvalidValue(problems);
-        }
+        InvalidValue.throwIfAny(problems);
     }
 
     /** Reads the configuration from properties, each key overridden by its variable in {@code environment}. */

@@ -283,10 +283,9 @@ public final class Field<T> {
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new InvalidValue(name, "expected " + type + (secret ? "" : ", got '" + text + "'"));
         }
-        String problem = check == null ? null : check.problem(value);
-        if (problem != null) {
-            throw new InvalidValue(name, secret ? "refused (the value is secret and not shown)" : problem);
-        }
+        problemWith(value).ifPresent(problem -> {
+            throw new InvalidValue(List.of(problem));
+        });
         return value;
     }
 

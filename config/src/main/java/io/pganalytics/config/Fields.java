@@ -1,7 +1,6 @@
 package io.pganalytics.config;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -190,16 +189,6 @@ public final class Fields {
                     .append(field.documentation()).append(" |\n");
         }
         return table.toString();
-    }
-
-    /** The keys, in declaration order. */
-    public List<String> names() {
-        return fields.stream().map(Field::name).toList();
-    }
-
-    /** Fields sorted by name, for tools that list them. */
-    public List<Field<?>> sortedByName() {
-        return fields.stream().sorted(Comparator.comparing(Field::name)).toList();
     }
 
     /** Edit distance, for suggesting the key a typo meant. */

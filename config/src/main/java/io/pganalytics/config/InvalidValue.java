@@ -38,6 +38,13 @@ public class InvalidValue extends RuntimeException {
         this(problems, null);
     }
 
+    /** Throws one {@link InvalidValue} with {@code problems}, if there are any: the end of checking several values. */
+    public static void throwIfAny(List<Problem> problems) {
+        if (!problems.isEmpty()) {
+            throw new InvalidValue(problems);
+        }
+    }
+
     private InvalidValue(List<Problem> problems, Throwable cause) {
         super(message(problems), cause);
         if (problems.isEmpty()) {

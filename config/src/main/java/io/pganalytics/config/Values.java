@@ -106,9 +106,7 @@ public final class Values {
 
     /** Throws one {@link InvalidValue} with every problem found so far, if any. */
     public void validate() {
-        if (!problems.isEmpty()) {
-            throw new InvalidValue(problems);
-        }
+        InvalidValue.throwIfAny(problems);
     }
 
     /** The declared fields these values were read against. */

@@ -83,9 +83,7 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
         if (ingest == null) {
             problems.add(new InvalidValue.Problem("ingest", "required, e.g. IngestConfig.defaults()"));
         }
-        if (!problems.isEmpty()) {
-            throw new InvalidValue(problems);
-        }
+        InvalidValue.throwIfAny(problems);
     }
 
     /** The role from string properties named as in {@link #FIELDS}; unknown keys are refused, naming the key. */

@@ -233,9 +233,7 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             Keys.FLEET_GROUP.problemWith(fleetGroup).ifPresent(problems::add);
             Keys.FLEET_SESSION_TIMEOUT.problemWith(fleetSessionTimeoutMillis).ifPresent(problems::add);
             Keys.HTTP_PORT.problemWith(httpPort).ifPresent(problems::add);
-            if (!problems.isEmpty()) {
-                throw new InvalidValue(problems);
-            }
+            InvalidValue.throwIfAny(problems);
         }
 
         /** The defaults, spooling under {@code data/spool/<collectorId>}. */
@@ -327,9 +325,7 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             }
             Keys.CUSTOM_INTERVAL.at(i).problemWith(metric.intervalMillis()).ifPresent(problems::add);
         }
-        if (!problems.isEmpty()) {
-            throw new InvalidValue(problems);
-        }
+        InvalidValue.throwIfAny(problems);
     }
 
     /**

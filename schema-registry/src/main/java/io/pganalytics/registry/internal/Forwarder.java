@@ -80,9 +80,10 @@ public final class Forwarder {
             if (repeatable) {
                 return new Retry("no answer from " + leaderUrl + ": " + e);
             }
+            // The message says what failed; without a cause, the error is logged as one line, no stack trace.
             throw new RegistryException(500, RegistryException.REQUEST_FORWARDING_FAILED,
                     "Error while forwarding the request to the leader " + leaderUrl + ": no answer (" + e.getMessage()
-                            + "); the request may or may not have been applied", e);
+                            + "); the request may or may not have been applied");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(500, RegistryException.REQUEST_FORWARDING_FAILED,

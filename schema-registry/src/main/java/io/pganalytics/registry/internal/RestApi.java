@@ -437,10 +437,7 @@ public final class RestApi {
     private static void registryError(RegistryException e, Context ctx) {
         // A forwarded write that this instance does not make is expected during a leader change: the forwarder
         // sends it on, so it is no error here.
-        if (e.errorCode() == RegistryException.REQUEST_FORWARDING_FAILED && ctx.res().getHeader(RETRY_HEADER) == null) {
-            // The network or the leader failed, not this code: the message says it all, a stack trace would not help.
-            LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());
-        } else if (e.httpStatus() >= 500 && ctx.res().getHeader(RETRY_HEADER) == null) {
+        if (e.httpStatus() >= 500 && ctx.res().getHeader(RETRY_HEADER) == null) {
             LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage(), e.getCause());
         } else {
             LOG.debug("{} {} answered {} ({}): {}", ctx.method(), ctx.path(), e.httpStatus(), e.errorCode(),

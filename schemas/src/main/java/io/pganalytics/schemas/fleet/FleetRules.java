@@ -56,9 +56,7 @@ public final class FleetRules {
         if (databases != null && databases.stream().anyMatch(d -> d == null || d.isBlank())) {
             problems.add(new InvalidValue.Problem("databases", "an empty database name"));
         }
-        if (!problems.isEmpty()) {
-            throw new InvalidValue(problems);
-        }
+        InvalidValue.throwIfAny(problems);
     }
 
     /**
@@ -98,9 +96,7 @@ public final class FleetRules {
                 problems.add(new InvalidValue.Problem(path, "must be 0 (off) or at least " + MIN_INTERVAL_MILLIS + " ms, got " + millis));
             }
         });
-        if (!problems.isEmpty()) {
-            throw new InvalidValue(problems);
-        }
+        InvalidValue.throwIfAny(problems);
     }
 
     /** The families whose interval can be overridden, in the contract's order: every one but custom. */

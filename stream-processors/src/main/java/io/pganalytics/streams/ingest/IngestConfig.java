@@ -82,9 +82,7 @@ public record IngestConfig(boolean requireKnownTargets, Duration maxFuture, long
         Keys.SERIES_PER_FAMILY.problemWith(seriesPerFamily).ifPresent(problems::add);
         Keys.THROTTLE_EVENT_INTERVAL.problemWith(throttleEventInterval).ifPresent(problems::add);
         Keys.SERIES_IDLE_TIMEOUT.problemWith(seriesIdleTimeout).ifPresent(problems::add);
-        if (!problems.isEmpty()) {
-            throw new InvalidValue(problems);
-        }
+        InvalidValue.throwIfAny(problems);
     }
 
     /** Every key at its default. */
