@@ -25,6 +25,7 @@ public final class Topics {
     public static final String FLEET_CONFIG = "pga.fleet.config";
     public static final String FLEET_CONTROL = "pga.fleet.control";
     public static final String FLEET_EVENTS = "pga.fleet.events";
+    public static final String FLEET_LOGS = "pga.fleet.logs";
 
     public static final String QUOTAS = "pga.quotas";
     public static final String ALERT_RULES = "pga.alert-rules";

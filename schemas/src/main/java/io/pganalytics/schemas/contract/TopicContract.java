@@ -36,6 +36,7 @@ public final class TopicContract {
                 TopicSpec.compacted(Topics.FLEET_CONFIG, "desired configuration per collector"),
                 TopicSpec.stream(Topics.FLEET_CONTROL, "commands to collectors: stop, resume, restart, reconfigure, collect-now"),
                 TopicSpec.stream(Topics.FLEET_EVENTS, "fleet membership and state changes"),
+                TopicSpec.stream(Topics.FLEET_LOGS, "collectors' own WARN and ERROR log lines, rate-limited"),
                 TopicSpec.compacted(Topics.QUOTAS, "per-collector ingest quota overrides, keyed by collectorId"),
                 TopicSpec.compacted(Topics.ALERT_RULES, "alert rules, keyed by rule id"),
                 TopicSpec.stream(Topics.ALERTS, "alerts raised by the stream processors"),

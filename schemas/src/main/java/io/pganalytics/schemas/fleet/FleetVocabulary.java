@@ -101,9 +101,11 @@ public final class FleetVocabulary {
             return DesiredState.RUNNING;
         }
         String wanted = name.strip().toLowerCase(Locale.ROOT);
-        return Arrays.stream(DesiredState.values()).filter(s -> stateName(s).equals(wanted)).findFirst()
+        // ARCHIVED is what unregistering a collector writes (the control plane's), not a state to set by hand.
+        List<DesiredState> settable = List.of(DesiredState.RUNNING, DesiredState.STOPPED);
+        return settable.stream().filter(s -> stateName(s).equals(wanted)).findFirst()
                 .orElseThrow(() -> new InvalidValue("state", "expected "
-                        + oneOf(Arrays.stream(DesiredState.values()).map(FleetVocabulary::stateName).toList()) + ", got '" + name + "'"));
+                        + oneOf(settable.stream().map(FleetVocabulary::stateName).toList()) + ", got '" + name + "'"));
     }
 
     /**

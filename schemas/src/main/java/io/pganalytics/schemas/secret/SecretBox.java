@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -20,6 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Encrypts and decrypts the secrets the fleet shares through Kafka (target passwords) with AES-256-GCM,
  * the key id written into the ciphertext so that keys can rotate: {@code v1:<keyId>:<base64(iv | ciphertext | tag)>}.
+ * A secret that belongs to one record is bound to it ({@link #encrypt(String, String)}, {@code v2}): the record's
+ * name is authenticated with it, so a ciphertext copied onto another record does not decrypt.
  *
  * <p>Keys come from {@code fleet.secret.keys} = {@code keyId:base64Key[,keyId:base64Key...]}: the first
  * encrypts, every one decrypts. To rotate, put the new key first, re-write the secrets, then drop the
@@ -32,6 +35,7 @@ public final class SecretBox {
     public static final String KEYS = "fleet.secret.keys";
 
     private static final String VERSION = "v1";
+    private static final String BOUND_VERSION = "v2";
     private static final int IV_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final int KEY_BYTES = 32;
@@ -107,29 +111,57 @@ public final class SecretBox {
 
     /** {@code plaintext} encrypted under the first key with a fresh random IV. */
     public String encrypt(String plaintext) {
+        return seal(VERSION, plaintext, header(VERSION, encryptingKeyId, null));
+    }
+
+    /**
+     * {@code plaintext} encrypted under the first key and bound to {@code context}, e.g. {@code target:orders-db}:
+     * only {@link #decrypt(String, String)} with the same context decrypts it.
+     */
+    public String encrypt(String plaintext, String context) {
+        return seal(BOUND_VERSION, plaintext, header(BOUND_VERSION, encryptingKeyId, Objects.requireNonNull(context, "context")));
+    }
+
+    private String seal(String version, String plaintext, byte[] aad) {
         byte[] iv = new byte[IV_BYTES];
         RANDOM.nextBytes(iv);
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, keys.get(encryptingKeyId), new GCMParameterSpec(TAG_BITS, iv));
-            cipher.updateAAD(header(encryptingKeyId));
+            cipher.updateAAD(aad);
             byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
             byte[] out = ByteBuffer.allocate(iv.length + sealed.length).put(iv).put(sealed).array();
-            return VERSION + ":" + encryptingKeyId + ":" + Base64.getEncoder().encodeToString(out);
+            return version + ":" + encryptingKeyId + ":" + Base64.getEncoder().encodeToString(out);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this JVM: " + e.getMessage(), e);
         }
     }
 
     /**
-     * The plaintext of a value {@link #encrypt} wrote, with any of the keys.
+     * The plaintext of a value {@link #encrypt(String)} wrote, with any of the keys.
      *
-     * @throws Undecryptable naming the key id when the key is missing, or when the value was altered
+     * @throws Undecryptable naming the key id when the key is missing, or when the value was altered; a value
+     *                       bound to a context ({@code v2}) needs {@link #decrypt(String, String)}
      */
     public String decrypt(String sealed) {
+        return decrypt(sealed, null);
+    }
+
+    /**
+     * The plaintext of a value {@link #encrypt(String, String)} bound to {@code context}; a {@code v1} value (bound to
+     * nothing) decrypts too, so that records written before binding stay readable.
+     *
+     * @throws Undecryptable naming the key id when the key is missing, or when the value was altered or belongs to
+     *                       another context
+     */
+    public String decrypt(String sealed, String context) {
         String[] parts = sealed == null ? new String[0] : sealed.split(":", 3);
-        if (parts.length != 3 || !parts[0].equals(VERSION)) {
-            throw new Undecryptable("not an encrypted secret (expected " + VERSION + ":<keyId>:<base64>)");
+        if (parts.length != 3 || !(parts[0].equals(VERSION) || parts[0].equals(BOUND_VERSION))) {
+            throw new Undecryptable("not an encrypted secret (expected " + VERSION + " or " + BOUND_VERSION + ":<keyId>:<base64>)");
+        }
+        String version = parts[0];
+        if (version.equals(BOUND_VERSION) && context == null) {
+            throw new Undecryptable("bound to a record, and decrypted without naming it");
         }
         String keyId = parts[1];
         SecretKey key = keys.get(keyId);
@@ -149,11 +181,11 @@ public final class SecretBox {
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, bytes, 0, IV_BYTES));
-            cipher.updateAAD(header(keyId));
+            cipher.updateAAD(header(version, keyId, version.equals(BOUND_VERSION) ? context : null));
             return new String(cipher.doFinal(bytes, IV_BYTES, bytes.length - IV_BYTES), StandardCharsets.UTF_8);
         } catch (AEADBadTagException e) {
             throw new Undecryptable("does not authenticate with key '" + keyId
-                    + "': altered, or encrypted with another key under the same id");
+                    + "': altered, moved from another record, or encrypted with another key under the same id");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this JVM: " + e.getMessage(), e);
         }
@@ -162,11 +194,11 @@ public final class SecretBox {
     /** The key id an encrypted value names, or null when it is not one; needs no key. */
     public static String keyIdOf(String sealed) {
         String[] parts = sealed == null ? new String[0] : sealed.split(":", 3);
-        return parts.length == 3 && parts[0].equals(VERSION) ? parts[1] : null;
+        return parts.length == 3 && (parts[0].equals(VERSION) || parts[0].equals(BOUND_VERSION)) ? parts[1] : null;
     }
 
-    private static byte[] header(String keyId) {
-        return (VERSION + ":" + keyId).getBytes(StandardCharsets.UTF_8);
+    private static byte[] header(String version, String keyId, String context) {
+        return (version + ":" + keyId + (context == null ? "" : ":" + context)).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

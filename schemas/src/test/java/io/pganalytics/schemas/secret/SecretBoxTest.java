@@ -21,6 +21,22 @@ class SecretBoxTest {
     }
 
     @Test
+    void aSecretBoundToARecordDecryptsOnlyForThatRecord() {
+        SecretBox box = SecretBox.parse(SecretBox.generateKey("k1"));
+        String sealed = box.encrypt("s3cret", "target:orders-db");
+
+        assertThat(sealed).startsWith("v2:k1:");
+        assertThat(SecretBox.keyIdOf(sealed)).isEqualTo("k1");
+        assertThat(box.decrypt(sealed, "target:orders-db")).isEqualTo("s3cret");
+        assertThatThrownBy(() -> box.decrypt(sealed, "target:billing-db"))
+                .isInstanceOf(SecretBox.Undecryptable.class).hasMessageContaining("moved from another record");
+        assertThatThrownBy(() -> box.decrypt(sealed)).isInstanceOf(SecretBox.Undecryptable.class)
+                .hasMessageContaining("bound to a record");
+        // What was written before binding stays readable where a context is given.
+        assertThat(box.decrypt(box.encrypt("old"), "target:orders-db")).isEqualTo("old");
+    }
+
+    @Test
     void everyEncryptionUsesAFreshIv() {
         SecretBox box = SecretBox.parse(K1);
         assertThat(box.encrypt("same")).isNotEqualTo(box.encrypt("same"));
@@ -67,7 +83,7 @@ class SecretBoxTest {
     void somethingThatIsNotACiphertextIsRefused() {
         SecretBox box = SecretBox.parse(K1);
         assertThatThrownBy(() -> box.decrypt("plain-password")).isInstanceOf(SecretBox.Undecryptable.class)
-                .hasMessage("not an encrypted secret (expected v1:<keyId>:<base64>)");
+                .hasMessage("not an encrypted secret (expected v1 or v2:<keyId>:<base64>)");
         assertThatThrownBy(() -> box.decrypt("v1:k1:AAAA")).hasMessageContaining("too short");
         assertThatThrownBy(() -> box.decrypt("v1:k1:***")).hasMessageContaining("not valid base64");
     }
