@@ -254,6 +254,71 @@ class ControlPlaneIT {
         assertThat(plane.alertRule("half-written")).as("the failed request's change is rolled back").isEmpty();
     }
 
+    @Test
+    void testingAConnectionReportsVersionStatementsAndMissingRolesAndAClosedPortWithinItsTimeout() throws Exception {
+        EmbeddedPostgres postgres = stack.postgres();
+        try (Connection c = postgres.dataSource("postgres").getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'plain') THEN CREATE ROLE plain LOGIN PASSWORD 'plain-pw'; END IF; END $$");
+        }
+        ControlPlane.ConnectionReport asSuperuser = plane.testConnection(new TargetSpec("probe", postgres.jdbcUrl("postgres"), postgres.user(),
+                null, null, Map.of(), List.of(), true, null), Duration.ofSeconds(5));
+        assertThat(asSuperuser.reachable()).as(asSuperuser.error()).isTrue();
+        assertThat(asSuperuser.serverVersionNum()).isGreaterThanOrEqualTo(130000);
+        assertThat(asSuperuser.pgStatStatements()).isTrue();
+        assertThat(asSuperuser.missingPermissions()).isEmpty();
+
+        plane.createTarget(ALICE, new TargetSpec("plain-probe", postgres.jdbcUrl("postgres"), "plain", "plain-pw", null, Map.of(), List.of(),
+                true, null));
+        ControlPlane.ConnectionReport asPlain = plane.testConnection("plain-probe", Duration.ofSeconds(5));
+        assertThat(asPlain.reachable()).as("with the stored password: " + asPlain.error()).isTrue();
+        assertThat(asPlain.missingPermissions()).contains("pg_monitor");
+
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            int port = closed.getLocalPort();
+            closed.close();
+            ControlPlane.ConnectionReport refused = plane.testConnection(new TargetSpec("nowhere", "jdbc:postgresql://127.0.0.1:" + port
+                    + "/postgres", null, null, null, Map.of(), List.of(), true, null), Duration.ofSeconds(2));
+            assertThat(refused.reachable()).isFalse();
+            assertThat(refused.error()).isNotBlank();
+            assertThat(refused.elapsedMillis()).isLessThan(5_000);
+        }
+        try (io.pganalytics.testkit.SilentServer silent = io.pganalytics.testkit.SilentServer.start()) {
+            ControlPlane.ConnectionReport hung = plane.testConnection(new TargetSpec("hung", "jdbc:postgresql://127.0.0.1:" + silent.port()
+                    + "/postgres", null, null, null, Map.of(), List.of(), true, null), Duration.ofSeconds(1));
+            assertThat(hung.reachable()).isFalse();
+            assertThat(hung.elapsedMillis()).as("the timeout holds on a server that never answers").isLessThan(4_000);
+        }
+    }
+
+    @Test
+    void aBulkImportWithOneBadRowWritesNothingAndReportsEveryRow() {
+        List<Map<String, Object>> rows = List.of(
+                Map.of("id", "imp-1", "url", "jdbc:postgresql://a:5432/postgres", "databases", List.of("app")),
+                Map.of("id", "imp-2", "url", "postgres://b", "colour", "red"),
+                Map.of("id", "imp-1", "url", "jdbc:postgresql://c:5432/postgres"));
+        ControlPlane.ImportReport refused = plane.bulkImport(ALICE, new ControlPlane.ImportBatch("targets", rows, false));
+        assertThat(refused.imported()).isFalse();
+        assertThat(refused.rows()).extracting(ControlPlane.ImportRow::ok).containsExactly(true, false, false);
+        assertThat(refused.rows().get(1).problems()).extracting(InvalidValue.Problem::path).contains("url", "colour");
+        assertThat(refused.rows().get(2).problems()).extracting(InvalidValue.Problem::reason).anyMatch(r -> r.contains("appears twice"));
+        assertThat(plane.target("imp-1")).as("all or nothing").isEmpty();
+
+        List<Map<String, Object>> good = List.of(Map.of("id", "imp-1", "url", "jdbc:postgresql://a:5432/postgres"),
+                Map.of("id", "imp-3", "url", "jdbc:postgresql://d:5432/postgres", "enabled", "false"));
+        assertThat(plane.bulkImport(ALICE, new ControlPlane.ImportBatch("targets", good, true)).imported()).isFalse();
+        assertThat(plane.target("imp-1")).as("a dry run writes nothing").isEmpty();
+        assertThat(plane.bulkImport(ALICE, new ControlPlane.ImportBatch("targets", good, false)).imported()).isTrue();
+        assertThat(plane.target("imp-3")).get().extracting(ControlPlane.StoredTarget::enabled).isEqualTo(false);
+
+        ControlPlane.ImportReport collectors = plane.bulkImport(ALICE, new ControlPlane.ImportBatch("collectors",
+                List.of(Map.of("id", "pre-1", "name", "Pre one", "tags", List.of("dc1"))), false));
+        assertThat(collectors.imported()).isTrue();
+        assertThat(plane.collector("pre-1")).get().satisfies(c -> assertThat(c.tags()).containsExactly("dc1"));
+        Registration registered = plane.reRegister(ALICE, "pre-1");
+        assertThat(plane.authenticateCollector(registered.token())).isPresent();
+    }
+
     private static RegistrationRequest request(String secret, String name) {
         return new RegistrationRequest(secret, name, name + ".example", "1.0", null, List.of(), Map.of(), null);
     }
