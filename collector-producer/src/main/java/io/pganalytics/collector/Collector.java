@@ -11,6 +11,7 @@ import io.pganalytics.collector.fleet.FleetController;
 import io.pganalytics.collector.fleet.FleetMembership;
 import io.pganalytics.collector.fleet.TargetRegistry;
 import io.pganalytics.collector.produce.SampleProducer;
+import io.pganalytics.collector.registration.CollectorRegistration;
 import io.pganalytics.collector.schedule.CycleScheduler;
 import io.pganalytics.collector.spool.Recovery;
 import io.pganalytics.collector.spool.Spool;
@@ -153,10 +154,13 @@ public final class Collector implements AutoCloseable, CollectorState {
      * @param producerOverrides extra Kafka producer settings
      * @param fleetConsumerOverrides extra settings of the fleet membership's consumer (e.g.
      *        {@link FleetMembership#DO_NOT_LEAVE_GROUP_ON_CLOSE} for tests that let a collector die)
-     * @throws InvalidValue {@code collector.http.port} cannot be listened on
+     * @throws InvalidValue {@code collector.http.port} cannot be listened on, or the registration with
+     *         {@code collector.api.url} was refused or could not be done (see {@link CollectorRegistration#identify})
      */
     public static Collector start(CollectorConfig config, Map<String, Object> producerOverrides,
                                   Map<String, Object> fleetConsumerOverrides) {
+        // With collector.api.url, the id the control plane gave (from the identity file, or registering now).
+        config = CollectorRegistration.identify(config, VERSION, CollectorRegistration.DEFAULT_RETRY_FOR);
         Collector collector = new Collector(config, producerOverrides);
         try {
             collector.ticker.scheduleWithFixedDelay(collector::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
