@@ -52,7 +52,7 @@ public final class LogShipper implements AutoCloseable {
     private final String clientId;
     private final KafkaProducer<String, CollectorLog> producer;
     private final BlockingQueue<CollectorLog> queue = new ArrayBlockingQueue<>(QUEUE_LINES);
-    private final TokenBucket bucket = new TokenBucket(LINES_PER_SECOND, BURST, System::nanoTime);
+    private final TokenBucket bucket;
     private final AtomicLong suppressed = new AtomicLong();
     private final AtomicLong shipped = new AtomicLong();
     private final Set<String> secrets = ConcurrentHashMap.newKeySet();
@@ -60,7 +60,9 @@ public final class LogShipper implements AutoCloseable {
     private volatile boolean running = true;
     private Runnable detach = () -> { };
 
-    private LogShipper(CollectorConfig config, Map<String, Object> producerOverrides) {
+    /** Not started: nothing is attached nor sent until {@link #start}; {@code nanoClock} drives the rate limit. */
+    LogShipper(CollectorConfig config, Map<String, Object> producerOverrides, java.util.function.LongSupplier nanoClock) {
+        this.bucket = new TokenBucket(LINES_PER_SECOND, BURST, nanoClock);
         this.collectorId = config.collectorId();
         this.clientId = "pga-collector-" + collectorId + "-logs";
         Map<String, Object> props = new HashMap<>();
@@ -102,7 +104,7 @@ public final class LogShipper implements AutoCloseable {
      * @param producerOverrides extra Kafka producer settings (e.g. security)
      */
     public static LogShipper start(CollectorConfig config, Map<String, Object> producerOverrides) {
-        LogShipper shipper = new LogShipper(config, producerOverrides);
+        LogShipper shipper = new LogShipper(config, producerOverrides, System::nanoTime);
         shipper.thread.start();
         try {
             shipper.detach = Logback.attach(shipper);
@@ -118,6 +120,11 @@ public final class LogShipper implements AutoCloseable {
         if (value != null && value.length() >= 4) {
             secrets.add(value);
         }
+    }
+
+    /** Lines waiting for the shipper's thread. */
+    int queued() {
+        return queue.size();
     }
 
     /** Lines shipped (acknowledged by Kafka) since start. */
