@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pganalytics.collector.config.CollectorConfig;
-import io.pganalytics.collector.config.Preset;
-import io.pganalytics.collector.config.QueryTextMode;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
@@ -16,9 +14,6 @@ import io.pganalytics.schemas.fleet.FleetConfig;
 import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.fleet.Heartbeat;
 import io.pganalytics.schemas.secret.SecretBox;
-import io.pganalytics.schemas.serde.AvroDeserializer;
-import io.pganalytics.schemas.serde.AvroSerdeConfig;
-import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
 import io.pganalytics.testkit.TestStack;
@@ -29,17 +24,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,14 +68,8 @@ class CollectorControlPlaneIT {
         kafka = stack.kafka();
         registry = stack.registry();
         postgres = stack.postgres();
-        AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
-        values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), values);
-        for (int i = 0; i < TARGETS; i++) {
-            String id = "db-" + i;
-            producer.send(new ProducerRecord<>(Topics.FLEET_TARGETS, id, target(id).build()));
-        }
+        producer = FleetFixtures.producer(kafka, registry);
+        FleetFixtures.putTargets(producer, postgres, TARGETS, target -> target.setGroup(FLEET));
         // Of another group: never monitored by these collectors.
         producer.send(new ProducerRecord<>(Topics.FLEET_TARGETS, "elsewhere", target("elsewhere").setGroup("other-fleet").build()));
         producer.flush();
@@ -110,18 +93,11 @@ class CollectorControlPlaneIT {
     }
 
     static FleetTarget.Builder target(String id) {
-        return FleetTarget.newBuilder().setTargetId(id).setUrl(postgres.jdbcUrl("postgres")).setUser(postgres.user())
-                .setEncryptedPassword(null).setPreset("minimal").setFamilyIntervalMillis(Map.of()).setDatabases(List.of())
-                .setEnabled(true).setGroup(FLEET).setUpdatedAt(Instant.now());
+        return FleetFixtures.target(id, postgres).setGroup(FLEET);
     }
 
     static CollectorConfig config(String collectorId) {
-        CollectorConfig config = new CollectorConfig(collectorId, kafka.bootstrapServers(), registry.url(), 2000, 1000,
-                List.of(), Preset.MINIMAL, Map.of(), 5000, 50, 1, QueryTextMode.NONE, 1024, List.of(),
-                CollectorConfig.Operations.defaults(collectorId));
-        return config.withOperations(config.operations().withWorkers(2)
-                .withSpool(dataDir.resolve("spool-" + collectorId + "-" + UUID.randomUUID()), 16L << 20)
-                .withFleet(FLEET, 10_000, KEY_TEXT));
+        return FleetFixtures.collector(collectorId, kafka, registry, dataDir, FLEET, KEY_TEXT);
     }
 
     static void desire(String collectorId, DesiredState state) {
@@ -195,24 +171,7 @@ class CollectorControlPlaneIT {
 
     @SuppressWarnings("unchecked")
     static <T> void read(String topic, java.util.function.Consumer<ConsumerRecord<String, T>> onRecord) {
-        AvroDeserializer<Object> decoder = new AvroDeserializer<>();
-        decoder.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url(), AvroSerdeConfig.SPECIFIC_AVRO_READER, true), false);
-        Thread thread = new Thread(() -> {
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "cp-it-" + topic,
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                    new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-                consumer.subscribe(List.of(topic));
-                while (reading) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                        T value = (T) decoder.deserialize(topic, record.value());
-                        onRecord.accept(new ConsumerRecord<>(record.topic(), record.partition(), record.offset(), record.key(), value));
-                    }
-                }
-            }
-        }, "read-" + topic);
-        thread.setDaemon(true);
-        thread.start();
+        FleetFixtures.read(kafka, registry, topic, "cp-it-" + topic, () -> reading, (record, value) -> onRecord.accept(
+                new ConsumerRecord<>(record.topic(), record.partition(), record.offset(), record.key(), (T) value)));
     }
 }
