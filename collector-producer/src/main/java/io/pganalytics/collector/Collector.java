@@ -11,6 +11,7 @@ import io.pganalytics.collector.fleet.FleetController;
 import io.pganalytics.collector.fleet.FleetMembership;
 import io.pganalytics.collector.fleet.TargetRegistry;
 import io.pganalytics.collector.produce.SampleProducer;
+import io.pganalytics.collector.registration.CollectorRegistration;
 import io.pganalytics.collector.schedule.CycleScheduler;
 import io.pganalytics.collector.spool.Recovery;
 import io.pganalytics.collector.spool.Spool;
@@ -21,13 +22,13 @@ import io.pganalytics.collector.status.CollectorState;
 import io.pganalytics.collector.status.HealthDetails;
 import io.pganalytics.collector.status.HeartbeatReporter;
 import io.pganalytics.collector.status.LogLevels;
+import io.pganalytics.collector.status.LogShipper;
 import io.pganalytics.collector.targets.CycleSink;
 import io.pganalytics.collector.targets.TargetSession;
 import io.pganalytics.collector.targets.TargetSessions;
 import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.config.InvalidValue;
 import io.pganalytics.schemas.Topics;
-import io.pganalytics.schemas.fleet.FleetVocabulary;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +88,11 @@ public final class Collector implements AutoCloseable, CollectorState {
     private volatile boolean closing;
     private CollectorEndpoint endpoint;
     private AutoCloseable gcMeters;
+    private LogShipper logs;
+    /** Null while archived or without a fleet group; guarded by {@code this} (the control channel archives on its thread). */
     private FleetMembership membership;
+    private Map<String, Object> fleetConsumerOverrides = Map.of();
+    private volatile boolean archived;
     private ControlChannel control;
     private final ScheduledExecutorService ticker;
     private final ExecutorService samplers;
@@ -153,24 +158,27 @@ public final class Collector implements AutoCloseable, CollectorState {
      * @param producerOverrides extra Kafka producer settings
      * @param fleetConsumerOverrides extra settings of the fleet membership's consumer (e.g.
      *        {@link FleetMembership#DO_NOT_LEAVE_GROUP_ON_CLOSE} for tests that let a collector die)
-     * @throws InvalidValue {@code collector.http.port} cannot be listened on
+     * @throws InvalidValue {@code collector.http.port} cannot be listened on, or the registration with
+     *         {@code collector.api.url} was refused or could not be done (see {@link CollectorRegistration#identify})
      */
     public static Collector start(CollectorConfig config, Map<String, Object> producerOverrides,
                                   Map<String, Object> fleetConsumerOverrides) {
+        // With collector.api.url, the id the control plane gave (from the identity file, or registering now).
+        config = CollectorRegistration.identify(config, VERSION, CollectorRegistration.DEFAULT_RETRY_FOR);
         Collector collector = new Collector(config, producerOverrides);
         try {
             collector.ticker.scheduleWithFixedDelay(collector::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
             collector.heartbeats.start();
+            collector.logs = LogShipper.start(config, producerOverrides);
             collector.gcMeters = CollectorMeters.bind(collector.meters, collector);
             if (config.operations().httpPort() >= 0) {
                 collector.endpoint = CollectorEndpoint.start(config.operations().httpPort(), collector.meters, collector::health);
             }
             collector.control = ControlChannel.start(config, FleetController.of(collector::pause, collector::resume,
-                    collector::restart, collector::collectNow, collector::reconfigure, collector::setLogLevel), Map.of());
-            if (config.operations().fleetGroup() != null) {
-                collector.membership = FleetMembership.start(config,
-                        TargetRegistry.of(collector::addFleetTarget, collector::removeTarget), fleetConsumerOverrides);
-            }
+                    collector::restart, collector::collectNow, collector::reconfigure, collector::setLogLevel,
+                    collector::setArchived), Map.of());
+            collector.fleetConsumerOverrides = Map.copyOf(fleetConsumerOverrides);
+            collector.joinFleet();
         } catch (java.io.IOException | RuntimeException e) {
             collector.close();
             throw e instanceof RuntimeException r ? r
@@ -183,6 +191,43 @@ public final class Collector implements AutoCloseable, CollectorState {
                 recovery.previousShutdownClean() ? "" : "; the previous run did not stop cleanly, " + recovery.recoveredRecords()
                         + " spooled samples are sent again");
         return collector;
+    }
+
+    /** Joins the fleet group when one is configured, unless archived (the desired state may have come first). */
+    private synchronized void joinFleet() {
+        if (config.operations().fleetGroup() != null && membership == null && !archived && !closing) {
+            membership = FleetMembership.start(config, TargetRegistry.of(this::addFleetTarget, this::removeTarget),
+                    fleetConsumerOverrides);
+        }
+    }
+
+    /**
+     * Archived (unregistered, {@code DesiredState.ARCHIVED}): samples nothing, says {@code archived} in its
+     * heartbeats and leaves its fleet group, so that the group's other collectors take its fleet targets at once;
+     * {@code false}: joins the group again and samples when resumed.
+     */
+    public synchronized void setArchived(boolean archive) {
+        if (archive == archived) {
+            return;
+        }
+        archived = archive;
+        if (archive) {
+            cycles.pause();
+            FleetMembership leaving = membership;
+            membership = null;
+            closeQuietly(leaving);
+            LOG.info("collector {}: archived: samples nothing{}", config.collectorId(),
+                    leaving == null ? "" : " and left fleet group " + config.operations().fleetGroup());
+        } else {
+            joinFleet();
+            LOG.info("collector {}: registered again{}", config.collectorId(),
+                    membership == null ? "" : "; rejoining fleet group " + config.operations().fleetGroup());
+        }
+    }
+
+    @Override
+    public boolean archived() {
+        return archived;
     }
 
     /** A fleet target: refused ones are logged, never thrown at the membership's poll thread. */
@@ -224,7 +269,7 @@ public final class Collector implements AutoCloseable, CollectorState {
         boolean kafkaStuck = usage.pendingRecords() > 0 && sinceAck > KAFKA_STUCK_MILLIS;
         List<TargetStatus> statuses = sessions.status();
         return new CollectorEndpoint.Health(!closing && !kafkaStuck, new HealthDetails(
-                paused() ? FleetVocabulary.STATE_STOPPED : FleetVocabulary.STATE_RUNNING,
+                HeartbeatReporter.stateOf(this),
                 statuses.size(),
                 statuses.stream().filter(TargetStatus::healthy).count(),
                 kafkaStuck ? "nothing acknowledged for " + sinceAck / 1000 + " s" : "ok",
@@ -322,6 +367,9 @@ public final class Collector implements AutoCloseable, CollectorState {
             throw new InvalidValue("target " + target.id(),
                     String.join("; ", problems.stream().map(InvalidValue.Problem::toString).toList()));
         }
+        if (logs != null) {
+            logs.addSecret(target.password()); // never logged; should it ever be, it is not shipped either
+        }
         TargetSession session = sessions.open(target, config);
         samples.checkTopics(topicsOf(session.families()));
         boolean replaced = sessions.put(session);
@@ -351,6 +399,10 @@ public final class Collector implements AutoCloseable, CollectorState {
 
     /** Samples again, from each target's next slot. */
     public void resume() {
+        if (archived) {
+            LOG.info("collector {}: archived, so sampling stays stopped until it is registered again", config.collectorId());
+            return;
+        }
         cycles.resume();
         LOG.info("collector {}: resumed", config.collectorId());
     }
@@ -419,7 +471,12 @@ public final class Collector implements AutoCloseable, CollectorState {
         }
         closing = true;
         // Leave the fleet first, so that the others take this collector's targets at once.
-        closeQuietly(membership);
+        FleetMembership leaving;
+        synchronized (this) {
+            leaving = membership;
+            membership = null;
+        }
+        closeQuietly(leaving);
         closeQuietly(control);
         closeQuietly(endpoint);
         cycles.pause(); // cycles still queued return at once instead of running against a closing producer
@@ -437,6 +494,7 @@ public final class Collector implements AutoCloseable, CollectorState {
         samples.close(CLOSE_DRAIN);
         heartbeats.close(); // drop counts not reported yet go out with the last flush
         sessions.close();
+        closeQuietly(logs); // last: the warnings of closing are shipped too
         closeQuietly(gcMeters);
         meters.close();
         LOG.info("collector {} stopped: {} samples produced, {} failed", config.collectorId(),

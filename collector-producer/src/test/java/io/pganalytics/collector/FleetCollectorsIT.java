@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pganalytics.collector.config.CollectorConfig;
-import io.pganalytics.collector.config.Preset;
-import io.pganalytics.collector.config.QueryTextMode;
 import io.pganalytics.collector.fleet.FleetMembership;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
@@ -14,11 +12,7 @@ import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.fleet.CommandType;
 import io.pganalytics.schemas.fleet.FleetCommand;
 import io.pganalytics.schemas.fleet.FleetEvent;
-import io.pganalytics.schemas.fleet.FleetTarget;
 import io.pganalytics.schemas.fleet.Heartbeat;
-import io.pganalytics.schemas.serde.AvroDeserializer;
-import io.pganalytics.schemas.serde.AvroSerdeConfig;
-import io.pganalytics.schemas.serde.AvroSerializer;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
 import io.pganalytics.testkit.TestStack;
@@ -36,14 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -65,8 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetCollectorsIT {
 
     static final int TARGETS = 60;
-    static final long INTERVAL_MS = 2000;
-    static final long SESSION_TIMEOUT_MS = 10_000;
+    static final long INTERVAL_MS = FleetFixtures.INTERVAL_MS;
+    static final long SESSION_TIMEOUT_MS = FleetFixtures.SESSION_TIMEOUT_MS;
     static final String FLEET = "it-fleet";
 
     @TempDir
@@ -90,19 +79,9 @@ class FleetCollectorsIT {
         kafka = stack.kafka();
         registry = stack.registry();
         postgres = stack.postgres();
-        AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
-        values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()), false);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), values);
-        for (int i = 0; i < TARGETS; i++) {
-            String id = "db-" + i;
-            // Sixty targets on one server: each is its own connection and its own record key, which is what is spread.
-            producer.send(new ProducerRecord<>(Topics.FLEET_TARGETS, id, FleetTarget.newBuilder().setTargetId(id)
-                    .setUrl(postgres.jdbcUrl("postgres")).setUser(postgres.user()).setEncryptedPassword(null)
-                    .setPreset("minimal").setFamilyIntervalMillis(Map.of()).setDatabases(List.of())
-                    .setEnabled(true).setUpdatedAt(Instant.now()).build()));
-        }
-        producer.flush();
+        producer = FleetFixtures.producer(kafka, registry);
+        // Sixty targets on one server: each is its own connection and its own record key, which is what is spread.
+        FleetFixtures.putTargets(producer, postgres, TARGETS, target -> target);
         read(Topics.raw("server"), record -> {
             String[] key = record.key().split("/", 2);
             seen.add(new Seen(key[0], key[1], System.currentTimeMillis()));
@@ -121,12 +100,7 @@ class FleetCollectorsIT {
     }
 
     static CollectorConfig config(String collectorId) {
-        CollectorConfig config = new CollectorConfig(collectorId, kafka.bootstrapServers(), registry.url(), INTERVAL_MS, 1000,
-                List.of(), Preset.MINIMAL, Map.of(), 5000, 50, 1, QueryTextMode.NONE, 1024, List.of(),
-                CollectorConfig.Operations.defaults(collectorId));
-        return config.withOperations(config.operations().withWorkers(2)
-                .withSpool(dataDir.resolve("spool-" + collectorId + "-" + UUID.randomUUID()), 16L << 20)
-                .withFleet(FLEET, SESSION_TIMEOUT_MS, null).withHttpPort(0));
+        return FleetFixtures.collector(collectorId, kafka, registry, dataDir, FLEET, null);
     }
 
     static Collector startCollector(String collectorId, boolean leavesGroupOnClose) {
@@ -296,26 +270,11 @@ class FleetCollectorsIT {
 
     @SuppressWarnings("unchecked")
     static <T> void read(String topic, java.util.function.Consumer<ConsumerRecord<String, byte[]>> onRecord, List<T> values) {
-        AvroDeserializer<Object> decoder = new AvroDeserializer<>();
-        decoder.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url(), AvroSerdeConfig.SPECIFIC_AVRO_READER, true), false);
-        Thread thread = new Thread(() -> {
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "fleet-it-" + topic,
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                    new org.apache.kafka.common.serialization.StringDeserializer(), new ByteArrayDeserializer())) {
-                consumer.subscribe(List.of(topic));
-                while (reading) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                        onRecord.accept(record);
-                        if (values != null) {
-                            values.add((T) decoder.deserialize(topic, record.value()));
-                        }
-                    }
-                }
+        FleetFixtures.read(kafka, registry, topic, "fleet-it-" + topic, () -> reading, (record, value) -> {
+            onRecord.accept(record);
+            if (values != null) {
+                values.add((T) value);
             }
-        }, "read-" + topic);
-        thread.setDaemon(true);
-        thread.start();
+        });
     }
 }

@@ -69,6 +69,9 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
     public static final String FLEET_SESSION_TIMEOUT_MS = "collector.fleet.session.timeout.ms";
     public static final String SECRET_KEYS = "fleet.secret.keys";
     public static final String HTTP_PORT = "collector.http.port";
+    public static final String API_URL = "collector.api.url";
+    public static final String API_REGISTRATION_SECRET = "collector.api.registration.secret";
+    public static final String API_IDENTITY_FILE = "collector.api.identity.file";
 
     /** The family that user-defined SQL metrics are produced to. */
     public static final String CUSTOM_FAMILY = "custom";
@@ -82,9 +85,11 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
         private static final Check<Long> FAMILY_INTERVAL_RULE = millis -> millis == 0 || millis >= 1000 ? null
                 : "must be 0 (off) or at least 1000, got " + millis;
 
-        public static final Field<String> ID = Field.string(CollectorConfig.ID)
+        public static final Field<String> ID = Field.string(CollectorConfig.ID).optional()
                 .withCheck(Check.without("/", "it separates collector and target in record keys"))
-                .withDoc("this collector's name; the first half of every record key; no `/`");
+                .withDefaultDescribed("required, unless `collector.api.url` is set")
+                .withDoc("this collector's name; the first half of every record key; no `/`. With `collector.api.url`, "
+                        + "the name it registers with (default: the host name); the id the API gives it replaces it");
         public static final Field<String> BOOTSTRAP_SERVERS = Field.string(CollectorConfig.BOOTSTRAP_SERVERS)
                 .withDoc("Kafka, `host:port[,host:port]`");
         public static final Field<String> SCHEMA_REGISTRY_URL = Field.string(CollectorConfig.SCHEMA_REGISTRY_URL)
@@ -141,6 +146,16 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
                 .withCheck(port -> port >= -1 && port <= 65535 ? null
                         : "must be -1 (off), 0 (any free port) or a port, got " + port)
                 .withDoc("port of `/metrics` (Prometheus) and `/health`; `-1` off, `0` any free port");
+        public static final Field<String> API_URL = Field.string(CollectorConfig.API_URL).optional()
+                .withCheck(Check.matching("https?://[^/\\s]+(:[0-9]+)?/?", "http(s)://host:port"))
+                .withDoc("the control-plane API; set: the collector registers itself there at its first start "
+                        + "and keeps the id it gets in `collector.api.identity.file`");
+        public static final Field<String> API_REGISTRATION_SECRET = Field.string(CollectorConfig.API_REGISTRATION_SECRET)
+                .optional().secret()
+                .withDoc("the registration secret (`pga_r_...`) the first start registers with; never logged");
+        public static final Field<Path> API_IDENTITY_FILE = Field.path(CollectorConfig.API_IDENTITY_FILE).optional()
+                .withDefaultDescribed("`identity.json` next to the spool directory")
+                .withDoc("where the registered id and token are kept (written once, mode 0600)");
 
         public static final Field<String> TARGET_ID = Field.string("collector.targets[N].id")
                 .withCheck(Check.without("/", "it separates collector and target in record keys"))
@@ -196,7 +211,7 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             Keys.INTERVAL, Keys.HEARTBEAT_INTERVAL, Keys.PRESET, Keys.FAMILY_INTERVAL, Keys.STATEMENT_TIMEOUT,
             Keys.TABLES_TOP, Keys.DATABASES_MAX, Keys.QUERY_TEXT_MODE, Keys.QUERY_TEXT_MAX_LENGTH, Keys.WORKERS,
             Keys.CONNECT_TIMEOUT, Keys.SPOOL_DIR, Keys.SPOOL_MAX_BYTES, Keys.FLEET_GROUP, Keys.FLEET_SESSION_TIMEOUT,
-            Keys.SECRET_KEYS, Keys.HTTP_PORT, Keys.TARGET_ID, Keys.TARGET_URL, Keys.TARGET_USER, Keys.TARGET_PASSWORD,
+            Keys.SECRET_KEYS, Keys.HTTP_PORT, Keys.API_URL, Keys.API_REGISTRATION_SECRET, Keys.API_IDENTITY_FILE, Keys.TARGET_ID, Keys.TARGET_URL, Keys.TARGET_USER, Keys.TARGET_PASSWORD,
             Keys.TARGET_PRESET, Keys.TARGET_DATABASES, Keys.TARGET_FAMILY_INTERVAL, Keys.CUSTOM_NAME, Keys.CUSTOM_SQL,
             Keys.CUSTOM_LABELS, Keys.CUSTOM_COUNTERS, Keys.CUSTOM_GAUGES, Keys.CUSTOM_INTERVAL,
             Keys.CUSTOM_MIN_SERVER_VERSION);
@@ -217,9 +232,18 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
      * @param secretKeys              {@code fleet.secret.keys}: {@code keyId:base64Key[,...]}, the AES-256 keys that
      *                                decrypt fleet targets' passwords; never logged
      * @param httpPort                {@code collector.http.port}: {@code /metrics} and {@code /health}; -1 off, 0 any free port
+     * @param api                     {@code collector.api.*}: self-registration with the control plane; null: none
      */
     public record Operations(int workers, long connectTimeoutMillis, Path spoolDir, long spoolMaxBytes,
-                             String fleetGroup, long fleetSessionTimeoutMillis, String secretKeys, int httpPort) {
+                             String fleetGroup, long fleetSessionTimeoutMillis, String secretKeys, int httpPort,
+                             ApiRegistration api) {
+
+        /** Operations without self-registration. */
+        public Operations(int workers, long connectTimeoutMillis, Path spoolDir, long spoolMaxBytes,
+                          String fleetGroup, long fleetSessionTimeoutMillis, String secretKeys, int httpPort) {
+            this(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys,
+                    httpPort, null);
+        }
 
         /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
         public Operations {
@@ -248,26 +272,32 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
         }
 
         public Operations withSpool(Path dir, long maxBytes) {
-            return new Operations(workers, connectTimeoutMillis, dir, maxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort);
+            return new Operations(workers, connectTimeoutMillis, dir, maxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort, api);
         }
 
         public Operations withWorkers(int count) {
-            return new Operations(count, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort);
+            return new Operations(count, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort, api);
         }
 
         public Operations withFleet(String group, long sessionTimeoutMillis, String keys) {
-            return new Operations(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, group, sessionTimeoutMillis, keys, httpPort);
+            return new Operations(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, group, sessionTimeoutMillis, keys, httpPort, api);
         }
 
         public Operations withHttpPort(int port) {
-            return new Operations(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, port);
+            return new Operations(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, port, api);
+        }
+
+        /** These operations registering with the control plane as {@code registration} says; null: no registration. */
+        public Operations withApi(ApiRegistration registration) {
+            return new Operations(workers, connectTimeoutMillis, spoolDir, spoolMaxBytes, fleetGroup, fleetSessionTimeoutMillis, secretKeys, httpPort, registration);
         }
 
         @Override
         public String toString() {
             return "Operations[workers=" + workers + ", connectTimeoutMillis=" + connectTimeoutMillis + ", spoolDir=" + spoolDir
                     + ", spoolMaxBytes=" + spoolMaxBytes + ", fleetGroup=" + fleetGroup + ", fleetSessionTimeoutMillis="
-                    + fleetSessionTimeoutMillis + ", secretKeys=" + (secretKeys == null ? "none" : "***") + ", httpPort=" + httpPort + "]";
+                    + fleetSessionTimeoutMillis + ", secretKeys=" + (secretKeys == null ? "none" : "***") + ", httpPort=" + httpPort
+                    + ", api=" + api + "]";
         }
     }
 
@@ -377,6 +407,13 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
                 queryTextMaxLength, customMetrics, operations);
     }
 
+    /** This configuration under another collector id, e.g. the one the control plane gave at registration. */
+    public CollectorConfig withCollectorId(String id) {
+        return new CollectorConfig(id, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis,
+                targets, preset, familyIntervalMillis, statementTimeoutMillis, tablesTop, databasesMax, queryTextMode,
+                queryTextMaxLength, customMetrics, operations);
+    }
+
     /** This configuration with other operational settings. */
     public CollectorConfig withOperations(Operations other) {
         return new CollectorConfig(collectorId, bootstrapServers, schemaRegistryUrl, intervalMillis, heartbeatIntervalMillis,
@@ -445,11 +482,28 @@ public record CollectorConfig(String collectorId, String bootstrapServers, Strin
             familyIntervals.put(family, values.get(Keys.FAMILY_INTERVAL.at(family)));
         }
         String collectorId = values.get(Keys.ID);
+        String apiUrl = values.get(Keys.API_URL);
+        if (collectorId == null && apiUrl == null) {
+            values.reject(ID, "required (or set " + API_URL + " and " + API_REGISTRATION_SECRET + " to register and get one)");
+        }
+        String name = collectorId != null ? collectorId : ApiRegistration.hostname();
+        if (collectorId == null) {
+            collectorId = name; // until the registration replaces it with the id the control plane gave
+        }
         Path spoolDir = values.get(Keys.SPOOL_DIR);
+        Path spool = spoolDir != null ? spoolDir : Operations.defaultSpoolDir(collectorId);
+        ApiRegistration api = null;
+        if (apiUrl != null) {
+            Path identity = values.get(Keys.API_IDENTITY_FILE);
+            api = new ApiRegistration(apiUrl, values.get(Keys.API_REGISTRATION_SECRET), name,
+                    identity != null ? identity : ApiRegistration.defaultIdentityFile(spool));
+        } else if (values.has(Keys.API_REGISTRATION_SECRET)) {
+            values.reject(API_REGISTRATION_SECRET, "set " + API_URL + " too, or leave it out");
+        }
         Operations operations = new Operations(values.get(Keys.WORKERS), values.get(Keys.CONNECT_TIMEOUT),
-                spoolDir != null ? spoolDir : Operations.defaultSpoolDir(collectorId), values.get(Keys.SPOOL_MAX_BYTES),
+                spool, values.get(Keys.SPOOL_MAX_BYTES),
                 values.get(Keys.FLEET_GROUP), values.get(Keys.FLEET_SESSION_TIMEOUT), values.get(Keys.SECRET_KEYS),
-                values.get(Keys.HTTP_PORT));
+                values.get(Keys.HTTP_PORT), api);
         values.validate();
         return new CollectorConfig(collectorId, values.get(Keys.BOOTSTRAP_SERVERS), values.get(Keys.SCHEMA_REGISTRY_URL),
                 values.get(Keys.INTERVAL), values.get(Keys.HEARTBEAT_INTERVAL), targets, values.get(Keys.PRESET),

@@ -211,11 +211,21 @@ public final class ControlChannel implements AutoCloseable {
         List<String> did = new ArrayList<>();
         try {
             DesiredState state = target == null ? DesiredState.RUNNING : target.getState();
-            if (before == null || before.getState() != state) {
-                if (state == DesiredState.STOPPED) {
+            DesiredState stateBefore = before == null ? DesiredState.RUNNING : before.getState();
+            if (before == null || stateBefore != state) {
+                if (state == DesiredState.ARCHIVED) {
+                    // Unregistered: sample nothing and leave the fleet group, so its targets move to the others now.
                     controller.pause();
+                    controller.setArchived(true);
                 } else {
-                    controller.resume();
+                    if (stateBefore == DesiredState.ARCHIVED) {
+                        controller.setArchived(false); // registered again: back in the group
+                    }
+                    if (state == DesiredState.STOPPED) {
+                        controller.pause();
+                    } else {
+                        controller.resume();
+                    }
                 }
                 did.add("state " + FleetVocabulary.stateName(state));
             }

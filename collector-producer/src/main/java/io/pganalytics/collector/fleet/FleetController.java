@@ -28,9 +28,25 @@ public interface FleetController {
     /** Sets the level of the collector's loggers: TRACE, DEBUG, INFO, WARN or ERROR; null: the level it started with. */
     void setLogLevel(String level);
 
-    /** A controller from method references, e.g. {@code FleetController.of(collector::pause, collector::resume, ...)}. */
+    /**
+     * Archived (the collector was unregistered: {@code DesiredState.ARCHIVED}): samples nothing and leaves its fleet
+     * group, so that the others take its targets at once; {@code false}: back in the group (then {@link #resume} or
+     * {@link #pause} as the desired state says).
+     */
+    void setArchived(boolean archived);
+
+    /** A controller from method references that cannot be archived ({@link #setArchived} fails). */
     static FleetController of(Runnable pause, Runnable resume, Runnable restart, Runnable collectNow,
                               Consumer<Map<String, Long>> reconfigure, Consumer<String> setLogLevel) {
+        return of(pause, resume, restart, collectNow, reconfigure, setLogLevel, archived -> {
+            throw new UnsupportedOperationException("this collector cannot be archived");
+        });
+    }
+
+    /** A controller from method references, e.g. {@code FleetController.of(collector::pause, collector::resume, ...)}. */
+    static FleetController of(Runnable pause, Runnable resume, Runnable restart, Runnable collectNow,
+                              Consumer<Map<String, Long>> reconfigure, Consumer<String> setLogLevel,
+                              Consumer<Boolean> setArchived) {
         return new FleetController() {
             @Override
             public void pause() {
@@ -60,6 +76,11 @@ public interface FleetController {
             @Override
             public void setLogLevel(String level) {
                 setLogLevel.accept(level);
+            }
+
+            @Override
+            public void setArchived(boolean archived) {
+                setArchived.accept(archived);
             }
         };
     }

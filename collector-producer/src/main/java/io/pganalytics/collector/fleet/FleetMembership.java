@@ -53,6 +53,7 @@ public final class FleetMembership implements AutoCloseable {
     public static final Map<String, Object> DO_NOT_LEAVE_GROUP_ON_CLOSE = Map.of("internal.leave.group.on.close", false);
 
     private final String group;
+    private final String fleetGroup;
     private final SecretBox secrets;
     private final TargetRegistry registry;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -74,7 +75,8 @@ public final class FleetMembership implements AutoCloseable {
         if (operations.fleetGroup() == null) {
             throw new InvalidValue(CollectorConfig.FLEET_GROUP, "required to share fleet targets");
         }
-        this.group = "pga-collectors-" + operations.fleetGroup();
+        this.fleetGroup = operations.fleetGroup();
+        this.group = "pga-collectors-" + fleetGroup;
         this.secrets = operations.secretKeys() == null ? null : SecretBox.parse(operations.secretKeys());
         this.registry = registry;
         Map<String, Object> props = new HashMap<>();
@@ -156,10 +158,16 @@ public final class FleetMembership implements AutoCloseable {
                 if (!id.equals(value.getTargetId())) {
                     throw new IllegalArgumentException("targetId '" + value.getTargetId() + "' differs from the record key");
                 }
-                if (value.getEnabled()) {
-                    target = FleetTargets.toTarget(value, secrets);
-                } else {
+                if (!value.getEnabled()) {
                     refuse(id, "disabled");
+                } else if (!FleetTargets.forGroup(value, fleetGroup)) {
+                    // Expected in a fleet of several groups sharing the topic: said once, not as a warning.
+                    String reason = FleetTargets.otherGroup(value, fleetGroup);
+                    if (!reason.equals(refused.put(id, reason))) {
+                        LOG.info("fleet target {} is not monitored: {}", id, reason);
+                    }
+                } else {
+                    target = FleetTargets.toTarget(value, secrets, fleetGroup);
                 }
             } catch (RuntimeException e) {
                 refuse(id, e.getMessage());

@@ -21,6 +21,9 @@ public interface CollectorState {
     /** Whether sampling is stopped by the fleet. */
     boolean paused();
 
+    /** Whether the collector is archived (unregistered): it samples nothing and is in no fleet group. */
+    boolean archived();
+
     /** The targets monitored now. */
     Set<String> targetIds();
 

@@ -5,6 +5,7 @@ import io.pganalytics.collector.spool.Recovery;
 import io.pganalytics.collector.spool.SpoolUsage;
 import io.pganalytics.collector.targets.TargetStatus;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.fleet.DesiredState;
 import io.pganalytics.schemas.fleet.EffectiveConfig;
 import io.pganalytics.schemas.fleet.FleetEvent;
 import io.pganalytics.schemas.fleet.FleetVocabulary;
@@ -143,7 +144,7 @@ public final class HeartbeatReporter implements AutoCloseable {
                 .setSamplesProduced(collector.samplesProduced())
                 .setSamplesFailed(collector.samplesFailed())
                 .setUptimeMillis(sentAt.toEpochMilli() - startedAt.toEpochMilli())
-                .setState(collector.paused() ? FleetVocabulary.STATE_STOPPED : FleetVocabulary.STATE_RUNNING)
+                .setState(stateOf(collector))
                 .setEffectiveConfig(EffectiveConfig.newBuilder()
                         .setPreset(now.preset().configName())
                         .setBaseIntervalMillis(now.intervalMillis())
@@ -230,5 +231,13 @@ public final class HeartbeatReporter implements AutoCloseable {
         } catch (UnknownHostException e) {
             return "unknown";
         }
+    }
+
+    /** What a heartbeat and {@code /health} say the collector does: archived, stopped or running. */
+    public static String stateOf(CollectorState collector) {
+        if (collector.archived()) {
+            return FleetVocabulary.stateName(DesiredState.ARCHIVED);
+        }
+        return collector.paused() ? FleetVocabulary.STATE_STOPPED : FleetVocabulary.STATE_RUNNING;
     }
 }

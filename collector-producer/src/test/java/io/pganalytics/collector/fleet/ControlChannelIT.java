@@ -103,6 +103,11 @@ class ControlChannelIT {
             }
             calls.add("logLevel " + level);
         }
+
+        @Override
+        public void setArchived(boolean archived) {
+            calls.add(archived ? "archive" : "unarchive");
+        }
     }
 
     private static ControlChannel open(String collectorId, FleetController controller) {

@@ -44,6 +44,33 @@ class FleetTargetsTest {
     }
 
     @Test
+    void aPasswordBoundToItsTargetDecryptsAndOneCopiedFromAnotherTargetIsRefused() {
+        FleetTarget bound = record().setEncryptedPassword(KEYS.encrypt("pw", "target:db1")).build();
+        assertThat(FleetTargets.toTarget(bound, KEYS).password()).isEqualTo("pw");
+
+        FleetTarget copied = record().setEncryptedPassword(KEYS.encrypt("other-pw", "target:db2")).build();
+        assertThatThrownBy(() -> FleetTargets.toTarget(copied, KEYS)).isInstanceOf(InvalidValue.class)
+                .hasMessageStartingWith("password: ")
+                .hasMessageNotContaining("other-pw");
+        // v1, bound to nothing: written before binding, still readable
+        assertThat(FleetTargets.toTarget(record().build(), KEYS).password()).isEqualTo("pw");
+    }
+
+    @Test
+    void aTargetOfAnotherGroupIsNotForThisCollectorAndOneWithoutAGroupIsForEveryGroup() {
+        FleetTarget ofEu = record().setGroup("eu").build();
+        assertThat(FleetTargets.forGroup(ofEu, "eu")).isTrue();
+        assertThat(FleetTargets.forGroup(ofEu, "us")).isFalse();
+        assertThatThrownBy(() -> FleetTargets.toTarget(ofEu, KEYS, "us")).isInstanceOf(InvalidValue.class)
+                .hasMessage("group: assigned to fleet group 'eu', this collector is in 'us'");
+        assertThat(FleetTargets.toTarget(ofEu, KEYS, "eu").id()).isEqualTo("db1");
+
+        FleetTarget ofAny = record().setGroup(null).build();
+        assertThat(FleetTargets.forGroup(ofAny, "us")).isTrue();
+        assertThat(FleetTargets.toTarget(ofAny, KEYS, "us").id()).isEqualTo("db1");
+    }
+
+    @Test
     void aRecordBreakingTheContractsRulesIsRefusedNamingItsField() {
         // The rules themselves are FleetRules' (schemas), the ones fleet-admin checks before writing.
         assertThatThrownBy(() -> FleetTargets.toTarget(record().setPreset("fast").build(), KEYS)).isInstanceOf(InvalidValue.class)
