@@ -121,8 +121,10 @@ public final class ApiServer implements AutoCloseable {
                     ctx.skipRemainingHandlers();
                     return;
                 }
-                inFlight.incrementAndGet();
-                ctx.attribute("pga.counted", Boolean.TRUE);
+                if (!"websocket".equalsIgnoreCase(ctx.header("Upgrade"))) {
+                    inFlight.incrementAndGet();
+                    ctx.attribute("pga.counted", Boolean.TRUE);
+                }
                 HttpHygiene.bodyLimit(ctx, maxBodyBytes);
                 hygiene.contentType(ctx);
             });

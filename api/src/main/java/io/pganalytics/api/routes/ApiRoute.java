@@ -15,9 +15,16 @@ import java.util.regex.Pattern;
  * @param access  who may call it
  * @param summary one sentence for the OpenAPI document
  * @param success the status of a successful answer (200, 201, 202, 204)
- * @param handler what answers
+ * @param handler what answers (for a WebSocket: what checks the upgrade request)
+ * @param websocket the WebSocket handlers, or null for a plain HTTP route
  */
-public record ApiRoute(String method, String path, Access access, String summary, int success, Handler handler) {
+public record ApiRoute(String method, String path, Access access, String summary, int success, Handler handler,
+                       java.util.function.Consumer<io.javalin.websocket.WsConfig> websocket) {
+
+    /** A plain HTTP route. */
+    public ApiRoute(String method, String path, Access access, String summary, int success, Handler handler) {
+        this(method, path, access, summary, success, handler, null);
+    }
 
     private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z0-9_]+)}");
 

@@ -51,6 +51,12 @@ public final class RouteTable {
         return add(new ApiRoute("DELETE", path, access, summary, success, handler));
     }
 
+    /** A WebSocket route: {@code upgrade} checks the upgrade request (after the access rule), {@code ws} serves it. */
+    public RouteTable ws(String path, Access access, String summary, Handler upgrade,
+                         java.util.function.Consumer<io.javalin.websocket.WsConfig> ws) {
+        return add(new ApiRoute("GET", path, access, summary, 101, upgrade, ws));
+    }
+
     public RouteTable add(ApiRoute route) {
         for (ApiRoute existing : routes) {
             if (existing.method().equals(route.method()) && existing.path().equals(route.path())) {
@@ -81,6 +87,14 @@ public final class RouteTable {
                             .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
                 }
             };
+            if (route.websocket() != null) {
+                config.addEndpoint(new Endpoint(HandlerType.WEBSOCKET_BEFORE_UPGRADE, route.path(), ctx -> {
+                    authorize(route.access(), ctx);
+                    route.handler().handle(ctx);
+                }).withMetadata(route.access()));
+                config.addWsHandler(io.javalin.websocket.WsHandlerType.WEBSOCKET, route.path(), route.websocket());
+                continue;
+            }
             config.addEndpoint(new Endpoint(HandlerType.findOrCreate(route.method()), route.path(), guarded)
                     .withMetadata(route.access()));
         }
