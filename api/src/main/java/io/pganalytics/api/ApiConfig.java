@@ -22,10 +22,11 @@ import java.util.Map;
  * @param adminToken       {@code api.admin.token}: the interim admin bearer token (never logged); null = no admin
  * @param corsAllowedOrigins {@code api.cors.allowed.origins}: browser origins allowed to call; empty = no CORS
  * @param maxBodyBytes     {@code api.max.body.bytes}: the largest request body accepted (413 beyond)
+ * @param schemaRegistryUrl {@code schema.registry.url}: the registry of the fleet topics' schemas; null = no fleet views
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers, String adminToken, List<String> corsAllowedOrigins,
-                        long maxBodyBytes) {
+                        long maxBodyBytes, String schemaRegistryUrl) {
 
     /** The default of {@code api.max.body.bytes}: 1 MiB, enough for a bulk import of thousands of rows. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -34,13 +35,19 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                      String bootstrapServers) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, null, List.of(),
-                DEFAULT_MAX_BODY_BYTES);
+                DEFAULT_MAX_BODY_BYTES, null);
+    }
+
+    /** This configuration reading the fleet topics with the schemas of {@code schemaRegistryUrl}. */
+    public ApiConfig withSchemaRegistry(String schemaRegistryUrl) {
+        return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl);
     }
 
     /** This configuration with {@code adminToken} as its admin token. */
     public ApiConfig withAdminToken(String adminToken) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl);
     }
 
     /** Every key the API reads, declared once: its type, default, rule and meaning. */
@@ -74,11 +81,16 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                 .withDefault(DEFAULT_MAX_BODY_BYTES)
                 .withCheck(bytes -> bytes >= 1024 && bytes <= 64L * 1024 * 1024 ? null : "expected 1024-67108864, got " + bytes)
                 .withDoc("the largest request body accepted; a longer one is answered 413");
+        public static final Field<String> SCHEMA_REGISTRY_URL = Field.string("schema.registry.url").optional()
+                .withCheck(Check.matching("https?://.+", "http://host:port"))
+                .withDoc("the schema registry of the fleet topics, read for the collectors' status, logs, alerts and "
+                        + "the events WebSocket");
     }
 
     /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.DATABASE_URL, Keys.DATABASE_USER,
-            Keys.DATABASE_PASSWORD, Keys.BOOTSTRAP_SERVERS, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS, Keys.MAX_BODY_BYTES);
+            Keys.DATABASE_PASSWORD, Keys.BOOTSTRAP_SERVERS, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS, Keys.MAX_BODY_BYTES,
+            Keys.SCHEMA_REGISTRY_URL);
 
     /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
     public ApiConfig {
@@ -114,13 +126,15 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         long maxBodyBytes = values.get(Keys.MAX_BODY_BYTES);
         values.validate();
         return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
-                values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes);
+                values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes,
+                values.get(Keys.SCHEMA_REGISTRY_URL));
     }
 
     @Override
     public String toString() {
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser="
                 + databaseUser + ", bootstrapServers=" + bootstrapServers + ", adminToken=" + (adminToken == null ? "none" : "***")
-                + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + "]";
+                + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + ", schemaRegistryUrl="
+                + schemaRegistryUrl + "]";
     }
 }

@@ -42,7 +42,7 @@ class ApiServerHttpTest {
     @BeforeAll
     static void start() {
         ApiConfig config = new ApiConfig("127.0.0.1", 0, "jdbc:postgresql://127.0.0.1:1/none", null, null, "127.0.0.1:1",
-                ADMIN_TOKEN, List.of("https://console.example.com"), 4096);
+                ADMIN_TOKEN, List.of("https://console.example.com"), 4096, null);
         // A test resolver: "Bearer role-<role>" is a principal of that role.
         ApiServer.Extension extension = new ApiServer.Extension(List.of(ctx -> Optional.ofNullable(ctx.header("Authorization"))
                 .filter(h -> h.startsWith("Bearer role-"))
@@ -242,7 +242,7 @@ class ApiServerHttpTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         ApiServer slow = ApiServer.start(new ApiConfig("127.0.0.1", 0, "jdbc:postgresql://127.0.0.1:1/none", null, null,
-                "127.0.0.1:1", ADMIN_TOKEN, List.of(), 4096), List.of(), new ApiServer.Extension(List.of(), table ->
+                "127.0.0.1:1", ADMIN_TOKEN, List.of(), 4096, null), List.of(), new ApiServer.Extension(List.of(), table ->
                 table.get("/slow", Access.open(), "slow", ctx -> {
                     entered.countDown();
                     release.await(10, TimeUnit.SECONDS);

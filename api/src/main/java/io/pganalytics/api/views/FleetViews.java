@@ -181,6 +181,8 @@ public final class FleetViews implements AutoCloseable {
         List<TopicPartition> added = partitions.stream().filter(p -> !consumer.assignment().contains(p)).toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(added);
+        // every partition is in every resume position from the start, so a resumed client misses none
+        consumer.beginningOffsets(added).forEach(positions::putIfAbsent);
         expectedPartitions = partitions.size() + missing;
         if (startEnds == null) {
             startEnds = Map.copyOf(consumer.endOffsets(partitions));
@@ -307,7 +309,8 @@ public final class FleetViews implements AutoCloseable {
         List<TopicPartition> partitions = new ArrayList<>(startEnds == null ? position.keySet() : startEnds.keySet());
         position.keySet().stream().filter(p -> !partitions.contains(p) && TOPICS.contains(p.topic())).forEach(partitions::add);
         resumed.assign(partitions);
-        resumed.seekToEnd(partitions);
+        // a partition the position does not name appeared after it was given: all of it is new to the client
+        resumed.seekToBeginning(partitions);
         position.forEach((partition, offset) -> {
             if (partitions.contains(partition)) {
                 resumed.seek(partition, offset);

@@ -34,7 +34,7 @@ class EventHubTest {
     @BeforeAll
     static void start() {
         api = ApiServer.start(new ApiConfig("127.0.0.1", 0, "jdbc:postgresql://127.0.0.1:1/none", null, null,
-                "127.0.0.1:1", TOKEN, List.of(), 4096), List.of(), new ApiServer.Extension(List.of(), table ->
+                "127.0.0.1:1", TOKEN, List.of(), 4096, null), List.of(), new ApiServer.Extension(List.of(), table ->
                 table.ws("/api/v1/events", Access.atLeast(Role.VIEWER), "events",
                         ctx -> EventHub.Filter.of(ctx::queryParam), HUB.handlers(() -> "start", (client, resume) -> { })),
                 () -> true, List.of(HUB)));
