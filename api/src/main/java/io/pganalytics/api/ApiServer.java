@@ -24,6 +24,7 @@ import io.pganalytics.api.http.StrictJson;
 import io.pganalytics.api.routes.OpenApiDocument;
 import io.pganalytics.api.routes.RouteTable;
 import io.pganalytics.config.InvalidValue;
+import io.pganalytics.fleet.admin.ControlPlane;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -141,6 +142,16 @@ public final class ApiServer implements AutoCloseable {
             });
             cfg.routes.error(405, "*", ctx -> ctx.json(new ApiError("method_not_allowed",
                     ctx.method() + " is not allowed on " + ctx.path())));
+            cfg.routes.exception(ControlPlane.NotFound.class, (e, ctx) ->
+                    ctx.status(404).json(new ApiError("not_found", e.getMessage())));
+            cfg.routes.exception(ControlPlane.Conflict.class, (e, ctx) ->
+                    ctx.status(e.code().equals("idempotency_key_reused") ? 422 : 409).json(new ApiError(e.code(), e.getMessage())));
+            cfg.routes.exception(ControlPlane.NotAuthorized.class, (e, ctx) ->
+                    ctx.status(401).json(new ApiError("unauthorized", e.getMessage())));
+            cfg.routes.exception(ControlPlane.Unavailable.class, (e, ctx) -> {
+                LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                ctx.status(503).json(new ApiError("unavailable", e.getMessage()));
+            });
             cfg.routes.exception(ApiException.class, (e, ctx) ->
                     ctx.status(e.status()).json(new ApiError(e.code(), e.getMessage())));
             // A value the caller gave that cannot be used: 400, saying which and why, never a stack trace.

@@ -29,6 +29,10 @@ public final class StrictJson {
             .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            // times as ISO-8601 text, without pulling in the jsr310 module for two types
+            .addModule(new com.fasterxml.jackson.databind.module.SimpleModule("pga-times")
+                    .addSerializer(java.time.Instant.class, com.fasterxml.jackson.databind.ser.std.ToStringSerializer.instance)
+                    .addSerializer(java.time.Duration.class, com.fasterxml.jackson.databind.ser.std.ToStringSerializer.instance))
             .build();
 
     private StrictJson() {

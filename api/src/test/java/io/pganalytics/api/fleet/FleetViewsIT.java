@@ -68,7 +68,7 @@ class FleetViewsIT {
         ApiConfig config = new ApiConfig("127.0.0.1", 0, stack.postgres().jdbcUrl("postgres"), stack.postgres().user(),
                 null, stack.kafka().bootstrapServers(), TOKEN, List.of(), ApiConfig.DEFAULT_MAX_BODY_BYTES,
                 stack.registry().url());
-        api = FleetApi.start(config, new FleetViews.Listener() {
+        api = FleetApi.startViewsOnly(config, new FleetViews.Listener() {
             @Override
             public void liveStatus(String collectorId, String status, Instant lastHeartbeatAt) {
                 LIVE_STATUSES.add(collectorId + "=" + status);

@@ -3,7 +3,9 @@ package io.pganalytics.platform.quickstart;
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
 import io.pganalytics.api.fleet.FleetApi;
-import io.pganalytics.api.views.FleetViews;
+import io.pganalytics.fleet.admin.ControlPlane;
+import io.pganalytics.fleet.admin.ControlPlaneConfig;
+import io.pganalytics.fleet.admin.ControlPlanes;
 import io.pganalytics.collector.Collector;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.collector.config.Preset;
@@ -56,6 +58,8 @@ public final class QuickstartStack implements AutoCloseable {
 
     /** The metrics store database, which the sink writes and the API checks. */
     public static final String METRICS_DATABASE = "pganalytics";
+    /** The control-plane database (fleet-admin's migrations), which the API manages the fleet in. */
+    public static final String CONTROL_DATABASE = "pganalytics_control";
     /** The database the demo workload runs on. */
     public static final String DEMO_DATABASE = "demo";
     /** The target id under which the quickstart monitors its own PostgreSQL. */
@@ -85,6 +89,7 @@ public final class QuickstartStack implements AutoCloseable {
     private DemoWorkload workload;
     private Collector collector;
     private ApiServer api;
+    private ControlPlane controlPlane;
     private boolean closed;
 
     private QuickstartStack(QuickstartOptions options) {
@@ -119,6 +124,7 @@ public final class QuickstartStack implements AutoCloseable {
         postgres = track(EmbeddedPostgres.builder().dataDir(data.resolve("postgres")).port(options.postgresPort()).start());
         postgres.createDatabaseIfMissing(METRICS_DATABASE);
         postgres.createDatabaseIfMissing(DEMO_DATABASE);
+        postgres.createDatabaseIfMissing(CONTROL_DATABASE);
         standby = track(startStandby(data.resolve(STANDBY_DIR)));
         enableStatements(postgres);
 
@@ -145,9 +151,13 @@ public final class QuickstartStack implements AutoCloseable {
 
         // Every guarded route needs a credential: until the identity issue, one admin token made on the first
         // start and kept (0600) in the data directory, printed in the banner.
-        api = track(FleetApi.start(new ApiConfig("127.0.0.1", options.apiPort(), postgres.jdbcUrl(METRICS_DATABASE),
+        ControlPlaneConfig control = new ControlPlaneConfig(postgres.jdbcUrl(CONTROL_DATABASE), postgres.user(), null, 4,
+                kafka.bootstrapServers(), registry.url(), fleetKeys(), true);
+        ControlPlanes.migrate(control);
+        controlPlane = track(ControlPlanes.open(control, "pga-quickstart-api"));
+        api = track(FleetApi.start(new ApiConfig("127.0.0.1", options.apiPort(), control.databaseUrl(),
                 postgres.user(), null, kafka.bootstrapServers()).withAdminToken(adminToken())
-                .withSchemaRegistry(registry.url()), FleetViews.Listener.NONE));
+                .withSchemaRegistry(registry.url()), controlPlane));
     }
 
     /**

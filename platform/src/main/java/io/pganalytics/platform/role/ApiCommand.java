@@ -3,7 +3,10 @@ package io.pganalytics.platform.role;
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
 import io.pganalytics.api.fleet.FleetApi;
-import io.pganalytics.api.views.FleetViews;
+import io.pganalytics.fleet.admin.ControlPlane;
+import io.pganalytics.fleet.admin.ControlPlaneConfig;
+import io.pganalytics.fleet.admin.ControlPlanes;
+import java.util.Map;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -22,7 +25,7 @@ import picocli.CommandLine.Option;
 public final class ApiCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Properties file, e.g. api.port=8080, api.database.url=jdbc:postgresql://db/pganalytics_control, "
+            description = "Properties file, e.g. api.port=8080, control.database.url=jdbc:postgresql://db/pganalytics_control, "
                     + "kafka.bootstrap.servers=kafka:9092. Optional when PGA_* variables say it all.")
     Path config;
 
@@ -31,9 +34,12 @@ public final class ApiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ApiConfig apiConfig = ConfigFile.load(config, ApiConfig.FIELDS, ApiConfig::from);
+        Map.Entry<ApiConfig, ControlPlaneConfig> configs = ConfigFile.load(config, ApiConfig.FIELDS,
+                values -> Map.entry(ApiConfig.from(values), ControlPlaneConfig.from(values)));
+        ApiConfig apiConfig = configs.getKey();
         StopSignal stop = StopSignal.install();
-        try (ApiServer server = FleetApi.start(apiConfig, FleetViews.Listener.NONE)) {
+        try (ControlPlane fleet = ControlPlanes.open(configs.getValue(), "pga-api");
+             ApiServer server = FleetApi.start(apiConfig, fleet)) {
             spec.commandLine().getOut().println("API listening on " + server.url()
                     + (apiConfig.adminToken() == null ? " (no api.admin.token: every guarded route answers 401)" : ""));
             spec.commandLine().getOut().flush();
