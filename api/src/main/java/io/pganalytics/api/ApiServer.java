@@ -109,6 +109,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.jetty.port = config.port();
             cfg.http.maxRequestSize = maxBodyBytes;
             cfg.jsonMapper(new JavalinJackson(StrictJson.MAPPER, false));
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new io.pganalytics.api.http.JsonErrorHandler()));
             cfg.jetty.modifyHttpConfiguration(http -> {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);

@@ -10,6 +10,9 @@ import java.util.Set;
  */
 public final class HttpHygiene {
 
+    /** The largest refused body that is still read (and dropped) so that its 413 reaches the client. */
+    static final long DRAIN_LIMIT_BYTES = 8L * 1024 * 1024;
+
     private final Set<String> allowedOrigins;
 
     /** @param allowedOrigins origins allowed to call from a browser, exactly as they appear in {@code Origin} */
@@ -72,6 +75,17 @@ public final class HttpHygiene {
     /** Refuses a body longer than {@code maxBytes} (413) before it is read. */
     public static void bodyLimit(Context ctx, long maxBytes) {
         if (ctx.contentLength() > maxBytes) {
+            // Read and drop a body of reasonable size, so that a client still sending it gets the 413 rather
+            // than a broken connection; a larger one is cut off with the connection.
+            // and end the connection: the client must not reuse one whose body the server may not have read whole
+            ctx.header("Connection", "close");
+            if (ctx.contentLength() <= DRAIN_LIMIT_BYTES) {
+                try (java.io.InputStream body = ctx.req().getInputStream()) {
+                    body.transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (java.io.IOException e) {
+                    // the client went away: nothing to answer
+                }
+            }
             throw new ApiException(413, "payload_too_large",
                     "the body is " + ctx.contentLength() + " bytes; at most " + maxBytes + " are accepted");
         }
