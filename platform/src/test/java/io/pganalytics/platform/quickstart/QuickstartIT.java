@@ -130,6 +130,11 @@ class QuickstartIT {
         assertThat(curl.find()).as(banner).isTrue();
         assertThat(curl.group(1)).isEqualTo(token);
         assertThat(curl.group(2)).isEqualTo(stack.api().url() + "/api/v1/collectors");
+        // the banner's curl line works as printed: 200 with a page of collectors
+        HttpResponse<String> collectors = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(curl.group(2)))
+                .header("Authorization", "Bearer " + curl.group(1)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(collectors.statusCode()).as(collectors.body()).isEqualTo(200);
+        assertThat(new ObjectMapper().readTree(collectors.body()).path("items").isArray()).isTrue();
         // the collector's own view answers with the banner's token, and 401 without it
         String status = stack.api().url() + "/api/v1/collectors/" + QuickstartStack.COLLECTOR_ID + "/status";
         await().atMost(WAIT).until(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(status))
