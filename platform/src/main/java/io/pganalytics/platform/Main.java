@@ -5,6 +5,7 @@ import io.pganalytics.platform.quickstart.QuickstartCommand;
 import io.pganalytics.platform.role.ApiCommand;
 import io.pganalytics.platform.role.CollectorCommand;
 import io.pganalytics.platform.role.FleetCommand;
+import io.pganalytics.platform.role.MigrateCommand;
 import io.pganalytics.platform.role.RegistryCommand;
 import io.pganalytics.platform.role.RestoreCommand;
 import io.pganalytics.platform.role.StreamsCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "PostgreSQL fleet monitoring on Apache Kafka.",
         subcommands = {QuickstartCommand.class, CollectorCommand.class, StreamsCommand.class, RegistryCommand.class,
-            RestoreCommand.class, FleetCommand.class, ApiCommand.class, CommandLine.HelpCommand.class})
+            RestoreCommand.class, FleetCommand.class, MigrateCommand.class, ApiCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

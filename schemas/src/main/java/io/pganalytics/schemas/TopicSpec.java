@@ -1,6 +1,7 @@
 package io.pganalytics.schemas;
 
 import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * How one topic of the contract is created: its name, partitions, and whether it is compacted.
@@ -40,5 +41,10 @@ public record TopicSpec(String name, int partitions, boolean compacted, String d
     /** Topic-level configuration to create the topic with. */
     public Map<String, String> configs() {
         return compacted ? Map.of("cleanup.policy", "compact") : Map.of("cleanup.policy", "delete");
+    }
+
+    /** The topic to create, with {@code partitions} partitions (the contract's own: {@link #partitions()}) and its configuration. */
+    public NewTopic newTopic(int partitions, short replicationFactor) {
+        return new NewTopic(name, partitions, replicationFactor).configs(configs());
     }
 }

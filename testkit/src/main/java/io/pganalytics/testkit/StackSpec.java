@@ -87,7 +87,7 @@ final class StackSpec {
             }
         }
         return partitions.entrySet().stream()
-                .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1).configs(contract.get(e.getKey()).configs()))
+                .map(e -> contract.get(e.getKey()).newTopic(e.getValue(), (short) 1))
                 .toArray(NewTopic[]::new);
     }
 

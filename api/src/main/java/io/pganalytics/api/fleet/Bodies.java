@@ -35,6 +35,22 @@ final class Bodies {
                   Map<String, Long> familyIntervalMillis, List<String> databases, Boolean enabled, String group) {
     }
 
+    record TestConnection(String id, String url, String username, String password, String preset,
+                          Map<String, Long> familyIntervalMillis, List<String> databases, Boolean enabled, String group,
+                          Integer timeoutSeconds) {
+        Target target() {
+            return new Target(id == null ? "unsaved" : id, url, username, password, preset, familyIntervalMillis, databases,
+                    enabled, group);
+        }
+    }
+
+    record TestOptions(Integer timeoutSeconds) {
+    }
+
+    /** Rows as JSON objects, or {@code csv}: a header line of field names, then one line per row. */
+    record BulkImport(String kind, List<Map<String, Object>> rows, String csv, Boolean dryRun) {
+    }
+
     record AlertRule(String id, String family, String field, String kind, String operator, Double threshold,
                      Long durationSeconds, Integer windowSamples, String collectorId, String targetId, String description) {
     }

@@ -61,6 +61,9 @@ final class FleetRoutes {
         }
         table.post("/api/v1/collectors/bulk-action", user, "one command for many collectors; a result per collector", 200,
                         this::bulkAction)
+                .post("/api/v1/collectors/bulk-import", admin,
+                        "imports collectors or targets (JSON rows or CSV): every row validated first, a per-row report, "
+                                + "all or nothing; dryRun writes nothing", 200, this::bulkImport)
                 .get("/api/v1/commands/{id}", viewer, "a command: pending, acknowledged, failed or timed_out", this::commandStatus)
                 .post("/api/v1/registration-secrets", admin, "a registration secret (shown once)", 201, this::createSecret)
                 .get("/api/v1/registration-secrets", admin, "the registration secrets (never the secrets themselves)",
@@ -76,6 +79,11 @@ final class FleetRoutes {
                         this::replaceTarget)
                 .delete("/api/v1/targets/{id}", user, "removes a target: its collector stops monitoring it", 204,
                         this::removeTarget)
+                .post("/api/v1/targets/test-connection", user,
+                        "tests an unsaved target: reachability, version, pg_stat_statements, missing monitoring roles", 200,
+                        this::testUnsaved)
+                .post("/api/v1/targets/{id}/test-connection", user, "tests a saved target with its stored password", 200,
+                        this::testSaved)
                 .post("/api/v1/alert-rules", user, "creates or replaces an alert rule by id", 201, this::putAlertRule)
                 .get("/api/v1/alert-rules", viewer, "the alert rules", ctx -> ctx.json(Map.of("items",
                         fleet.alertRules().stream().map(FleetRoutes::rule).toList())))
@@ -296,6 +304,43 @@ final class FleetRoutes {
     private void target(Context ctx) {
         String id = Params.id(ctx, "id");
         ctx.json(fleet.target(id).orElseThrow(() -> ApiException.notFound("target", id)));
+    }
+
+    private void testUnsaved(Context ctx) {
+        Bodies.TestConnection body = StrictJson.body(ctx, Bodies.TestConnection.class, null);
+        TargetSpec spec = targetSpec(body.target(), null);
+        ctx.json(fleet.testConnection(spec, testTimeout(body.timeoutSeconds())));
+    }
+
+    private void testSaved(Context ctx) {
+        String id = Params.id(ctx, "id");
+        Bodies.TestOptions options = StrictJson.body(ctx, Bodies.TestOptions.class, new Bodies.TestOptions(null));
+        Duration timeout = testTimeout(options.timeoutSeconds());
+        if (fleet.target(id).isEmpty()) {
+            throw new ControlPlane.NotFound("target", id);
+        }
+        ctx.json(fleet.testConnection(id, timeout));
+    }
+
+    private static Duration testTimeout(Integer seconds) {
+        if (seconds == null) {
+            return Duration.ofSeconds(10);
+        }
+        if (seconds < 1 || seconds > 60) {
+            throw new InvalidValue("timeoutSeconds", "expected 1 to 60, got " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    private void bulkImport(Context ctx) {
+        Bodies.BulkImport body = StrictJson.body(ctx, Bodies.BulkImport.class, null);
+        if (body.rows() != null && body.csv() != null) {
+            throw new InvalidValue("csv", "give rows or csv, not both");
+        }
+        List<Map<String, Object>> rows = body.csv() != null ? CsvRows.parse(body.csv()) : body.rows();
+        ControlPlane.ImportBatch batch = new ControlPlane.ImportBatch(body.kind(), rows,
+                body.dryRun() != null && body.dryRun());
+        change(ctx, 200, () -> fleet.bulkImport(actor(ctx), batch));
     }
 
     private static ControlPlane.AlertRuleSpec ruleSpec(Bodies.AlertRule body, String pathId) {

@@ -103,6 +103,20 @@ public interface ControlPlane extends FleetAdmin {
     /** Replaces a target, keeping its password when {@code keepPassword} and the spec gives none. */
     StoredTarget replaceTarget(Actor actor, TargetSpec target, boolean keepPassword);
 
+    /** Connects to an unsaved target as the collector would, within {@code timeout}, and says what it found. */
+    ConnectionReport testConnection(TargetSpec target, Duration timeout);
+
+    /** The same for a saved target, with its stored password. */
+    ConnectionReport testConnection(String targetId, Duration timeout);
+
+    // ---- bulk import ----
+
+    /**
+     * Imports collectors (pre-registered: active, no token until re-registered) or targets: every row validated
+     * first, then all written in one transaction, or none when a row fails or {@code batch.dryRun()}.
+     */
+    ImportReport bulkImport(Actor actor, ImportBatch batch);
+
     // ---- alert rules ----
 
     AlertRuleView putAlertRule(Actor actor, AlertRuleSpec rule);
@@ -336,6 +350,47 @@ public interface ControlPlane extends FleetAdmin {
     record StoredTarget(String id, String url, String user, boolean passwordSet, String passwordKeyId, String preset,
                         Map<String, Long> familyIntervalMillis, List<String> databases, boolean enabled, String group,
                         Instant createdAt, Instant updatedAt) {
+    }
+
+    /**
+     * What connecting to a target found.
+     *
+     * @param missingPermissions the monitoring roles the user lacks, e.g. {@code pg_monitor}; empty when it has them
+     */
+    record ConnectionReport(boolean reachable, String error, String serverVersion, int serverVersionNum, boolean pgStatStatements,
+                            String pgStatStatementsVersion, List<String> missingPermissions, long elapsedMillis) {
+    }
+
+    /**
+     * Rows to import, as parsed JSON (or CSV) objects.
+     *
+     * @param kind collectors or targets
+     */
+    record ImportBatch(String kind, List<Map<String, Object>> rows, boolean dryRun) {
+        public ImportBatch {
+            Problems problems = new Problems();
+            if (!"collectors".equals(kind) && !"targets".equals(kind)) {
+                problems.add("kind", "expected collectors or targets, got " + Texts.quoted(kind));
+            }
+            if (rows == null || rows.isEmpty()) {
+                problems.add("rows", "at least one row");
+            } else if (rows.size() > 10_000) {
+                problems.add("rows", "at most 10000 rows, got " + rows.size());
+            }
+            problems.throwIfAny();
+            rows = List.copyOf(rows);
+        }
+    }
+
+    /** One row's verdict: its id, and its problems (none: it can be, or was, imported). */
+    record ImportRow(int row, String id, List<io.pganalytics.config.InvalidValue.Problem> problems) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    /** @param imported whether the rows were written (all valid and not a dry run) */
+    record ImportReport(String kind, boolean dryRun, boolean imported, List<ImportRow> rows) {
     }
 
     /** An alert rule as a user writes it; the names of the {@code AlertRule} record of {@code pga.alert-rules}. */

@@ -156,6 +156,25 @@ final class ControlPlaneChangeLog extends ChangeLog implements ControlPlane {
     }
 
     @Override
+    public ConnectionReport testConnection(TargetSpec target, Duration timeout) {
+        return plane.testConnection(target, timeout);
+    }
+
+    @Override
+    public ConnectionReport testConnection(String targetId, Duration timeout) {
+        return plane.testConnection(targetId, timeout);
+    }
+
+    @Override
+    public ImportReport bulkImport(Actor actor, ImportBatch batch) {
+        ImportReport report = plane.bulkImport(actor, batch);
+        LOG.info("fleet change by {}: bulk import of {} {}: {}", actor, report.rows().size(), batch.kind(),
+                report.imported() ? "imported" : batch.dryRun() ? "dry run, nothing written" : "refused, nothing written ("
+                        + report.rows().stream().filter(r -> !r.ok()).count() + " rows with problems)");
+        return report;
+    }
+
+    @Override
     public AlertRuleView putAlertRule(Actor actor, AlertRuleSpec rule) {
         AlertRuleView view = plane.putAlertRule(actor, rule);
         LOG.info("fleet change by {}: alert rule {} put ({} {} {} {})", actor, rule.id(), rule.family(), rule.field(), rule.operator(), rule.threshold());

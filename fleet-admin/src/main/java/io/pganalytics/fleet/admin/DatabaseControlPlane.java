@@ -436,6 +436,76 @@ final class DatabaseControlPlane implements ControlPlane {
         });
     }
 
+    @Override
+    public ConnectionReport testConnection(TargetSpec target, Duration timeout) {
+        return ConnectionTester.test(target.url(), target.user(), target.password(), timeout);
+    }
+
+    @Override
+    public ConnectionReport testConnection(String targetId, Duration timeout) {
+        FleetTarget target = db.inTransaction(c -> fleetTarget(c, targetId)).orElseThrow(() -> new NotFound("target", targetId));
+        String password = null;
+        if (target.getEncryptedPassword() != null) {
+            if (secrets == null) {
+                throw new InvalidValue(SecretBox.KEYS, "required to decrypt the stored password");
+            }
+            password = secrets.decrypt(target.getEncryptedPassword(), "target:" + targetId);
+        }
+        return ConnectionTester.test(target.getUrl(), target.getUser(), password, timeout);
+    }
+
+    // ======== bulk import ========
+
+    @Override
+    public ImportReport bulkImport(Actor actor, ImportBatch batch) {
+        Objects.requireNonNull(actor, "actor");
+        List<ImportRow> report = new ArrayList<>();
+        List<Object> parsed = new ArrayList<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        java.util.Set<String> groups = new java.util.HashSet<>(groups().stream().map(Group::name).toList());
+        for (int i = 0; i < batch.rows().size(); i++) {
+            Map<String, Object> row = batch.rows().get(i);
+            Object value = null;
+            List<InvalidValue.Problem> problems = new ArrayList<>();
+            try {
+                value = batch.kind().equals("targets") ? ImportRows.target(row) : ImportRows.collector(row);
+            } catch (InvalidValue e) {
+                problems.addAll(e.problems());
+            }
+            String id = value instanceof TargetSpec t ? t.targetId() : value instanceof ImportRows.CollectorRow c ? c.id() : ImportRows.idOf(row);
+            if (id != null && !ids.add(id)) {
+                problems.add(new InvalidValue.Problem("id", "'" + id + "' appears twice in the file"));
+            }
+            String group = value instanceof TargetSpec t ? t.group() : value instanceof ImportRows.CollectorRow c ? c.update().group() : null;
+            if (group != null && !groups.contains(group)) {
+                problems.add(new InvalidValue.Problem("group", "no group '" + group + "'; create it first"));
+            }
+            report.add(new ImportRow(i, id, List.copyOf(problems)));
+            parsed.add(value);
+        }
+        boolean valid = report.stream().allMatch(ImportRow::ok);
+        if (!valid || batch.dryRun()) {
+            return new ImportReport(batch.kind(), batch.dryRun(), false, report);
+        }
+        db.inTransaction(c -> {
+            for (Object value : parsed) {
+                if (value instanceof TargetSpec target) {
+                    writeTarget(c, target, false);
+                } else if (value instanceof ImportRows.CollectorRow row) {
+                    requireGroup(c, row.update().group());
+                    if (update(c, "INSERT INTO collectors (id, name, hostname, version, group_name, tags, labels) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)"
+                            + " ON CONFLICT DO NOTHING", row.id(), row.update().name(), row.hostname(), row.version(), row.update().group(),
+                            row.update().tags(), json(row.update().labels())) == 0) {
+                        throw new Conflict("collector_exists", "a collector with id '" + row.id() + "' exists; nothing was imported");
+                    }
+                    outbox(c, "collector", row.id());
+                }
+            }
+            return null;
+        });
+        return new ImportReport(batch.kind(), false, true, report);
+    }
+
     // ======== desired state, commands with waiting, status (the command line's) ========
 
     @Override

@@ -321,7 +321,7 @@ public final class QuickstartStack implements AutoCloseable {
      * which the broker recovers one by one after a kill -9 (12 s) and Streams runs as ~100 idle tasks.
      */
     private static NewTopic newTopic(TopicSpec spec) {
-        return new NewTopic(spec.name(), QUICKSTART_PARTITIONS, (short) 1).configs(spec.configs());
+        return spec.newTopic(QUICKSTART_PARTITIONS, (short) 1);
     }
 
     private <T extends AutoCloseable> T track(T component) {

@@ -3,6 +3,7 @@ package io.pganalytics.platform.role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pganalytics.api.ApiConfig;
+import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.config.Fields;
 import io.pganalytics.registry.RegistryConfig;
@@ -40,6 +41,7 @@ class ConfigurationDocTest {
         SECTIONS.put("## Fleet commands:", FleetConnection.FIELDS);
         SECTIONS.put("## Restore:", RestoreConfig.FIELDS);
         SECTIONS.put("## API:", ApiConfig.FIELDS);
+        SECTIONS.put("## Control plane:", ControlPlaneConfig.FIELDS);
         SECTIONS.put("## Kafka clients", AvroSerdeConfig.FIELDS);
     }
 
