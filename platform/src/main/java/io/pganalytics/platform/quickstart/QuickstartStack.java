@@ -2,6 +2,10 @@ package io.pganalytics.platform.quickstart;
 
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
+import io.pganalytics.api.fleet.FleetApi;
+import io.pganalytics.fleet.admin.ControlPlane;
+import io.pganalytics.fleet.admin.ControlPlaneConfig;
+import io.pganalytics.fleet.admin.ControlPlanes;
 import io.pganalytics.collector.Collector;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.collector.config.Preset;
@@ -54,6 +58,8 @@ public final class QuickstartStack implements AutoCloseable {
 
     /** The metrics store database, which the sink writes and the API checks. */
     public static final String METRICS_DATABASE = "pganalytics";
+    /** The control-plane database (fleet-admin's migrations), which the API manages the fleet in. */
+    public static final String CONTROL_DATABASE = "pganalytics_control";
     /** The database the demo workload runs on. */
     public static final String DEMO_DATABASE = "demo";
     /** The target id under which the quickstart monitors its own PostgreSQL. */
@@ -83,6 +89,7 @@ public final class QuickstartStack implements AutoCloseable {
     private DemoWorkload workload;
     private Collector collector;
     private ApiServer api;
+    private ControlPlane controlPlane;
     private boolean closed;
 
     private QuickstartStack(QuickstartOptions options) {
@@ -117,6 +124,7 @@ public final class QuickstartStack implements AutoCloseable {
         postgres = track(EmbeddedPostgres.builder().dataDir(data.resolve("postgres")).port(options.postgresPort()).start());
         postgres.createDatabaseIfMissing(METRICS_DATABASE);
         postgres.createDatabaseIfMissing(DEMO_DATABASE);
+        postgres.createDatabaseIfMissing(CONTROL_DATABASE);
         standby = track(startStandby(data.resolve(STANDBY_DIR)));
         enableStatements(postgres);
 
@@ -141,8 +149,15 @@ public final class QuickstartStack implements AutoCloseable {
                 options.demoTransactionsPerSecond()));
         collector = track(Collector.start(collectorConfig(), Map.of()));
 
-        api = track(ApiServer.start(new ApiConfig("127.0.0.1", options.apiPort(), postgres.jdbcUrl(METRICS_DATABASE),
-                postgres.user(), null, kafka.bootstrapServers())));
+        // Every guarded route needs a credential: until the identity issue, one admin token made on the first
+        // start and kept (0600) in the data directory, printed in the banner.
+        ControlPlaneConfig control = new ControlPlaneConfig(postgres.jdbcUrl(CONTROL_DATABASE), postgres.user(), null, 4,
+                kafka.bootstrapServers(), registry.url(), fleetKeys(), true);
+        ControlPlanes.migrate(control);
+        controlPlane = track(ControlPlanes.open(control, "pga-quickstart-api"));
+        api = track(FleetApi.start(new ApiConfig("127.0.0.1", options.apiPort(), control.databaseUrl(),
+                postgres.user(), null, kafka.bootstrapServers()).withAdminToken(adminToken())
+                .withSchemaRegistry(registry.url()), controlPlane));
     }
 
     /**
@@ -159,6 +174,31 @@ public final class QuickstartStack implements AutoCloseable {
         // targets to it, and serves /metrics and /health on a free port.
         return config.withOperations(config.operations().withSpool(options.dataDir().resolve("spool"),
                 config.operations().spoolMaxBytes()).withFleet(FLEET_GROUP, 15_000, fleetKeys()).withHttpPort(0));
+    }
+
+    /** The file holding the API's admin token ({@code api.admin.token}), made on the first start. */
+    public Path adminTokenFile() {
+        return options.dataDir().resolve("api-admin.token");
+    }
+
+    /** The API's admin token: read from {@link #adminTokenFile()}, or made (32 random bytes) and kept there 0600. */
+    public String adminToken() {
+        Path file = adminTokenFile();
+        try {
+            if (!Files.exists(file)) {
+                byte[] random = new byte[32];
+                new java.security.SecureRandom().nextBytes(random);
+                Files.writeString(file, "pga_a_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+                try {
+                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // the data directory's own permissions protect it
+                }
+            }
+            return Files.readString(file).strip();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read or write " + file, e);
+        }
     }
 
     /** The file holding the quickstart fleet's password key ({@code fleet.secret.keys}), made on the first start. */

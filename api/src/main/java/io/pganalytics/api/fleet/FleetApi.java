@@ -1,0 +1,87 @@
+package io.pganalytics.api.fleet;
+
+import io.pganalytics.api.ApiConfig;
+import io.pganalytics.api.ApiServer;
+import io.pganalytics.api.auth.CollectorTokenResolver;
+import io.pganalytics.api.events.EventHub;
+import io.pganalytics.api.events.EventsRoute;
+import io.pganalytics.api.health.HealthCheck;
+import io.pganalytics.api.http.StrictJson;
+import io.pganalytics.api.views.FleetViews;
+import io.pganalytics.fleet.admin.ControlPlane;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fleet-management API in one call: the server with its fleet views (read from Kafka), the events WebSocket,
+ * the view routes and the control-plane routes. What {@code pganalytics api}, the quickstart and the end-to-end
+ * tests start; the caller keeps ownership of the {@link ControlPlane} (closed after the server).
+ */
+public final class FleetApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FleetApi.class);
+
+    private FleetApi() {
+    }
+
+    /** Starts the API of {@code config} on {@code fleet}; the views write live status and acknowledgements to it. */
+    public static ApiServer start(ApiConfig config, ControlPlane fleet) {
+        return start(config, fleet, ApiServer.defaultChecks(config));
+    }
+
+    /** As {@link #start(ApiConfig, ControlPlane)}, with the given health checks. */
+    public static ApiServer start(ApiConfig config, ControlPlane fleet, List<HealthCheck> checks) {
+        EventHub hub = new EventHub(StrictJson.MAPPER, EventHub.DEFAULT_QUEUE);
+        FleetViews views = FleetViews.start(config.bootstrapServers(), config.schemaRegistryUrl(), listener(fleet),
+                hub::publish);
+        List<AutoCloseable> resources = new ArrayList<>(List.of(hub, views));
+        EventsRoute events = new EventsRoute(hub, views, config.schemaRegistryUrl());
+        CollectorViewRoutes viewRoutes = new CollectorViewRoutes(views);
+        FleetRoutes fleetRoutes = new FleetRoutes(fleet);
+        CollectorTokenResolver collectors = new CollectorTokenResolver(token ->
+                fleet.authenticateCollector(token).map(ControlPlane.Collector::id));
+        return ApiServer.start(config, checks, new ApiServer.Extension(List.of(collectors), table -> {
+            fleetRoutes.register(table);
+            viewRoutes.register(table);
+            events.register(table);
+        }, () -> views.caughtUp() && fleet.databaseUp(), resources));
+    }
+
+    /** What the views hand the control plane; a failure is logged and the view goes on (the next change retries). */
+    static FleetViews.Listener listener(ControlPlane fleet) {
+        return new FleetViews.Listener() {
+            @Override
+            public void liveStatus(String collectorId, String status, Instant lastHeartbeatAt) {
+                try {
+                    fleet.recordLiveStatus(collectorId, status, lastHeartbeatAt);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not record collector {} as {}: {}", collectorId, status, e.getMessage());
+                }
+            }
+
+            @Override
+            public void acknowledged(String commandId, String outcome, String reason, Instant at) {
+                try {
+                    fleet.recordAcknowledgement(commandId, outcome, reason, at);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not record the acknowledgement of command {}: {}", commandId, e.getMessage());
+                }
+            }
+        };
+    }
+
+    /** The API without a control plane: only the views, their routes and the WebSocket (for tests of the read side). */
+    public static ApiServer startViewsOnly(ApiConfig config, FleetViews.Listener listener) {
+        EventHub hub = new EventHub(StrictJson.MAPPER, EventHub.DEFAULT_QUEUE);
+        FleetViews views = FleetViews.start(config.bootstrapServers(), config.schemaRegistryUrl(), listener, hub::publish);
+        EventsRoute events = new EventsRoute(hub, views, config.schemaRegistryUrl());
+        CollectorViewRoutes viewRoutes = new CollectorViewRoutes(views);
+        return ApiServer.start(config, ApiServer.defaultChecks(config), new ApiServer.Extension(List.of(), table -> {
+            viewRoutes.register(table);
+            events.register(table);
+        }, views::caughtUp, List.of(hub, views)));
+    }
+}
