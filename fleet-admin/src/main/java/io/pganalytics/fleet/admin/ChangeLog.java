@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
  * will hook in. Reads are passed through unlogged; a change that fails is not logged as made (its
  * exception reaches the caller).
  */
-final class ChangeLog implements FleetAdmin {
+class ChangeLog implements FleetAdmin {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ChangeLog.class);
+    static final Logger LOG = LoggerFactory.getLogger(ChangeLog.class);
 
     private final FleetAdmin delegate;
 

@@ -67,7 +67,7 @@ public final class KafkaFleetAdmin implements FleetAdmin {
         }
         FleetTarget record = FleetTarget.newBuilder().setTargetId(target.targetId()).setUrl(target.url()).setUser(target.user())
                 .setEncryptedPassword(encrypted).setPreset(target.preset()).setFamilyIntervalMillis(target.familyIntervalMillis())
-                .setDatabases(target.databases()).setEnabled(target.enabled()).setUpdatedAt(Instant.now()).build();
+                .setDatabases(target.databases()).setEnabled(target.enabled()).setGroup(target.group()).setUpdatedAt(Instant.now()).build();
         topics.write(Topics.FLEET_TARGETS, target.targetId(), record);
         return record;
     }

@@ -23,9 +23,16 @@ import java.util.Map;
  * @param familyIntervalMillis per-family interval overrides, 0 turns a family off
  * @param databases            databases the per-database families read; empty: every one
  * @param enabled              false keeps the target declared but unmonitored
+ * @param group                the fleet group whose collectors monitor it; null: every group's
  */
 public record TargetSpec(String targetId, String url, String user, String password, String preset,
-                         Map<String, Long> familyIntervalMillis, List<String> databases, boolean enabled) {
+                         Map<String, Long> familyIntervalMillis, List<String> databases, boolean enabled, String group) {
+
+    /** A target for the collectors of every group. */
+    public TargetSpec(String targetId, String url, String user, String password, String preset,
+                      Map<String, Long> familyIntervalMillis, List<String> databases, boolean enabled) {
+        this(targetId, url, user, password, preset, familyIntervalMillis, databases, enabled, null);
+    }
 
     public TargetSpec {
         familyIntervalMillis = familyIntervalMillis == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(familyIntervalMillis));
@@ -35,6 +42,9 @@ public record TargetSpec(String targetId, String url, String user, String passwo
         Map<String, Long> intervals = familyIntervalMillis;
         List<String> names = databases;
         problems.check(() -> FleetRules.checkTarget(targetId, url, rawPreset, intervals, names));
+        if (group != null) {
+            problems.check(() -> ControlPlane.checkId("group", group));
+        }
         if (password != null && password.isEmpty()) {
             problems.add("password", "empty; leave it out for a target without a password");
         }
@@ -46,6 +56,6 @@ public record TargetSpec(String targetId, String url, String user, String passwo
     public String toString() {
         return "TargetSpec[targetId=" + targetId + ", url=" + url + ", user=" + user + ", password=" + (password == null ? "none" : "***")
                 + ", preset=" + preset + ", familyIntervalMillis=" + familyIntervalMillis + ", databases=" + databases
-                + ", enabled=" + enabled + "]";
+                + ", enabled=" + enabled + ", group=" + group + "]";
     }
 }
