@@ -2,6 +2,7 @@ package io.pganalytics.platform;
 
 import io.pganalytics.config.InvalidValue;
 import io.pganalytics.platform.quickstart.QuickstartCommand;
+import io.pganalytics.platform.role.ApiCommand;
 import io.pganalytics.platform.role.CollectorCommand;
 import io.pganalytics.platform.role.FleetCommand;
 import io.pganalytics.platform.role.RegistryCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "PostgreSQL fleet monitoring on Apache Kafka.",
         subcommands = {QuickstartCommand.class, CollectorCommand.class, StreamsCommand.class, RegistryCommand.class,
-            RestoreCommand.class, FleetCommand.class, CommandLine.HelpCommand.class})
+            RestoreCommand.class, FleetCommand.class, ApiCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

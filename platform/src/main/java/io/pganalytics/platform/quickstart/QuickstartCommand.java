@@ -109,7 +109,8 @@ public final class QuickstartCommand implements Callable<Integer> {
 
                 pgAnalytics is running (started in %.1f s). Press Ctrl-C to stop.
 
-                  API           %s/api/v1/health
+                  API           %s/api/v1   admin token %s   (docs/api.md)
+                                  curl -H "Authorization: Bearer %s" %s/api/v1/collectors
                   Kafka         %s   topics: pga.raw|metrics.<family>, pga.rollups.<family>.1m|1h (%d families), %s
                   Registry      %s/subjects
                   Connect       %s/connectors
@@ -125,7 +126,7 @@ public final class QuickstartCommand implements Callable<Integer> {
 
                 The collector samples PostgreSQL every %s; the first rows reach the metrics store within one interval.
                 """.formatted(took.toMillis() / 1000.0,
-                stack.api().url(),
+                stack.api().url(), stack.adminToken(), stack.adminToken(), stack.api().url(),
                 stack.kafka().bootstrapServers(), MetricFamilies.all().size(), Topics.DLQ,
                 stack.registry().url(),
                 stack.connect().restUrl(),

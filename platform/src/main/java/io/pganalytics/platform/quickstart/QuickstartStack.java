@@ -2,6 +2,8 @@ package io.pganalytics.platform.quickstart;
 
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
+import io.pganalytics.api.fleet.FleetApi;
+import io.pganalytics.api.views.FleetViews;
 import io.pganalytics.collector.Collector;
 import io.pganalytics.collector.config.CollectorConfig;
 import io.pganalytics.collector.config.Preset;
@@ -141,8 +143,11 @@ public final class QuickstartStack implements AutoCloseable {
                 options.demoTransactionsPerSecond()));
         collector = track(Collector.start(collectorConfig(), Map.of()));
 
-        api = track(ApiServer.start(new ApiConfig("127.0.0.1", options.apiPort(), postgres.jdbcUrl(METRICS_DATABASE),
-                postgres.user(), null, kafka.bootstrapServers())));
+        // Every guarded route needs a credential: until the identity issue, one admin token made on the first
+        // start and kept (0600) in the data directory, printed in the banner.
+        api = track(FleetApi.start(new ApiConfig("127.0.0.1", options.apiPort(), postgres.jdbcUrl(METRICS_DATABASE),
+                postgres.user(), null, kafka.bootstrapServers()).withAdminToken(adminToken())
+                .withSchemaRegistry(registry.url()), FleetViews.Listener.NONE));
     }
 
     /**
@@ -159,6 +164,31 @@ public final class QuickstartStack implements AutoCloseable {
         // targets to it, and serves /metrics and /health on a free port.
         return config.withOperations(config.operations().withSpool(options.dataDir().resolve("spool"),
                 config.operations().spoolMaxBytes()).withFleet(FLEET_GROUP, 15_000, fleetKeys()).withHttpPort(0));
+    }
+
+    /** The file holding the API's admin token ({@code api.admin.token}), made on the first start. */
+    public Path adminTokenFile() {
+        return options.dataDir().resolve("api-admin.token");
+    }
+
+    /** The API's admin token: read from {@link #adminTokenFile()}, or made (32 random bytes) and kept there 0600. */
+    public String adminToken() {
+        Path file = adminTokenFile();
+        try {
+            if (!Files.exists(file)) {
+                byte[] random = new byte[32];
+                new java.security.SecureRandom().nextBytes(random);
+                Files.writeString(file, "pga_a_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+                try {
+                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // the data directory's own permissions protect it
+                }
+            }
+            return Files.readString(file).strip();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read or write " + file, e);
+        }
     }
 
     /** The file holding the quickstart fleet's password key ({@code fleet.secret.keys}), made on the first start. */

@@ -119,6 +119,28 @@ class QuickstartIT {
 
     @Test
     @Order(2)
+    void theBannersAdminTokenIsKeptPrivateAndAuthenticatesOnTheApi() throws Exception {
+        String banner = QuickstartCommand.banner(stack, Duration.ofSeconds(1));
+        String token = stack.adminToken();
+        assertThat(token).startsWith("pga_a_");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(stack.adminTokenFile()))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        java.util.regex.Matcher curl = java.util.regex.Pattern
+                .compile("curl -H \"Authorization: Bearer (\\S+)\" (http://\\S+)").matcher(banner);
+        assertThat(curl.find()).as(banner).isTrue();
+        assertThat(curl.group(1)).isEqualTo(token);
+        assertThat(curl.group(2)).isEqualTo(stack.api().url() + "/api/v1/collectors");
+        // the collector's own view answers with the banner's token, and 401 without it
+        String status = stack.api().url() + "/api/v1/collectors/" + QuickstartStack.COLLECTOR_ID + "/status";
+        await().atMost(WAIT).until(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(status))
+                .header("Authorization", "Bearer " + curl.group(1)).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode() == 200);
+        assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(status)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(2)
     void theCollectorIsReportedOnlineByTheFleetTopology() {
         AvroDeserializer<FleetStatus> values = new AvroDeserializer<>();
         values.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, stack.registry().url(),

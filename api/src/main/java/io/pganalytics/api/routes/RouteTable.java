@@ -1,0 +1,136 @@
+package io.pganalytics.api.routes;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.router.Endpoint;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.pganalytics.api.auth.Access;
+import io.pganalytics.api.auth.Principal;
+import io.pganalytics.api.auth.PrincipalResolver;
+import io.pganalytics.api.http.ApiException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The only way a route reaches the router: each is registered with its {@link Access} rule, guarded by it (no
+ * principal → 401, a role too low → 403), timed per route ({@code pga_api_requests}), and listed for the OpenAPI
+ * document, which is therefore built from the same registrations the router serves.
+ */
+public final class RouteTable {
+
+    /** The context attribute holding the request's {@link Principal} (absent on open routes called without one). */
+    public static final String PRINCIPAL = "pga.principal";
+
+    private final List<PrincipalResolver> resolvers;
+    private final MeterRegistry meters;
+    private final List<ApiRoute> routes = new ArrayList<>();
+
+    public RouteTable(List<PrincipalResolver> resolvers, MeterRegistry meters) {
+        this.resolvers = List.copyOf(resolvers);
+        this.meters = meters;
+    }
+
+    public RouteTable get(String path, Access access, String summary, Handler handler) {
+        return add(new ApiRoute("GET", path, access, summary, 200, handler));
+    }
+
+    public RouteTable post(String path, Access access, String summary, int success, Handler handler) {
+        return add(new ApiRoute("POST", path, access, summary, success, handler));
+    }
+
+    public RouteTable put(String path, Access access, String summary, Handler handler) {
+        return add(new ApiRoute("PUT", path, access, summary, 200, handler));
+    }
+
+    public RouteTable delete(String path, Access access, String summary, int success, Handler handler) {
+        return add(new ApiRoute("DELETE", path, access, summary, success, handler));
+    }
+
+    /** A WebSocket route: {@code upgrade} checks the upgrade request (after the access rule), {@code ws} serves it. */
+    public RouteTable ws(String path, Access access, String summary, Handler upgrade,
+                         java.util.function.Consumer<io.javalin.websocket.WsConfig> ws) {
+        return add(new ApiRoute("GET", path, access, summary, 101, upgrade, ws));
+    }
+
+    public RouteTable add(ApiRoute route) {
+        for (ApiRoute existing : routes) {
+            if (existing.method().equals(route.method()) && existing.path().equals(route.path())) {
+                throw new IllegalArgumentException("route registered twice: " + route.method() + " " + route.path());
+            }
+        }
+        routes.add(route);
+        return this;
+    }
+
+    /** Every registered route, in registration order. */
+    public List<ApiRoute> routes() {
+        return Collections.unmodifiableList(routes);
+    }
+
+    /** Adds every route to the router, each guarded by its rule and carrying it as endpoint metadata. */
+    public void installInto(RoutesConfig config) {
+        for (ApiRoute route : routes) {
+            Timer.Builder timer = Timer.builder("pga_api_requests").description("API requests by route")
+                    .tag("method", route.method()).tag("route", route.path());
+            Handler guarded = ctx -> {
+                authorize(route.access(), ctx);
+                long start = System.nanoTime();
+                try {
+                    route.handler().handle(ctx);
+                } finally {
+                    timer.tag("status", Integer.toString(ctx.statusCode())).register(meters)
+                            .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+            };
+            if (route.websocket() != null) {
+                config.addEndpoint(new Endpoint(HandlerType.WEBSOCKET_BEFORE_UPGRADE, route.path(), ctx -> {
+                    authorize(route.access(), ctx);
+                    route.handler().handle(ctx);
+                }).withMetadata(route.access()));
+                config.addWsHandler(io.javalin.websocket.WsHandlerType.WEBSOCKET, route.path(), route.websocket());
+                continue;
+            }
+            config.addEndpoint(new Endpoint(HandlerType.findOrCreate(route.method()), route.path(), guarded)
+                    .withMetadata(route.access()));
+        }
+    }
+
+    /** Who is calling, if any resolver recognises the request's credentials. */
+    public Optional<Principal> resolve(Context ctx) {
+        for (PrincipalResolver resolver : resolvers) {
+            Optional<Principal> principal = resolver.resolve(ctx);
+            if (principal.isPresent()) {
+                return principal;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void authorize(Access access, Context ctx) {
+        Optional<Principal> principal = resolve(ctx);
+        principal.ifPresent(p -> ctx.attribute(PRINCIPAL, p));
+        if (access.isOpen()) {
+            return;
+        }
+        Principal caller = principal.orElseThrow(ApiException::unauthorized);
+        if (!caller.role().satisfies(access.minimum())) {
+            throw ApiException.forbidden(ctx.method() + " " + ctx.endpoint().path + " needs role "
+                    + access.minimum().name().toLowerCase() + ", " + caller.name() + " has "
+                    + caller.role().name().toLowerCase());
+        }
+    }
+
+    /** The principal of a guarded route's request. */
+    public static Principal principal(Context ctx) {
+        Principal principal = ctx.attribute(PRINCIPAL);
+        if (principal == null) {
+            throw ApiException.unauthorized();
+        }
+        return principal;
+    }
+}
