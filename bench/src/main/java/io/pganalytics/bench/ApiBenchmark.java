@@ -3,6 +3,8 @@ package io.pganalytics.bench;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
+import io.pganalytics.fleet.admin.ControlPlaneConfig;
+import io.pganalytics.fleet.admin.ControlPlanes;
 import io.pganalytics.platform.Main;
 import io.pganalytics.schemas.contract.TopicContract;
 import java.io.File;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -32,7 +35,7 @@ import org.apache.kafka.clients.admin.NewTopic;
  * side with {@code /api/v1/version} (no database, no auth) on the same server, so that what the page costs shows
  * apart from what Javalin, Jetty and the client cost.
  *
- * <p>The stack is the real one: embedded PostgreSQL (the control plane, migrated by {@code pganalytics migrate}),
+ * <p>The stack is the real one: embedded PostgreSQL (the control plane, migrated by fleet-admin's {@code ControlPlanes.migrate}, what {@code pganalytics migrate} runs),
  * Kafka and the registry (the projection), and the API as its own process ({@code pganalytics api --config}),
  * so the load generator's allocation and GC are not the server's. After the run, pg_stat_statements shows what the
  * page's queries cost in PostgreSQL itself.
@@ -125,18 +128,22 @@ public final class ApiBenchmark {
             try (EmbeddedRegistry registry = EmbeddedRegistry.start(kafka.bootstrapServers(), 0)) {
                 String token = "bench-" + randomBase64(24);
                 int port = freePort();
-                Path controlConfig = dir.resolve("control.properties");
-                Files.writeString(controlConfig, controlPlaneProperties(postgres, kafka, registry));
                 Path apiConfig = dir.resolve("api.properties");
-                Files.writeString(apiConfig, controlPlaneProperties(postgres, kafka, registry) + String.join("\n",
+                Files.writeString(apiConfig, String.join("\n",
                         "api.host=127.0.0.1",
                         "api.port=" + port,
+                        "api.database.url=" + postgres.jdbcUrl(DATABASE),
+                        "api.database.user=" + postgres.user(),
+                        "kafka.bootstrap.servers=" + kafka.bootstrapServers(),
+                        "schema.registry.url=" + registry.url(),
                         "api.admin.token=" + token, ""));
                 long start = System.nanoTime();
-                int migrated = Main.commandLine().execute("migrate", "--config", controlConfig.toString());
-                if (migrated != 0) {
-                    throw new IllegalStateException("pganalytics migrate exited with " + migrated);
-                }
+                // What `pganalytics migrate` runs (the command itself is platform's, still to come).
+                ControlPlanes.migrate(ControlPlaneConfig.from(Map.of(
+                        ControlPlaneConfig.Keys.DATABASE_URL.name(), postgres.jdbcUrl(DATABASE),
+                        ControlPlaneConfig.Keys.DATABASE_USER.name(), postgres.user(),
+                        ControlPlaneConfig.Keys.BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
+                        ControlPlaneConfig.Keys.SCHEMA_REGISTRY_URL.name(), registry.url()), Map.of()));
                 seed(postgres);
                 System.out.printf("control plane migrated and seeded with %,d collectors and %,d targets in %d s%n",
                         COLLECTORS, TARGETS, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
@@ -154,16 +161,6 @@ public final class ApiBenchmark {
                 }
             }
         }
-    }
-
-    /** The control plane's keys as {@code pganalytics migrate} reads them (design: ControlPlaneConfig). */
-    private static String controlPlaneProperties(EmbeddedPostgres postgres, EmbeddedKafka kafka, EmbeddedRegistry registry) {
-        return String.join("\n",
-                "control.database.url=" + postgres.jdbcUrl(DATABASE),
-                "control.database.user=" + postgres.user(),
-                "kafka.bootstrap.servers=" + kafka.bootstrapServers(),
-                "schema.registry.url=" + registry.url(),
-                "fleet.secret.keys=bench:" + randomBase64(32), "");
     }
 
     private static void seed(EmbeddedPostgres postgres) throws Exception {

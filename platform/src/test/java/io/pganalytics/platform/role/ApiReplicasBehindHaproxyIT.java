@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
-import io.pganalytics.platform.CommandRun;
+import io.pganalytics.fleet.admin.ControlPlaneConfig;
+import io.pganalytics.fleet.admin.ControlPlanes;
 import io.pganalytics.platform.Main;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -84,15 +86,17 @@ class ApiReplicasBehindHaproxyIT {
         EmbeddedRegistry registry = stack.registry();
         postgres.createDatabaseIfMissing(DATABASE);
         token = "ha-it-" + randomBase64(24);
+        // What `pganalytics migrate` runs (the command is still to come).
+        ControlPlanes.migrate(ControlPlaneConfig.from(Map.of(
+                ControlPlaneConfig.Keys.DATABASE_URL.name(), postgres.jdbcUrl(DATABASE),
+                ControlPlaneConfig.Keys.DATABASE_USER.name(), postgres.user(),
+                ControlPlaneConfig.Keys.BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
+                ControlPlaneConfig.Keys.SCHEMA_REGISTRY_URL.name(), registry.url()), Map.of()));
         String control = String.join("\n",
-                "control.database.url=" + postgres.jdbcUrl(DATABASE),
-                "control.database.user=" + postgres.user(),
+                "api.database.url=" + postgres.jdbcUrl(DATABASE),
+                "api.database.user=" + postgres.user(),
                 "kafka.bootstrap.servers=" + kafka.bootstrapServers(),
-                "schema.registry.url=" + registry.url(),
-                "fleet.secret.keys=ha:" + randomBase64(32), "");
-        Path controlConfig = Files.writeString(dir.resolve("control.properties"), control);
-        CommandRun migrate = CommandRun.of("migrate", "--config", controlConfig.toString());
-        assertThat(migrate.exitCode()).as("pganalytics migrate: %s %s", migrate.out(), migrate.err()).isZero();
+                "schema.registry.url=" + registry.url(), "");
 
         int[] ports = {freePort(), freePort()};
         List<Process> replicas = new ArrayList<>();
