@@ -175,9 +175,18 @@ final class Projection implements AutoCloseable {
         Map<String, Object> onTopic = topics.readLatest(topic);
         return db.inTransaction(c -> {
             int n = 0;
+            java.util.Set<String> inTable = new java.util.HashSet<>();
             for (String id : ControlDatabase.query(c, ids, rs -> rs.getString(1))) {
+                inTable.add(id);
                 Record record = source.projected(c, kind, id);
                 if (record != null && !Objects.equals(record.value(), onTopic.get(id))) {
+                    ControlDatabase.update(c, "INSERT INTO projection_outbox (kind, entity_id) VALUES (?, ?)", kind, id);
+                    n++;
+                }
+            }
+            // A key only the topic has (written around the control plane) is deleted: the table is the truth.
+            for (String id : onTopic.keySet()) {
+                if (!inTable.contains(id)) {
                     ControlDatabase.update(c, "INSERT INTO projection_outbox (kind, entity_id) VALUES (?, ?)", kind, id);
                     n++;
                 }

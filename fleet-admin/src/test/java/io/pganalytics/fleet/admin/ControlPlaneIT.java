@@ -230,6 +230,22 @@ class ControlPlaneIT {
     }
 
     @Test
+    void reconcilingRepublishesWhatTheTopicLostAndDeletesWhatOnlyTheTopicHas() {
+        plane.createTarget(ALICE, new TargetSpec("kept", "jdbc:postgresql://k:5432/postgres", null, null, null, Map.of(), List.of(), true, null));
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.readLatest(Topics.FLEET_TARGETS).containsKey("kept"));
+        // Around the control plane: a target written straight to the topic, and the kept one deleted there.
+        topics.write(Topics.FLEET_TARGETS, "rogue", FleetTarget.newBuilder().setTargetId("rogue").setUrl("jdbc:postgresql://r:5432/postgres")
+                .setUpdatedAt(java.time.Instant.now()).build());
+        topics.write(Topics.FLEET_TARGETS, "kept", null);
+
+        plane.reconcile();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Map<String, Object> latest = topics.readLatest(Topics.FLEET_TARGETS);
+            return latest.containsKey("kept") && !latest.containsKey("rogue");
+        });
+    }
+
+    @Test
     void theSameIdempotencyKeyRunsItsWorkOnceAndAnotherBodyIsAConflict() {
         AtomicInteger runs = new AtomicInteger();
         IdempotencyKey key = new IdempotencyKey("alice", "key-1", new byte[] {1, 2, 3});
