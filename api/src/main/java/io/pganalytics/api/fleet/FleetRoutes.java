@@ -270,7 +270,7 @@ final class FleetRoutes {
         if (id == null) {
             throw new InvalidValue("id", "required");
         }
-        return new TargetSpec(id, body.url(), body.username(), body.password(), body.preset(), body.familyIntervalMillis(),
+        return new TargetSpec(id, body.url(), body.user(), body.password(), body.preset(), body.familyIntervalMillis(),
                 body.databases(), body.enabled() == null || body.enabled(), body.group());
     }
 
