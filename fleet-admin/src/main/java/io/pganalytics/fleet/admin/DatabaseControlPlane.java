@@ -367,6 +367,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public StoredTarget createTarget(Actor actor, TargetSpec target) {
         Objects.requireNonNull(actor, "actor");
+        requireKeysFor(target);
         return db.inTransaction(c -> {
             if (one(c, "SELECT 1 FROM targets WHERE id = ?", rs -> 1, target.targetId()).isPresent()) {
                 throw new Conflict("target_exists", "a target with id '" + target.targetId() + "' exists; PUT replaces it");
@@ -378,18 +379,21 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public StoredTarget replaceTarget(Actor actor, TargetSpec target, boolean keepPassword) {
         Objects.requireNonNull(actor, "actor");
+        requireKeysFor(target);
         return db.inTransaction(c -> writeTarget(c, target, keepPassword));
+    }
+
+    /** A password needs a key: refused before anything is contacted. */
+    private void requireKeysFor(TargetSpec target) {
+        if (target.password() != null && secrets == null) {
+            throw new InvalidValue(SecretBox.KEYS, "required to encrypt the password (keyId:base64Key; `pganalytics fleet keygen` makes one)");
+        }
     }
 
     private StoredTarget writeTarget(Connection c, TargetSpec t, boolean keepPassword) throws SQLException {
         requireGroup(c, t.group());
-        String encrypted = null;
-        if (t.password() != null) {
-            if (secrets == null) {
-                throw new InvalidValue(SecretBox.KEYS, "required to encrypt the password (keyId:base64Key; `pganalytics fleet keygen` makes one)");
-            }
-            encrypted = secrets.encrypt(t.password(), "target:" + t.targetId());
-        }
+        requireKeysFor(t);
+        String encrypted = t.password() == null ? null : secrets.encrypt(t.password(), "target:" + t.targetId());
         String keep = keepPassword && t.password() == null ? "targets.encrypted_password" : "excluded.encrypted_password";
         update(c, "INSERT INTO targets (id, url, username, encrypted_password, preset, family_interval_millis, databases, enabled, group_name)"
                 + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url, username = excluded.username,"
@@ -525,15 +529,12 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public CommandResult sendCommand(Actor actor, CommandRequest request) {
         Objects.requireNonNull(actor, "actor");
-        // The command line may command a collector that never registered (configured by file): known from here on.
-        db.inTransaction(c -> update(c, "INSERT INTO collectors (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING", request.collectorId(),
-                request.collectorId()));
         if (request.timeout().isZero()) {
-            Command command = issueCommand(actor, request.collectorId(), request.command(), Duration.ofMinutes(5));
+            Command command = commandAnyCollector(actor, request.collectorId(), request.command(), Duration.ofMinutes(5));
             return new CommandResult.Sent(command.id(), request);
         }
         try (TopicClient.Tail acks = topics.tail(Topics.FLEET_EVENTS)) {
-            Command command = issueCommand(actor, request.collectorId(), request.command(), request.timeout());
+            Command command = commandAnyCollector(actor, request.collectorId(), request.command(), request.timeout());
             Object ack = acks.await(v -> v instanceof FleetEvent e && FleetVocabulary.KIND_COMMAND.equals(e.getKind())
                     && command.id().equals(e.getCommandId()), request.timeout());
             if (ack instanceof FleetEvent event) {
@@ -542,6 +543,15 @@ final class DatabaseControlPlane implements ControlPlane {
             }
             return new CommandResult.Unacknowledged(command.id(), request);
         }
+    }
+
+    /**
+     * The command line may command a collector that never registered (one configured by file, which the control
+     * plane does not know): its command is stored and published all the same.
+     */
+    private Command commandAnyCollector(Actor actor, String collectorId, CommandType type, Duration timeout) {
+        boolean known = db.inTransaction(c -> collectorRow(c, collectorId).isPresent());
+        return known ? issueCommand(actor, collectorId, type, timeout) : db.inTransaction(c -> insertCommand(c, actor, collectorId, type, timeout));
     }
 
     @Override

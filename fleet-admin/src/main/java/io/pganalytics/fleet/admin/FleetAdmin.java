@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The control plane's operations on the fleet: the one write path that the command line and the API both
  * call (ARCHITECTURE.md §8). Every change names its {@link Actor}, so that a decorator can log or audit every
- * change in one place; {@link KafkaFleetAdmin#open} returns the implementation over Kafka with its change log.
+ * change in one place; {@link ControlPlanes#open} returns the implementation: the control-plane database, with
+ * the fleet topics as its projection.
  *
  * <p>Requests are valid by construction ({@link TargetSpec}, {@link DesiredStateSpec}, {@link CommandRequest},
  * {@link StatusQuery} throw {@link io.pganalytics.config.InvalidValue}); what fails here is the infrastructure

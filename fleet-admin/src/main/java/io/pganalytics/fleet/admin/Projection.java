@@ -53,6 +53,8 @@ final class Projection implements AutoCloseable {
     private final Source source;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Closing: publish what is left (when this process holds the lock), then stop. */
+    private volatile boolean closing;
     private volatile boolean reconcileAsked = true;
     private final Object wake = new Object();
 
@@ -89,12 +91,15 @@ final class Projection implements AutoCloseable {
         while (running) {
             try (Connection lock = db.connection()) {
                 if (!tryLock(lock)) {
+                    if (closing) {
+                        return; // the process that holds the lock publishes what this one committed
+                    }
                     pause(1000);
                     continue;
                 }
                 LOG.info("control-plane projection: this process publishes committed changes to Kafka");
                 while (running && lock.isValid(2)) {
-                    if (reconcileAsked) {
+                    if (reconcileAsked && !closing) {
                         reconcileAsked = false;
                         int differences = enqueueDifferences();
                         LOG.info("control-plane projection: reconciled the tables with their topics, {} to publish", differences);
@@ -105,12 +110,15 @@ final class Projection implements AutoCloseable {
                         failing = false;
                     }
                     backoffMillis = 500;
+                    if (published == 0 && closing) {
+                        return;
+                    }
                     if (published == 0) {
                         pause(200);
                     }
                 }
             } catch (RuntimeException | SQLException e) {
-                if (!running) {
+                if (!running || closing) {
                     break;
                 }
                 if (!failing) {
@@ -189,12 +197,16 @@ final class Projection implements AutoCloseable {
         }
     }
 
+    /** Publishes what is left in the outbox when this process holds the lock (up to 30 s), then stops. */
     @Override
     public void close() {
-        running = false;
+        closing = true;
         nudge();
         try {
             thread.join(Duration.ofSeconds(30).toMillis());
+            running = false;
+            nudge();
+            thread.join(Duration.ofSeconds(5).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

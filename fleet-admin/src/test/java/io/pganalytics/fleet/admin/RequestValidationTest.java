@@ -110,8 +110,9 @@ class RequestValidationTest {
 
     @Test
     void aPasswordWithoutKeysIsRefusedBeforeAnythingIsWritten() {
-        // Nothing listens on port 1: the refusal must come before any Kafka call.
-        try (FleetAdmin admin = KafkaFleetAdmin.open(new KafkaFleetAdmin.Connection("127.0.0.1:1", "http://127.0.0.1:1", null, "test"))) {
+        // Nothing listens on port 1: the refusal must come before the database or Kafka is contacted.
+        try (FleetAdmin admin = ControlPlanes.open(new ControlPlaneConfig("jdbc:postgresql://127.0.0.1:1/c", null, null, 1, "127.0.0.1:1",
+                "http://127.0.0.1:1", null, false), "test")) {
             TargetSpec spec = new TargetSpec("db1", URL, "monitor", "s3cret", null, Map.of(), List.of(), true);
             assertThatThrownBy(() -> admin.putTarget(Actor.cli("alice", "web1"), spec)).isInstanceOf(InvalidValue.class)
                     .hasMessageStartingWith(SecretBox.KEYS + ": required to encrypt the password")

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code pganalytics fleet} against a real broker and registry: what it writes is what collectors read. */
-@EmbeddedStack(registry = true)
-@ContractTopics("pga.fleet.*")
+@EmbeddedStack(registry = true, postgres = true, databases = "pganalytics_control")
+@ContractTopics({"pga.fleet.*", "pga.alert-rules"})
 class FleetCommandIT {
 
     private static final String KEYS = SecretBox.generateKey("k1");
@@ -52,7 +52,9 @@ class FleetCommandIT {
         registry = stack.registry();
         config = dataDir.resolve("fleet.properties");
         Files.writeString(config, "kafka.bootstrap.servers=" + kafka.bootstrapServers() + "\nschema.registry.url=" + registry.url()
-                + "\nfleet.secret.keys=" + KEYS + "\n");
+                + "\nfleet.secret.keys=" + KEYS + "\ncontrol.database.url=" + stack.postgres().jdbcUrl("pganalytics_control")
+                + "\ncontrol.database.user=" + stack.postgres().user() + "\n");
+        assertThat(CommandRun.of("migrate", "--config", config.toString(), "--skip-topics").exitCode()).isZero();
     }
 
     private static CommandRun fleet(String... args) {
@@ -93,8 +95,8 @@ class FleetCommandIT {
         assertThat(fleet("targets", "put", "--id", "db2", "--url", "jdbc:postgresql://db2:5432/postgres", "--disabled").exitCode()).isZero();
 
         FleetTarget db1 = (FleetTarget) latest(Topics.FLEET_TARGETS).get("db1");
-        assertThat(db1.getEncryptedPassword()).startsWith("v1:k1:").doesNotContain("s3cret");
-        assertThat(SecretBox.parse(KEYS).decrypt(db1.getEncryptedPassword())).isEqualTo("s3cret-pw");
+        assertThat(db1.getEncryptedPassword()).startsWith("v2:k1:").doesNotContain("s3cret");
+        assertThat(SecretBox.parse(KEYS).decrypt(db1.getEncryptedPassword(), "target:db1")).isEqualTo("s3cret-pw");
         assertThat(db1.getPreset()).isEqualTo("minimal");
         assertThat(db1.getFamilyIntervalMillis()).containsEntry("tables", 60_000L);
         assertThat(db1.getDatabases()).containsExactly("app", "billing");

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The fleet command's own rules, before Kafka is contacted: every mistake is one line naming the option, exit 2. */
 class FleetCommandTest {
 
-    private static final String[] CONNECTION = {"--bootstrap-servers", "127.0.0.1:1", "--schema-registry-url", "http://127.0.0.1:1"};
+    private static final String[] CONNECTION = {"--database-url", "jdbc:postgresql://127.0.0.1:1/pganalytics_control", "--bootstrap-servers",
+        "127.0.0.1:1", "--schema-registry-url", "http://127.0.0.1:1"};
 
     @TempDir
     Path dir;
@@ -90,7 +91,8 @@ class FleetCommandTest {
                 .doesNotContain("s3cret");
 
         Path config = dir.resolve("fleet.properties");
-        Files.writeString(config, "kafka.bootstrap.servers=127.0.0.1:1\nschema.registry.url=http://127.0.0.1:1\nfleet.secret.keys=k1:short\n");
+        Files.writeString(config, "control.database.url=jdbc:postgresql://127.0.0.1:1/c\nkafka.bootstrap.servers=127.0.0.1:1\n"
+                + "schema.registry.url=http://127.0.0.1:1\nfleet.secret.keys=k1:short\n");
         CommandRun badKey = CommandRun.of("fleet", "targets", "put", "--id", "db1", "--url", "jdbc:postgresql://db1/postgres",
                 "--password-file", file.toString(), "--config", config.toString());
         assertThat(badKey.exitCode()).isEqualTo(2);
@@ -101,9 +103,14 @@ class FleetCommandTest {
     void connectionSettingsAreRequiredAndNamed() {
         CommandRun run = CommandRun.of("fleet", "targets", "remove", "--id", "db1");
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).startsWith("pganalytics fleet targets remove: kafka.bootstrap.servers: required");
-        CommandRun registry = CommandRun.of("fleet", "targets", "list", "--bootstrap-servers", "127.0.0.1:1");
+        assertThat(run.err()).contains("control.database.url: required").contains("kafka.bootstrap.servers: required");
+        CommandRun registry = CommandRun.of("fleet", "targets", "list", "--bootstrap-servers", "127.0.0.1:1", "--database-url",
+                "jdbc:postgresql://127.0.0.1:1/c");
         assertThat(registry.err()).startsWith("pganalytics fleet targets list: schema.registry.url: required");
+        CommandRun database = CommandRun.of("fleet", "targets", "list", "--bootstrap-servers", "127.0.0.1:1", "--schema-registry-url",
+                "http://127.0.0.1:1");
+        assertThat(database.err()).isEqualTo("pganalytics fleet targets list: control.database.url: required (--database-url, --config or "
+                + "PGA_CONTROL_DATABASE_URL)");
     }
 
     @Test
@@ -135,7 +142,7 @@ class FleetCommandTest {
         assertThat(since.exitCode()).isEqualTo(2);
         assertThat(since.err()).isEqualTo("pganalytics fleet status: --since: must be at least 1 minute, got 0");
 
-        // Refused by the service before it contacts Kafka (nothing listens on port 1).
+        // Refused by the service before it contacts the database or Kafka (nothing listens on port 1).
         CommandRun remove = CommandRun.of(with(CONNECTION, "fleet", "targets", "remove", "--id", "a/b"));
         assertThat(remove.exitCode()).isEqualTo(2);
         assertThat(remove.err()).isEqualTo("pganalytics fleet targets remove: --id: required, without '/', got 'a/b'");

@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The few Kafka operations the fleet's administration needs: write one record, read a compacted topic, wait for
- * a record. Not API: {@code io.pganalytics.fleet.admin.KafkaFleetAdmin} is its only user.
+ * a record. Not API: the control plane's projection and reads in {@code io.pganalytics.fleet.admin} are its only users.
  */
 public final class TopicClient implements AutoCloseable {
 
