@@ -203,6 +203,22 @@ class FleetApiIT {
     }
 
     @Test
+    @Order(3)
+    void aLiveStatusFromPgaFleetStatusIsRecordedSoThatTheListFiltersOnIt() throws Exception {
+        String id = register(secret(), "online-one", "eu", "prod").path("collector").path("id").asText();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        producer.send(new ProducerRecord<>(Topics.FLEET_STATUS, id, io.pganalytics.schemas.fleet.FleetStatus.newBuilder()
+                .setCollectorId(id).setStatus(io.pganalytics.schemas.fleet.CollectorStatus.ONLINE).setSince(now)
+                .setLastHeartbeatAt(now).setHeartbeatIntervalMillis(15_000).setTargetsConfigured(0).setTargetsHealthy(0)
+                .setVersion("0.1.0").setHostname("host").setReason("heartbeat").build())).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ok(call("GET", "/api/v1/collectors?status=online", null), 200)
+                .path("items").findValuesAsText("id").contains(id));
+        assertThat(ok(call("GET", "/api/v1/collectors/" + id, null), 200).path("status").asText()).isEqualTo("online");
+        assertThat(ok(call("GET", "/api/v1/collectors?status=offline", null), 200).path("items").findValuesAsText("id"))
+                .doesNotContain(id);
+    }
+
+    @Test
     @Order(4)
     void anIdempotencyKeyReplaysTheSameRequestAndRefusesAnotherWith422() throws Exception {
         long before = count("targets");
