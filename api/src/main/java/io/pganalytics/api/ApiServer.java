@@ -160,8 +160,12 @@ public final class ApiServer implements AutoCloseable {
                     ctx.status(HttpStatus.BAD_REQUEST).json(ApiError.of(e)));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 int status = e.getStatus();
+                if (status == 404) {
+                    ctx.status(404).json(new ApiError("not_found", "no route for " + ctx.method() + " " + ctx.path()));
+                    return;
+                }
                 String code = status == 413 ? "payload_too_large" : status == 415 ? "unsupported_media_type"
-                        : status < 500 ? "bad_request" : "internal_error";
+                        : status == 405 ? "method_not_allowed" : status < 500 ? "bad_request" : "internal_error";
                 ctx.status(status).json(new ApiError(code, e.getMessage()));
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {

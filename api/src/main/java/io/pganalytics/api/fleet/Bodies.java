@@ -31,15 +31,15 @@ final class Bodies {
     record GroupSpec(String name, String description) {
     }
 
-    record Target(String id, String url, String username, String password, String preset,
+    record Target(String id, String url, String user, String password, String preset,
                   Map<String, Long> familyIntervalMillis, List<String> databases, Boolean enabled, String group) {
     }
 
-    record TestConnection(String id, String url, String username, String password, String preset,
+    record TestConnection(String id, String url, String user, String password, String preset,
                           Map<String, Long> familyIntervalMillis, List<String> databases, Boolean enabled, String group,
                           Integer timeoutSeconds) {
         Target target() {
-            return new Target(id == null ? "unsaved" : id, url, username, password, preset, familyIntervalMillis, databases,
+            return new Target(id == null ? "unsaved" : id, url, user, password, preset, familyIntervalMillis, databases,
                     enabled, group);
         }
     }

@@ -270,7 +270,7 @@ final class FleetRoutes {
         if (id == null) {
             throw new InvalidValue("id", "required");
         }
-        return new TargetSpec(id, body.url(), body.username(), body.password(), body.preset(), body.familyIntervalMillis(),
+        return new TargetSpec(id, body.url(), body.user(), body.password(), body.preset(), body.familyIntervalMillis(),
                 body.databases(), body.enabled() == null || body.enabled(), body.group());
     }
 
@@ -397,37 +397,14 @@ final class FleetRoutes {
 
     private void commandStatus(Context ctx) {
         String id = Params.id(ctx, "id");
-        ControlPlane.Command command = fleet.command(id).orElseThrow(() -> ApiException.notFound("command", id));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", command.id());
-        body.put("collectorId", command.collectorId());
-        body.put("command", command.command());
-        body.put("status", command.status());
-        body.put("outcome", command.outcome());
-        body.put("reason", command.reason());
-        body.put("issuedAt", time(command.issuedAt()));
-        body.put("timeoutAt", time(command.timeoutAt()));
-        body.put("acknowledgedAt", time(command.acknowledgedAt()));
-        body.put("issuedBy", command.issuedBy());
-        ctx.json(body);
+        // the record's components are the answer's fields; times as ISO-8601
+        ctx.json(fleet.command(id).orElseThrow(() -> ApiException.notFound("command", id)));
     }
 
+    /** A collector's JSON: its record's components, times as ISO-8601. */
+    @SuppressWarnings("unchecked")
     static Map<String, Object> collector(ControlPlane.Collector collector) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", collector.id());
-        body.put("name", collector.name());
-        body.put("hostname", collector.hostname());
-        body.put("version", collector.version());
-        body.put("group", collector.group());
-        body.put("tags", collector.tags());
-        body.put("labels", collector.labels());
-        body.put("lifecycle", collector.lifecycle());
-        body.put("desiredState", collector.desiredState());
-        body.put("status", collector.status());
-        body.put("registeredAt", time(collector.registeredAt()));
-        body.put("archivedAt", time(collector.archivedAt()));
-        body.put("lastHeartbeatAt", time(collector.lastHeartbeatAt()));
-        return body;
+        return StrictJson.MAPPER.convertValue(collector, Map.class);
     }
 
     static Map<String, Object> rule(ControlPlane.AlertRuleView view) {

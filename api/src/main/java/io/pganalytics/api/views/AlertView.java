@@ -1,7 +1,6 @@
 package io.pganalytics.api.views;
 
 import io.pganalytics.schemas.alerts.Alert;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -23,20 +22,8 @@ public record AlertView(String ruleId, String family, String field, String colle
         return ruleId + "|" + collectorId + "|" + targetId + "|" + series;
     }
 
+    @SuppressWarnings("unchecked")
     Map<String, Object> asMap() {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("ruleId", ruleId);
-        map.put("family", family);
-        map.put("field", field);
-        map.put("collectorId", collectorId);
-        map.put("targetId", targetId);
-        map.put("series", series);
-        map.put("state", state);
-        map.put("value", value);
-        map.put("threshold", threshold);
-        map.put("since", since);
-        map.put("at", at);
-        map.put("message", message);
-        return map;
+        return io.pganalytics.api.http.StrictJson.MAPPER.convertValue(this, Map.class);
     }
 }

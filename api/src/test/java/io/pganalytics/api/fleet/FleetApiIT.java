@@ -203,10 +203,26 @@ class FleetApiIT {
     }
 
     @Test
+    @Order(3)
+    void aLiveStatusFromPgaFleetStatusIsRecordedSoThatTheListFiltersOnIt() throws Exception {
+        String id = register(secret(), "online-one", "eu", "prod").path("collector").path("id").asText();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        producer.send(new ProducerRecord<>(Topics.FLEET_STATUS, id, io.pganalytics.schemas.fleet.FleetStatus.newBuilder()
+                .setCollectorId(id).setStatus(io.pganalytics.schemas.fleet.CollectorStatus.ONLINE).setSince(now)
+                .setLastHeartbeatAt(now).setHeartbeatIntervalMillis(15_000).setTargetsConfigured(0).setTargetsHealthy(0)
+                .setVersion("0.1.0").setHostname("host").setReason("heartbeat").build())).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ok(call("GET", "/api/v1/collectors?status=online", null), 200)
+                .path("items").findValuesAsText("id").contains(id));
+        assertThat(ok(call("GET", "/api/v1/collectors/" + id, null), 200).path("status").asText()).isEqualTo("online");
+        assertThat(ok(call("GET", "/api/v1/collectors?status=offline", null), 200).path("items").findValuesAsText("id"))
+                .doesNotContain(id);
+    }
+
+    @Test
     @Order(4)
     void anIdempotencyKeyReplaysTheSameRequestAndRefusesAnotherWith422() throws Exception {
         long before = count("targets");
-        String body = "{\"id\":\"idem-1\",\"url\":\"jdbc:postgresql://db.example:5432/postgres\",\"username\":\"monitor\","
+        String body = "{\"id\":\"idem-1\",\"url\":\"jdbc:postgresql://db.example:5432/postgres\",\"user\":\"monitor\","
                 + "\"password\":\"s3cret-idem\"}";
         HttpResponse<String> first = call("POST", "/api/v1/targets", TOKEN, body, Map.of("Idempotency-Key", "k-1"));
         HttpResponse<String> replay = call("POST", "/api/v1/targets", TOKEN, body, Map.of("Idempotency-Key", "k-1"));
@@ -227,7 +243,7 @@ class FleetApiIT {
     @Order(5)
     void aTargetsPasswordIsNeverAnsweredAndStoredOnlyEncrypted() throws Exception {
         ok(call("POST", "/api/v1/targets", "{\"id\":\"pw-1\",\"url\":\"jdbc:postgresql://db.example:5432/postgres\","
-                + "\"username\":\"monitor\",\"password\":\"plain-secret-9\",\"group\":\"eu\"}"), 201);
+                + "\"user\":\"monitor\",\"password\":\"plain-secret-9\",\"group\":\"eu\"}"), 201);
         String answered = call("GET", "/api/v1/targets/pw-1", null).body() + call("GET", "/api/v1/targets", null).body();
         assertThat(answered).doesNotContain("plain-secret-9").contains("\"passwordSet\":true");
         try (Connection connection = postgres.dataSource(DATABASE).getConnection();
@@ -236,11 +252,52 @@ class FleetApiIT {
             assertThat(rows.next()).isTrue();
             assertThat(rows.getString(1)).startsWith("v2:").doesNotContain("plain-secret-9");
         }
-        ok(call("PUT", "/api/v1/targets/pw-1", "{\"url\":\"jdbc:postgresql://db2.example:5432/postgres\",\"username\":\"monitor\"}"),
+        ok(call("PUT", "/api/v1/targets/pw-1", "{\"url\":\"jdbc:postgresql://db2.example:5432/postgres\",\"user\":\"monitor\"}"),
                 200);
         assertThat(ok(call("GET", "/api/v1/targets/pw-1", null), 200).path("passwordSet").asBoolean()).isTrue();
         ok(call("DELETE", "/api/v1/targets/pw-1", null), 204);
         assertThat(call("GET", "/api/v1/targets/pw-1", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(5)
+    void testConnectionReportsTheServerOfAnUnsavedAndASavedTarget() throws Exception {
+        String url = postgres.jdbcUrl("postgres");
+        JsonNode unsaved = ok(call("POST", "/api/v1/targets/test-connection",
+                "{\"url\":\"" + url + "\",\"user\":\"" + postgres.user() + "\",\"timeoutSeconds\":10}"), 200);
+        assertThat(unsaved.path("reachable").asBoolean()).as(unsaved.toString()).isTrue();
+        assertThat(unsaved.path("serverVersionNum").asInt()).isGreaterThanOrEqualTo(130000);
+        ok(call("POST", "/api/v1/targets", "{\"id\":\"local\",\"url\":\"" + url + "\",\"user\":\""
+                + postgres.user() + "\"}"), 201);
+        assertThat(ok(call("POST", "/api/v1/targets/local/test-connection", null), 200).path("reachable").asBoolean()).isTrue();
+        JsonNode unreachable = ok(call("POST", "/api/v1/targets/test-connection",
+                "{\"url\":\"jdbc:postgresql://127.0.0.1:1/postgres\",\"timeoutSeconds\":2}"), 200);
+        assertThat(unreachable.path("reachable").asBoolean()).isFalse();
+        assertThat(unreachable.path("error").asText()).isNotBlank();
+        assertThat(call("POST", "/api/v1/targets/nope/test-connection", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(5)
+    void aCsvImportIsValidatedWholeReportedPerRowAndAllOrNothing() throws Exception {
+        long before = count("targets");
+        String good = "id,url,user,databases\\nimp-1,jdbc:postgresql://a.example:5432/postgres,monitor,app;billing\\n"
+                + "imp-2,jdbc:postgresql://b.example:5432/postgres,monitor,\\n";
+        JsonNode dry = ok(call("POST", "/api/v1/collectors/bulk-import",
+                "{\"kind\":\"targets\",\"csv\":\"" + good + "\",\"dryRun\":true}"), 200);
+        assertThat(dry.path("imported").asBoolean()).isFalse();
+        assertThat(dry.path("rows").size()).isEqualTo(2);
+        assertThat(count("targets")).isEqualTo(before);
+        String oneBad = good + "imp-3,postgres://nope,monitor,\\n";
+        JsonNode refused = ok(call("POST", "/api/v1/collectors/bulk-import",
+                "{\"kind\":\"targets\",\"csv\":\"" + oneBad + "\"}"), 200);
+        assertThat(refused.path("imported").asBoolean()).isFalse();
+        assertThat(refused.path("rows").get(2).path("problems").size()).isPositive();
+        assertThat(count("targets")).isEqualTo(before);
+        JsonNode imported = ok(call("POST", "/api/v1/collectors/bulk-import",
+                "{\"kind\":\"targets\",\"csv\":\"" + good + "\"}"), 200);
+        assertThat(imported.path("imported").asBoolean()).as(imported.toString()).isTrue();
+        assertThat(count("targets")).isEqualTo(before + 2);
     }
 
     @Test

@@ -183,22 +183,11 @@ public final class QuickstartStack implements AutoCloseable {
 
     /** The API's admin token: read from {@link #adminTokenFile()}, or made (32 random bytes) and kept there 0600. */
     public String adminToken() {
-        Path file = adminTokenFile();
-        try {
-            if (!Files.exists(file)) {
-                byte[] random = new byte[32];
-                new java.security.SecureRandom().nextBytes(random);
-                Files.writeString(file, "pga_a_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random));
-                try {
-                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException notPosix) {
-                    // the data directory's own permissions protect it
-                }
-            }
-            return Files.readString(file).strip();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read or write " + file, e);
-        }
+        return keptSecret(adminTokenFile(), () -> {
+            byte[] random = new byte[32];
+            new java.security.SecureRandom().nextBytes(random);
+            return "pga_a_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        });
     }
 
     /** The file holding the quickstart fleet's password key ({@code fleet.secret.keys}), made on the first start. */
@@ -207,10 +196,14 @@ public final class QuickstartStack implements AutoCloseable {
     }
 
     private String fleetKeys() {
-        Path file = fleetKeysFile();
+        return keptSecret(fleetKeysFile(), () -> io.pganalytics.schemas.secret.SecretBox.generateKey("quickstart"));
+    }
+
+    /** The secret in {@code file}, made by {@code make} and kept there (0600) on the first start. */
+    private static String keptSecret(Path file, java.util.function.Supplier<String> make) {
         try {
             if (!Files.exists(file)) {
-                Files.writeString(file, io.pganalytics.schemas.secret.SecretBox.generateKey("quickstart"));
+                Files.writeString(file, make.get());
                 try {
                     Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
                 } catch (UnsupportedOperationException notPosix) {
