@@ -138,7 +138,7 @@ class ControlPlaneEndToEndIT {
         EmbeddedPostgres postgres = stack.postgres();
         for (String target : TARGETS) {
             HttpResponse<String> created = call("POST", "/api/v1/targets", "{\"id\":\"" + target + "\",\"url\":\"" + postgres.jdbcUrl("postgres")
-                    + "\",\"username\":\"" + postgres.user() + "\",\"password\":\"pw-" + target + "\",\"preset\":\"minimal\",\"group\":\"eu\"}");
+                    + "\",\"user\":\"" + postgres.user() + "\",\"password\":\"pw-" + target + "\",\"preset\":\"minimal\",\"group\":\"eu\"}");
             assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
             assertThat(created.body()).doesNotContain("pw-" + target);
         }
