@@ -72,6 +72,8 @@ final class FleetRoutes {
                 .post("/api/v1/groups", user, "creates a collector group", 201, this::createGroup)
                 .get("/api/v1/groups", viewer, "the collector groups", ctx -> ctx.json(Map.of("items", fleet.groups())))
                 .delete("/api/v1/groups/{name}", user, "deletes a group no collector or target uses", 204, this::deleteGroup)
+                .get("/api/v1/tags", viewer, "the tags of the active collectors, with how many carry each",
+                        ctx -> ctx.json(Map.of("items", fleet.tags())))
                 .post("/api/v1/targets", user, "adds a target (409 when its id is taken)", 201, this::createTarget)
                 .get("/api/v1/targets", viewer, "the targets; ?group=", this::listTargets)
                 .get("/api/v1/targets/{id}", viewer, "one target (never its password)", this::target)

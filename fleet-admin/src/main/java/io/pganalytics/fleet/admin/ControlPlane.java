@@ -88,6 +88,9 @@ public interface ControlPlane extends FleetAdmin {
 
     List<Group> groups();
 
+    /** Every tag of the active collectors, with how many carry it, by name. */
+    List<Tag> tags();
+
     /** @throws Conflict when a collector or a target is in the group */
     void deleteGroup(Actor actor, String name);
 
@@ -344,6 +347,9 @@ public interface ControlPlane extends FleetAdmin {
     }
 
     record Group(String name, String description, Instant createdAt) {
+    }
+
+    record Tag(String name, int collectors) {
     }
 
     /** A target as stored: never its password, only whether it has one and the key it is encrypted with. */

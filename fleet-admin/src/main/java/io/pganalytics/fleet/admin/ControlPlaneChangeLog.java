@@ -124,6 +124,11 @@ final class ControlPlaneChangeLog extends ChangeLog implements ControlPlane {
     }
 
     @Override
+    public List<Tag> tags() {
+        return plane.tags();
+    }
+
+    @Override
     public void deleteGroup(Actor actor, String name) {
         plane.deleteGroup(actor, name);
         LOG.info("fleet change by {}: group {} deleted", actor, name);

@@ -342,6 +342,12 @@ final class DatabaseControlPlane implements ControlPlane {
     }
 
     @Override
+    public List<Tag> tags() {
+        return db.inTransaction(c -> query(c, "SELECT tag, count(*) FROM collectors, unnest(tags) AS tag WHERE lifecycle = 'active'"
+                + " GROUP BY tag ORDER BY tag", rs -> new Tag(rs.getString(1), rs.getInt(2))));
+    }
+
+    @Override
     public void deleteGroup(Actor actor, String name) {
         Objects.requireNonNull(actor, "actor");
         db.inTransaction(c -> {

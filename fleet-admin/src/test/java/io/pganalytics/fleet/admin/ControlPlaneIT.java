@@ -133,6 +133,8 @@ class ControlPlaneIT {
         } while (cursor != null);
         // i % 3 == 0 and i even: i % 6 == 0, i < 120: 20 collectors.
         assertThat(names).hasSize(20).isSorted();
+        assertThat(plane.tags()).filteredOn(t -> t.name().equals("prod")).singleElement()
+                .extracting(ControlPlane.Tag::collectors).isEqualTo(40);
 
         CollectorPage newest = plane.listCollectors(new CollectorQuery(null, 5, "page-", null, null, null, null, "-registeredAt", false));
         assertThat(newest.items()).extracting(Collector::name).first().isEqualTo("page-119");
