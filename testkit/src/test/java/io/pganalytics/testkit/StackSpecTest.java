@@ -56,7 +56,7 @@ class StackSpecTest {
     void aWildcardSelectsTopicsByNameWithTheContractsCleanupPolicy() {
         NewTopic[] topics = StackSpec.newTopics(declared(FleetTopics.class));
         assertThat(partitions(topics)).containsOnlyKeys(Topics.FLEET_TARGETS, Topics.FLEET_HEARTBEATS, Topics.FLEET_STATUS,
-                Topics.FLEET_CONFIG, Topics.FLEET_CONTROL, Topics.FLEET_EVENTS).allSatisfy((name, count) -> assertThat(count).isEqualTo(2));
+                Topics.FLEET_CONFIG, Topics.FLEET_CONTROL, Topics.FLEET_EVENTS, Topics.FLEET_LOGS).allSatisfy((name, count) -> assertThat(count).isEqualTo(2));
         assertThat(Arrays.stream(topics).filter(t -> t.name().equals(Topics.FLEET_STATUS)).findFirst().orElseThrow().configs())
                 .containsEntry("cleanup.policy", "compact");
     }
