@@ -219,8 +219,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
     /**
      * Stops the way a leader change needs it to: first no new connections (clients and forwarding instances go
      * elsewhere) and every answer closes its connection, then the requests being handled finish, still as leader when
-     * this instance leads, so that every write made here is answered; only then does it leave the election (another
-     * instance takes over), stop HTTP and stop reading the topic. Idempotent.
+     * this instance leads, so that every write made here is answered; only then does it stop HTTP, leave the election
+     * (another instance takes over) and stop reading the topic. Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -237,11 +237,17 @@ public final class SchemaRegistryServer implements AutoCloseable {
             LOG.warn("schema registry on {}: requests still running after {} s; stopping anyway", url,
                     DRAIN_TIMEOUT.toSeconds());
         }
+        // HTTP stops before the instance leaves the election: a request arriving on a kept-alive connection after
+        // the drain would otherwise find the election closed and answer 50004 (leader unknown), which clients do
+        // not retry; stopped first, it gets no answer, and clients and forwarding instances try another instance.
         try {
-            election.close();
+            // The requests were drained above: what is left is idle kept-alive connections, closed at once rather
+            // than waited for (Jetty's graceful stop would hold the leadership for its whole stop timeout).
+            http.jettyServer().server().setStopTimeout(0);
+            http.stop();
         } finally {
             try {
-                http.stop();
+                election.close();
             } finally {
                 topic.close();
             }
