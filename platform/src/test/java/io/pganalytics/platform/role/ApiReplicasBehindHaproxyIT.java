@@ -86,15 +86,14 @@ class ApiReplicasBehindHaproxyIT {
         EmbeddedRegistry registry = stack.registry();
         postgres.createDatabaseIfMissing(DATABASE);
         token = "ha-it-" + randomBase64(24);
-        // What `pganalytics migrate` runs (the command is still to come).
         ControlPlanes.migrate(ControlPlaneConfig.from(Map.of(
                 ControlPlaneConfig.Keys.DATABASE_URL.name(), postgres.jdbcUrl(DATABASE),
                 ControlPlaneConfig.Keys.DATABASE_USER.name(), postgres.user(),
                 ControlPlaneConfig.Keys.BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
                 ControlPlaneConfig.Keys.SCHEMA_REGISTRY_URL.name(), registry.url()), Map.of()));
         String control = String.join("\n",
-                "api.database.url=" + postgres.jdbcUrl(DATABASE),
-                "api.database.user=" + postgres.user(),
+                "control.database.url=" + postgres.jdbcUrl(DATABASE),
+                "control.database.user=" + postgres.user(),
                 "kafka.bootstrap.servers=" + kafka.bootstrapServers(),
                 "schema.registry.url=" + registry.url(), "");
 
@@ -132,7 +131,7 @@ class ApiReplicasBehindHaproxyIT {
         for (int i = 0; i < WRITES; i++) {
             String id = String.format("ha-%03d", i);
             writes.add(new Write(id, UUID.randomUUID().toString(), String.format(
-                    "{\"id\": \"%s\", \"url\": \"jdbc:postgresql://db%d.example.net:5432/app\", \"username\": \"pga_collector\"}",
+                    "{\"id\": \"%s\", \"url\": \"jdbc:postgresql://db%d.example.net:5432/app\", \"user\": \"pga_collector\"}",
                     id, i)));
         }
         AtomicInteger next = new AtomicInteger();
@@ -330,12 +329,17 @@ class ApiReplicasBehindHaproxyIT {
     }
 
     private static void awaitReady(String url, Process process, Path log) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+        // A process that exits fails at once with its log; a refused connection is only "not yet".
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!process.isAlive()) {
                 throw new AssertionError(url + " exited with " + process.exitValue() + ":\n" + Files.readString(log));
             }
-            return client.send(HttpRequest.newBuilder(URI.create(url + "/ready")).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            try {
+                return client.send(HttpRequest.newBuilder(URI.create(url + "/ready")).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
         });
     }
 
