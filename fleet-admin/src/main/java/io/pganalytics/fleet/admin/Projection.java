@@ -12,6 +12,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +33,8 @@ final class Projection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Projection.class);
     /** The advisory lock key of the publisher: 'pgaproj' in ASCII. */
     private static final long LOCK = 0x7067617072_6f6aL;
+    /** Outbox rows published per round trip to Kafka. */
+    private static final int BATCH = 500;
 
     /** A record to publish; {@code value} null is a tombstone; {@code published} runs once Kafka has it. */
     record Record(String topic, String key, GenericContainer value, SqlAction published) {
@@ -138,28 +142,40 @@ final class Projection implements AutoCloseable {
         }
     }
 
-    /** Publishes the outbox in order; returns how many rows it drained. */
+    /**
+     * Publishes the next rows of the outbox, in order, as one batch: their entities' state is read, written to Kafka
+     * in one round trip, and the rows are deleted once the broker has every record, all in one transaction. A failure
+     * anywhere rolls the batch back and it is published again (a compacted topic takes a repeat). Returns how many
+     * rows it drained.
+     */
     private int drain() {
-        List<Object[]> rows = db.inTransaction(c -> ControlDatabase.query(c,
-                "SELECT id, kind, entity_id FROM projection_outbox ORDER BY id LIMIT 200",
-                rs -> new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)}));
-        for (Object[] row : rows) {
-            long id = (long) row[0];
-            String kind = (String) row[1];
-            String entity = (String) row[2];
-            db.inTransaction(c -> {
-                Record record = source.projected(c, kind, entity);
+        return db.inTransaction(c -> {
+            List<Object[]> rows = ControlDatabase.query(c,
+                    "SELECT id, kind, entity_id FROM projection_outbox ORDER BY id LIMIT " + BATCH,
+                    rs -> new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)});
+            // An entity named twice in the batch is published once, at its first place, with its state now.
+            Map<List<String>, Long> lastRowOf = new LinkedHashMap<>();
+            for (Object[] row : rows) {
+                lastRowOf.put(List.of((String) row[1], (String) row[2]), (Long) row[0]);
+            }
+            List<Record> records = new ArrayList<>();
+            for (List<String> entity : lastRowOf.keySet()) {
+                Record record = source.projected(c, entity.get(0), entity.get(1));
                 if (record != null) {
-                    topics.write(record.topic(), record.key(), record.value());
-                    record.published().run();
+                    records.add(record);
                 }
-                // Earlier rows of the same entity are covered: what was written is its state now.
-                // Only rows up to this one: a change committed since the read above has its own row, published next.
-                ControlDatabase.update(c, "DELETE FROM projection_outbox WHERE kind = ? AND entity_id = ? AND id <= ?", kind, entity, id);
-                return null;
-            });
-        }
-        return rows.size();
+            }
+            topics.writeAll(records.stream().map(r -> new TopicClient.Write(r.topic(), r.key(), r.value())).toList());
+            for (Record record : records) {
+                record.published().run();
+            }
+            for (Map.Entry<List<String>, Long> entity : lastRowOf.entrySet()) {
+                // Only rows up to the one read: a change committed since has its own row, published next.
+                ControlDatabase.update(c, "DELETE FROM projection_outbox WHERE kind = ? AND entity_id = ? AND id <= ?",
+                        entity.getKey().get(0), entity.getKey().get(1), entity.getValue());
+            }
+            return rows.size();
+        });
     }
 
     /** Adds an outbox row for every row whose record on its compacted topic is missing or differs. */

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -46,8 +48,46 @@ public final class TopicClient implements AutoCloseable {
         this.serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl, AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
     }
 
+    /** One record to write; a null {@code value} is a tombstone. */
+    public record Write(String topic, String key, GenericContainer value) {
+    }
+
     /** Writes one record (null value: a tombstone) and waits until the broker has it. */
     public void write(String topic, String key, GenericContainer value) {
+        writeAll(List.of(new Write(topic, key, value)));
+    }
+
+    /**
+     * Writes the records in order and waits until the broker has all of them: one round trip for the batch, not one
+     * per record. The producer is idempotent, so records of one partition land in the order given.
+     */
+    public void writeAll(List<Write> writes) {
+        String topic = writes.isEmpty() ? "" : writes.get(0).topic();
+        try {
+            List<Future<RecordMetadata>> sent = new ArrayList<>(writes.size());
+            for (Write w : writes) {
+                topic = w.topic();
+                sent.add(producer().send(new ProducerRecord<>(w.topic(), w.key(), w.value())));
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT.toMillis() + 5000);
+            for (int i = 0; i < sent.size(); i++) {
+                topic = writes.get(i).topic();
+                sent.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": no answer", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": " + e.getMessage(), e);
+        }
+    }
+
+    private KafkaProducer<String, GenericContainer> producer() {
         if (producer == null) {
             Map<String, Object> props = new HashMap<>(serde);
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -61,19 +101,7 @@ public final class TopicClient implements AutoCloseable {
             values.configure(props, false);
             producer = new KafkaProducer<>(props, new StringSerializer(), values);
         }
-        try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(TIMEOUT.toMillis() + 5000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": "
-                    + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": no answer", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw new IllegalStateException("cannot write to " + topic + " at " + bootstrapServers + ": " + e.getMessage(), e);
-        }
+        return producer;
     }
 
     /** The latest value per key of a compacted topic, read from its beginning to its current end; deleted keys absent. */
