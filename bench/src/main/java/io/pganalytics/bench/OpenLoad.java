@@ -1,10 +1,6 @@
 package io.pganalytics.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,14 +8,23 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.HttpClient;
 
 /**
  * An open-model HTTP load: each stream sends its requests on a fixed schedule (request {@code i} is due at
  * {@code start + i / rate}) whatever the server does, and each latency is measured from the time the request was
  * due, not from when it left. A slow answer therefore also counts against every request that was due behind it,
  * which a closed loop (send, wait, send) hides: no coordinated omission.
+ *
+ * <p>The transport is Jetty's client with a bounded pool of keep-alive connections ({@value #CONNECTIONS}), the way a
+ * browser or a reverse proxy talks to the API: a request due while every connection is busy waits in the client's
+ * queue, and that wait is part of its latency. (The JDK's HttpClient opens a new connection for every request that
+ * finds none idle; behind a slow second it opened thousands and ran the process out of file descriptors.)
  */
-final class OpenLoad {
+final class OpenLoad implements AutoCloseable {
+
+    static final int CONNECTIONS = 32;
 
     /** One request of a stream, e.g. a page of collectors with some filters. */
     record Request(String label, String path) {
@@ -41,12 +46,20 @@ final class OpenLoad {
     private final String baseUrl;
     private final String authorization;
 
-    OpenLoad(String baseUrl, String authorization) {
-        // HTTP/1.1 keep-alive, a pool that grows as the load needs: the client never throttles the schedule.
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+    OpenLoad(String baseUrl, String authorization) throws Exception {
+        this.client = new HttpClient();
+        client.setMaxConnectionsPerDestination(CONNECTIONS);
+        client.setMaxRequestsQueuedPerDestination(1_000_000); // never refuse: the schedule is the load
+        client.setConnectTimeout(5_000);
+        client.setFollowRedirects(false);
+        client.start();
         this.baseUrl = baseUrl;
         this.authorization = authorization;
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.stop();
     }
 
     /**
@@ -111,22 +124,27 @@ final class OpenLoad {
     }
 
     private void send(Label label, long due) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + label.request.path()))
-                .timeout(Duration.ofSeconds(10)).GET();
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
         label.sent.incrementAndGet();
-        client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, failure) -> {
-            label.recorder.recordValue(Math.max(1, System.nanoTime() - due));
-            if (failure != null || response.statusCode() != 200) {
-                if (label.errors.getAndIncrement() == 0) {
-                    label.firstError = failure != null ? failure.toString()
-                            : response.statusCode() + " " + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8);
-                }
-            }
-            label.completed.incrementAndGet();
-        });
+        client.newRequest(baseUrl + label.request.path())
+                .timeout(10, TimeUnit.SECONDS)
+                .headers(h -> {
+                    if (authorization != null) {
+                        h.put("Authorization", authorization);
+                    }
+                })
+                .send(new BufferingResponseListener(1 << 20) {
+                    @Override
+                    public void onComplete(org.eclipse.jetty.client.Result result) {
+                        label.recorder.recordValue(Math.max(1, System.nanoTime() - due));
+                        if (result.isFailed() || result.getResponse().getStatus() != 200) {
+                            if (label.errors.getAndIncrement() == 0) {
+                                label.firstError = result.isFailed() ? result.getFailure().toString()
+                                        : result.getResponse().getStatus() + " " + getContentAsString(StandardCharsets.UTF_8);
+                            }
+                        }
+                        label.completed.incrementAndGet();
+                    }
+                });
     }
 
     private static void progress(List<Label> labels, long elapsedSeconds, boolean record, long maxDispatchLagNanos) {
