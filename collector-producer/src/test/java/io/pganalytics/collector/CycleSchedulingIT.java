@@ -153,13 +153,15 @@ class CycleSchedulingIT {
             slowdown = machine.factor();
         }
         // Twelve intervals on a machine with the CPU for it; on an oversubscribed one (CI beside other builds) every
-        // thread waits for a core, so the bound stretches by how late this machine wakes a thread right now. A worker
+        // thread waits for a core, so the bound stretches by the share of a core a thread gets right now. A worker
         // held by the hung target's connection attempts (10 s each) would miss rounds whatever the machine.
         // Slow cycles (PostgreSQL itself starved) stretch it too: four rounds of the measured cycle time over both
         // workers, with a margin.
         double meanCycleMillis = collector.status().stream().filter(s -> s.targetId().startsWith("t"))
                 .mapToLong(TargetStatus::lastCycleMillis).average().orElse(0);
         long cycleBoundMillis = (long) (1.5 * 4 * TARGETS * meanCycleMillis / 2);
+        System.out.printf("four rounds of %d targets in %d ms; machine %.2f times slower than idle; cycles of %.0f ms%n",
+                TARGETS, took.toMillis(), slowdown, meanCycleMillis);
         assertThat(took).as("four rounds of 50 targets, the machine %.1f times slower than idle, cycles of %.0f ms",
                         slowdown, meanCycleMillis)
                 .isLessThan(Duration.ofMillis(Math.max((long) (INTERVAL_MS * 12 * slowdown), cycleBoundMillis)));
@@ -292,13 +294,17 @@ class CycleSchedulingIT {
     }
 
     /**
-     * How much slower than idle this machine runs threads now: a thread that asks for 5 ms naps, timed. On an idle
-     * machine it wakes on time (factor 1); on one with more runnable threads than cores it wakes late, in proportion.
+     * How much slower than idle this machine runs threads now: a thread that spins for 20 ms of wall time every
+     * 200 ms and counts the CPU time it got. Alone on a core it gets all 20 ms (factor 1); with more runnable threads
+     * than cores it gets its share, and the factor is wall time over CPU time (two busy loops beside the build on 2
+     * cores: about 2). The meter costs a tenth of a core.
      */
     static final class Slowdown implements AutoCloseable {
-        private static final long NAP_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
-        private final java.util.concurrent.atomic.AtomicLong asked = new java.util.concurrent.atomic.AtomicLong();
-        private final java.util.concurrent.atomic.AtomicLong slept = new java.util.concurrent.atomic.AtomicLong();
+        private static final long SPIN_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
+        private static final long REST_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(180);
+        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        private final java.util.concurrent.atomic.AtomicLong wall = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong cpu = new java.util.concurrent.atomic.AtomicLong();
         private final Thread thread = new Thread(this::measure, "slowdown-meter");
         private volatile boolean running = true;
 
@@ -311,15 +317,19 @@ class CycleSchedulingIT {
 
         private void measure() {
             while (running) {
-                long before = System.nanoTime();
-                java.util.concurrent.locks.LockSupport.parkNanos(NAP_NANOS);
-                slept.addAndGet(System.nanoTime() - before);
-                asked.addAndGet(NAP_NANOS);
+                long wallStart = System.nanoTime();
+                long cpuStart = threads.getCurrentThreadCpuTime();
+                while (System.nanoTime() - wallStart < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                }
+                cpu.addAndGet(threads.getCurrentThreadCpuTime() - cpuStart);
+                wall.addAndGet(System.nanoTime() - wallStart);
+                java.util.concurrent.locks.LockSupport.parkNanos(REST_NANOS);
             }
         }
 
         double factor() {
-            return asked.get() == 0 ? 1 : Math.max(1, (double) slept.get() / asked.get());
+            return cpu.get() <= 0 ? 1 : Math.max(1, (double) wall.get() / cpu.get());
         }
 
         @Override
