@@ -241,42 +241,37 @@ public final class ApiBenchmark {
                     List.of(new OpenLoad.Request("version", "/api/v1/version"))));
         }
         try (OpenLoad load = new OpenLoad(url, authorization)) {
-            measure(load, streams, rate, versionRate, seconds, warmupSeconds);
-        }
-    }
-
-    private static void measure(OpenLoad load, List<OpenLoad.Stream> streams, int rate, int versionRate, int seconds,
-                                int warmupSeconds) throws InterruptedException {
-        if (warmupSeconds > 0) {
-            // A ramp, 25% to 100% of the rates: a cold JIT at the full rate builds a queue the measurement would inherit.
-            System.out.printf("warm-up: %d s ramping to the rates (discarded)%n", warmupSeconds);
-            for (int step = 1; step <= 4; step++) {
-                int percent = 25 * step;
-                load.run(streams.stream().map(st -> new OpenLoad.Stream(st.name(), Math.max(1, st.ratePerSecond() * percent / 100),
-                        st.requests())).toList(), Math.max(1, warmupSeconds / 4), 5, false);
+            if (warmupSeconds > 0) {
+                // A ramp, 25% to 100% of the rates: a cold JIT at the full rate builds a queue the measurement would inherit.
+                System.out.printf("warm-up: %d s ramping to the rates (discarded)%n", warmupSeconds);
+                for (int step = 1; step <= 4; step++) {
+                    int percent = 25 * step;
+                    load.run(streams.stream().map(st -> new OpenLoad.Stream(st.name(), Math.max(1, st.ratePerSecond() * percent / 100),
+                            st.requests())).toList(), Math.max(1, warmupSeconds / 4), 5, false);
+                }
             }
-        }
-        System.out.printf("measuring: GET /api/v1/collectors?limit=50&<filters> at %d/s (round robin over %d mixes)"
-                + " and GET /api/v1/version at %d/s for %d s%n", rate, PAGES.size(), versionRate, seconds);
-        List<OpenLoad.Result> results = load.run(streams, seconds, 5, true);
-        Histogram pages = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-        long pageSent = 0;
-        long pageErrors = 0;
-        System.out.printf("%n| request | sent | errors | achieved/s | p50 | p99 | p99.9 | max |%n|---|---|---|---|---|---|---|---|%n");
-        for (OpenLoad.Result result : results) {
-            row(result.label(), result.latencyNanos(), result.sent(), result.errors(), result.achievedPerSecond());
-            if (!result.label().equals("version")) {
-                pages.add(result.latencyNanos());
-                pageSent += result.sent();
-                pageErrors += result.errors();
+            System.out.printf("measuring: GET /api/v1/collectors?limit=50&<filters> at %d/s (round robin over %d mixes)"
+                    + " and GET /api/v1/version at %d/s for %d s%n", rate, PAGES.size(), versionRate, seconds);
+            List<OpenLoad.Result> results = load.run(streams, seconds, 5, true);
+            Histogram pages = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+            long pageSent = 0;
+            long pageErrors = 0;
+            System.out.printf("%n| request | sent | errors | achieved/s | p50 | p99 | p99.9 | max |%n|---|---|---|---|---|---|---|---|%n");
+            for (OpenLoad.Result result : results) {
+                row(result.label(), result.latencyNanos(), result.sent(), result.errors(), result.achievedPerSecond());
+                if (!result.label().equals("version")) {
+                    pages.add(result.latencyNanos());
+                    pageSent += result.sent();
+                    pageErrors += result.errors();
+                }
             }
+            row("**all collector pages**", pages, pageSent, pageErrors, (pages.getTotalCount() - pageErrors) / (double) seconds);
+            results.stream().filter(r -> r.firstError() != null)
+                    .forEach(r -> System.out.printf("first error of %s: %s%n", r.label(), r.firstError()));
+            double p99Ms = pages.getValueAtPercentile(99) / 1e6;
+            System.out.printf("%ntarget p99 <= 10 ms, no errors: %s (p99 %.2f ms, %d errors)%n",
+                    p99Ms <= 10 && pageErrors == 0 ? "MET" : "MISSED", p99Ms, pageErrors);
         }
-        row("**all collector pages**", pages, pageSent, pageErrors, (pages.getTotalCount() - pageErrors) / (double) seconds);
-        results.stream().filter(r -> r.firstError() != null)
-                .forEach(r -> System.out.printf("first error of %s: %s%n", r.label(), r.firstError()));
-        double p99Ms = pages.getValueAtPercentile(99) / 1e6;
-        System.out.printf("%ntarget p99 <= 10 ms, no errors: %s (p99 %.2f ms, %d errors)%n",
-                p99Ms <= 10 && pageErrors == 0 ? "MET" : "MISSED", p99Ms, pageErrors);
     }
 
     private static void row(String label, Histogram h, long sent, long errors, double achieved) {
