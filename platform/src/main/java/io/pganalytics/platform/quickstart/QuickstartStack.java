@@ -21,6 +21,7 @@ import io.pganalytics.schemas.family.MetricFamilies;
 import io.pganalytics.schemas.family.MetricFamily;
 import io.pganalytics.sink.s3.S3BackupSinkConfig;
 import io.pganalytics.sink.s3.S3Connection;
+import io.pganalytics.sink.timescale.TimescaleSinkConfig;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.streams.StreamsRole;
 import io.pganalytics.streams.rollup.RollupsStreamsRole;
@@ -235,15 +236,18 @@ public final class QuickstartStack implements AutoCloseable {
         }
     }
 
-    /** The sink connector's configuration: every metrics and rollup topic, values decoded by our AvroConverter. */
+    /**
+     * The sink connector's configuration: every metrics and rollup topic, values taken as bytes and decoded by the
+     * sink itself (its fast path) with the schemas of our registry.
+     */
     public Map<String, String> sinkConfig() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("connector.class", "io.pganalytics.sink.timescale.TimescaleSinkConnector");
         config.put("tasks.max", "1");
         config.put("topics.regex", "pga\\.(metrics|rollups)\\..*");
         config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-        config.put("value.converter", "io.pganalytics.schemas.connect.AvroConverter");
-        config.put("value.converter.schema.registry.url", registry.url());
+        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        config.put(TimescaleSinkConfig.SCHEMA_REGISTRY_URL, registry.url());
         config.put("connection.url", postgres.jdbcUrl(METRICS_DATABASE));
         config.put("connection.user", postgres.user());
         config.put("errors.tolerance", "all");

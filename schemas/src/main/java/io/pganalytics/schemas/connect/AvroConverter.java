@@ -49,6 +49,14 @@ public final class AvroConverter implements Converter {
         }
     }
 
+    /**
+     * The Connect schema this converter gives values written with {@code avro}: for consumers that decode the Avro
+     * body themselves (the metrics sink) yet must describe it exactly as the converter would.
+     */
+    public Schema toConnectSchema(org.apache.avro.Schema avro) {
+        return data.toConnectSchema(avro);
+    }
+
     @Override
     public SchemaAndValue toConnectData(String topic, byte[] value) {
         if (value == null) {

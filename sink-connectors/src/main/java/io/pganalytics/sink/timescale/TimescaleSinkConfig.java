@@ -26,11 +26,13 @@ import org.apache.kafka.common.config.types.Password;
  * @param retentionDays       {@value #RETENTION_DAYS}
  * @param chunkIntervalHours  {@value #CHUNK_INTERVAL_HOURS}
  * @param compressAfterDays   {@value #COMPRESS_AFTER_DAYS}
+ * @param schemaRegistryUrl   {@value #SCHEMA_REGISTRY_URL}, or null when values arrive as {@code Struct}s
  */
 public record TimescaleSinkConfig(String connectorName, String connectionUrl, String connectionUser,
                                   Password connectionPassword, String writeMode, int batchMaxRows,
                                   long batchLingerMillis, int poolSize, String store, int partitionsAheadDays,
-                                  int retentionDays, int chunkIntervalHours, int compressAfterDays) {
+                                  int retentionDays, int chunkIntervalHours, int compressAfterDays,
+                                  String schemaRegistryUrl) {
 
     /** Connect's own key for the connector's name; every connector configuration has it. */
     public static final String NAME = "name";
@@ -46,6 +48,7 @@ public record TimescaleSinkConfig(String connectorName, String connectionUrl, St
     public static final String RETENTION_DAYS = "retention.days";
     public static final String CHUNK_INTERVAL_HOURS = "timescaledb.chunk.interval.hours";
     public static final String COMPRESS_AFTER_DAYS = "timescaledb.compress.after.days";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
 
     /** Rows by plain COPY, consumed offsets stored in the same transaction: exactly-once effect. */
     public static final String WRITE_MODE_COPY = "copy";
@@ -85,7 +88,8 @@ public record TimescaleSinkConfig(String connectorName, String connectionUrl, St
                 .withDoc("Rows held before a batch is written, one transaction per batch.");
         public static final Field<Long> BATCH_LINGER_MS = Field.longValue(TimescaleSinkConfig.BATCH_LINGER_MS)
                 .withDefault(1_000L).withCheck(Check.between(0, 600_000))
-                .withDoc("Longest a record waits for its batch to fill before the batch is written anyway.");
+                .withDoc("Longest a record waits for its batch to fill when the consumer never drains; a drained "
+                        + "backlog is written at once.");
         public static final Field<Integer> POOL_SIZE = Field.integer(TimescaleSinkConfig.POOL_SIZE).withDefault(2)
                 .withCheck(Check.between(1, 64))
                 .withDoc("Connections in each task's HikariCP pool (one writes, one serves DDL and upkeep).");
@@ -108,13 +112,21 @@ public record TimescaleSinkConfig(String connectorName, String connectionUrl, St
                 .withDefault(7).withCheck(Check.atLeast(0))
                 .withDoc("TimescaleDB store: chunks older than this are compressed, segmented by target_id. 0 disables "
                         + "compression.");
+
+        public static final Field<String> SCHEMA_REGISTRY_URL = Field.string(TimescaleSinkConfig.SCHEMA_REGISTRY_URL)
+                .optional()
+                .withCheck(url -> url.startsWith("http://") || url.startsWith("https://") || url.startsWith("mock://")
+                        ? null : "expected http(s)://host:port of a Confluent-compatible schema registry")
+                .withDoc("Schema registry the sink decodes Confluent's wire format with, when values arrive as bytes "
+                        + "(value.converter=org.apache.kafka.connect.converters.ByteArrayConverter, the fast path). "
+                        + "Not needed with value.converter=io.pganalytics.schemas.connect.AvroConverter.");
     }
 
     /** Every key of the sink, in documentation order. */
     public static final Fields FIELDS = Fields.of("", Keys.CONNECTION_URL, Keys.CONNECTION_USER,
             Keys.CONNECTION_PASSWORD, Keys.WRITE_MODE, Keys.BATCH_MAX_ROWS, Keys.BATCH_LINGER_MS, Keys.POOL_SIZE,
             Keys.STORE, Keys.PARTITIONS_AHEAD_DAYS, Keys.RETENTION_DAYS, Keys.CHUNK_INTERVAL_HOURS,
-            Keys.COMPRESS_AFTER_DAYS);
+            Keys.COMPRESS_AFTER_DAYS, Keys.SCHEMA_REGISTRY_URL);
 
     /** Connect validates connector configurations against it before starting them; made from {@link #FIELDS}. */
     public static final ConfigDef CONFIG_DEF = ConnectFields.configDef(FIELDS);
@@ -134,7 +146,8 @@ public record TimescaleSinkConfig(String connectorName, String connectionUrl, St
                     password == null ? null : new Password(password), writeMode, values.get(Keys.BATCH_MAX_ROWS),
                     values.get(Keys.BATCH_LINGER_MS), values.get(Keys.POOL_SIZE), values.get(Keys.STORE),
                     values.get(Keys.PARTITIONS_AHEAD_DAYS), values.get(Keys.RETENTION_DAYS),
-                    values.get(Keys.CHUNK_INTERVAL_HOURS), values.get(Keys.COMPRESS_AFTER_DAYS));
+                    values.get(Keys.CHUNK_INTERVAL_HOURS), values.get(Keys.COMPRESS_AFTER_DAYS),
+                    values.get(Keys.SCHEMA_REGISTRY_URL));
         });
     }
 
@@ -156,6 +169,7 @@ public record TimescaleSinkConfig(String connectorName, String connectionUrl, St
                 + ", " + CONNECTION_USER + "=" + connectionUser + ", " + CONNECTION_PASSWORD + "=" + connectionPassword
                 + ", " + WRITE_MODE + "=" + writeMode + ", " + BATCH_MAX_ROWS + "=" + batchMaxRows + ", "
                 + BATCH_LINGER_MS + "=" + batchLingerMillis + ", " + POOL_SIZE + "=" + poolSize + ", " + STORE + "="
-                + store + ", " + RETENTION_DAYS + "=" + retentionDays + "]";
+                + store + ", " + RETENTION_DAYS + "=" + retentionDays + ", " + SCHEMA_REGISTRY_URL + "="
+                + schemaRegistryUrl + "]";
     }
 }

@@ -30,6 +30,7 @@ import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
@@ -52,6 +53,13 @@ public final class TimescaleSinkTask extends SinkTask {
     private static final Duration FIRST_RETRY_BACKOFF = Duration.ofMillis(500);
     private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
     private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
+    /**
+     * How long Connect's poll waits for more records while rows are held: an empty {@code put()} after it means the
+     * consumer has caught up, and the batch is written. Short, because a poll returns as soon as records arrive.
+     */
+    static final Duration DRAINED_POLL = Duration.ofMillis(5);
+    private static final Duration IN_FLIGHT_CHECK = Duration.ofMillis(200);
 
     private final Function<TimescaleSinkConfig, RowWriter> writerFactory;
     private final LongSupplier clockMillis;
@@ -116,7 +124,7 @@ public final class TimescaleSinkTask extends SinkTask {
     @Override
     public void start(Map<String, String> props) {
         config = TimescaleSinkConfig.from(props);
-        recordRows = new RecordRows();
+        recordRows = new RecordRows(config.schemaRegistryUrl());
         reporter = PluginRuntime.errantRecordReporter(context);
         registerMetrics();
         writer = writerFactory.apply(config);
@@ -202,10 +210,13 @@ public final class TimescaleSinkTask extends SinkTask {
             }
             long offset = record.kafkaOffset();
             Long stored = storedOffsets.get(tp);
-            Long held = pendingOffsets.get(tp);
-            if ((stored != null && offset < stored) || (held != null && offset < held)) {
+            if (stored != null && offset < stored) {
                 recordsSkippedAsStored.incrementAndGet();
                 continue;
+            }
+            Long held = pendingOffsets.get(tp);
+            if (held != null && offset < held) {
+                continue; // held already: Connect delivers a batch again after a RetriableException
             }
             try {
                 List<Row> rows = recordRows.rowsOf(record);
@@ -213,22 +224,33 @@ public final class TimescaleSinkTask extends SinkTask {
                 pendingRows += rows.size();
             } catch (DataException e) {
                 deadLetter(record, e);
+            } catch (RetriableException e) {
+                // The registry cannot be asked now: Connect delivers this batch again (what is held is skipped).
+                LOG.warn("Cannot decode {}-{}@{} now ({}); Connect delivers the batch again in {} ms", record.topic(),
+                        record.kafkaPartition(), offset, e.getMessage(), REGISTRY_RETRY.toMillis());
+                context.timeout(REGISTRY_RETRY.toMillis());
+                throw e;
             }
             pendingOffsets.put(tp, offset + 1);
             if (firstPendingAtMillis == 0) {
                 firstPendingAtMillis = now;
             }
         }
-        maybeFlush();
+        maybeFlush(records.isEmpty());
     }
 
-    /** Writes the held batch when it is full, has lingered long enough, or is being retried. */
-    private void maybeFlush() {
-        if (inFlight != null) {
-            // Come back soon to collect the result, even if no record arrives.
-            context.timeout(Math.min(200, Math.max(1, config.batchLingerMillis())));
-        }
+    /**
+     * Writes the held batch when it is full, when the backlog is drained ({@code drained}: Connect's poll found no
+     * more records) and the writer is free, when it has lingered {@code batch.linger.ms}, or when it is being
+     * retried. So under a flood batches fill up to {@code batch.max.rows}, and otherwise a row waits only for the
+     * consumer to find nothing more (at most {@link #DRAINED_POLL} once it has it) and for the batch before it.
+     */
+    private void maybeFlush(boolean drained) {
         if (pendingOffsets.isEmpty()) {
+            if (inFlight != null) {
+                // Come back soon to collect the result, even if no record arrives.
+                context.timeout(Math.min(IN_FLIGHT_CHECK.toMillis(), Math.max(1, config.batchLingerMillis())));
+            }
             return;
         }
         long now = clockMillis.getAsLong();
@@ -237,12 +259,17 @@ public final class TimescaleSinkTask extends SinkTask {
             return;
         }
         long waited = now - firstPendingAtMillis;
-        if (retryAtMillis == 0 && pendingRows < config.batchMaxRows() && waited < config.batchLingerMillis()) {
-            // Make Connect call put() again in time even if no record arrives.
-            context.timeout(config.batchLingerMillis() - waited);
+        boolean due = retryAtMillis != 0 || pendingRows >= config.batchMaxRows() || waited >= config.batchLingerMillis()
+                || (drained && inFlight == null);
+        if (due) {
+            flush();
+            if (inFlight != null) {
+                context.timeout(Math.min(IN_FLIGHT_CHECK.toMillis(), Math.max(1, config.batchLingerMillis())));
+            }
             return;
         }
-        flush();
+        // Rows are held: poll briefly, so that an empty put() says the backlog is drained; never past the linger.
+        context.timeout(Math.max(1, Math.min(DRAINED_POLL.toMillis(), config.batchLingerMillis() - waited)));
     }
 
     /**

@@ -2,12 +2,14 @@ package io.pganalytics.sink.timescale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.metrics.DatabaseSample;
 import io.pganalytics.schemas.registry.InMemorySchemaRegistry;
 import io.pganalytics.sink.timescale.RecordRows.Row;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -99,6 +102,74 @@ class TimescaleSinkTaskTest {
         task.put(List.of(sample(1)));
 
         assertThat(writer.calls).containsExactly(1);
+    }
+
+    @Test
+    void anEmptyPutSaysTheBacklogIsDrainedAndWritesWhatIsHeldAtOnce() {
+        TimescaleSinkTask task = startedTask(); // batches of 3, linger of 10 minutes
+
+        task.put(List.of(sample(1), sample(2)));
+        assertThat(writer.calls).isEmpty();
+        assertThat(context.timeoutMillis).as("while rows are held, Connect polls only briefly")
+                .isBetween(1L, TimescaleSinkTask.DRAINED_POLL.toMillis());
+        task.put(List.of()); // the poll found nothing more
+
+        assertThat(writer.calls).containsExactly(2);
+        assertThat(writer.offsets).containsEntry(P0, 2L);
+    }
+
+    @Test
+    void aDrainedBacklogWaitsForTheBatchBeingWrittenThenGoesAsOneBatch() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        RowWriter gated = new RowWriter() {
+            @Override
+            public void open() {
+            }
+
+            @Override
+            public Map<TopicPartition, Long> storedOffsets(Collection<TopicPartition> partitions) {
+                return Map.of();
+            }
+
+            @Override
+            public WriteResult write(List<Row> rows, Map<TopicPartition, Long> offsets, boolean ignoreConflicts)
+                    throws SQLException {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new SQLException(e);
+                }
+                calls.add(rows.size());
+                return new WriteResult(rows.size(), 0, false);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        TimescaleSinkTask task = new TimescaleSinkTask(config -> gated, () -> nowMillis, true);
+        task.initialize(context);
+        task.start(Map.of("name", "sink-under-test", "connection.url", "jdbc:postgresql://127.0.0.1:1/unused",
+                "batch.max.rows", "3", "batch.linger.ms", "600000"));
+        task.open(List.of(P0));
+        try {
+            task.put(List.of(sample(1), sample(2), sample(3))); // full: handed to the writer, which is slow
+            task.put(List.of(sample(4)));
+            task.put(List.of()); // drained, but the writer is busy: keep collecting
+            task.put(List.of(sample(5)));
+            task.put(List.of());
+            assertThat(calls).isEmpty();
+
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                task.put(List.of());
+                assertThat(calls).containsExactly(3, 2);
+            });
+            assertThat(task.preCommit(Map.of(P0, new OffsetAndMetadata(5)))).containsEntry(P0, new OffsetAndMetadata(5));
+        } finally {
+            task.stop();
+        }
     }
 
     @Test
