@@ -1,5 +1,6 @@
 package io.pganalytics.api;
 
+import io.pganalytics.api.auth.TokenSettings;
 import io.pganalytics.config.Field;
 import io.pganalytics.config.Fields;
 import io.pganalytics.config.InvalidValue;
@@ -23,10 +24,11 @@ import java.util.Map;
  * @param corsAllowedOrigins {@code api.cors.allowed.origins}: browser origins allowed to call; empty = no CORS
  * @param maxBodyBytes     {@code api.max.body.bytes}: the largest request body accepted (413 beyond)
  * @param schemaRegistryUrl {@code schema.registry.url}: the registry of the fleet topics' schemas; null = no fleet views
+ * @param tokens           {@code api.token.*}: the access tokens' issuer, audience and lifetime
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers, String adminToken, List<String> corsAllowedOrigins,
-                        long maxBodyBytes, String schemaRegistryUrl) {
+                        long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens) {
 
     /** The default of {@code api.max.body.bytes}: 1 MiB, enough for a bulk import of thousands of rows. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -35,19 +37,27 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                      String bootstrapServers) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, null, List.of(),
-                DEFAULT_MAX_BODY_BYTES, null);
+                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT);
+    }
+
+    /** A configuration with the default {@link TokenSettings}. */
+    public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
+                     String bootstrapServers, String adminToken, List<String> corsAllowedOrigins, long maxBodyBytes,
+                     String schemaRegistryUrl) {
+        this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken, corsAllowedOrigins,
+                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT);
     }
 
     /** This configuration reading the fleet topics with the schemas of {@code schemaRegistryUrl}. */
     public ApiConfig withSchemaRegistry(String schemaRegistryUrl) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens);
     }
 
     /** This configuration with {@code adminToken} as its admin token. */
     public ApiConfig withAdminToken(String adminToken) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens);
     }
 
     /** Every key the API reads, declared once: its type, default, rule and meaning. */
@@ -78,11 +88,20 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                 .withDefault(DEFAULT_MAX_BODY_BYTES)
                 .withCheck(bytes -> bytes >= 1024 && bytes <= 64L * 1024 * 1024 ? null : "expected 1024-67108864, got " + bytes)
                 .withDoc("the largest request body accepted; a longer one is answered 413");
+        public static final Field<String> TOKEN_ISSUER = Field.string("api.token.issuer").withDefault(TokenSettings.DEFAULT.issuer())
+                .withDoc("`iss` of the access tokens the API signs, required back; the same on every replica");
+        public static final Field<String> TOKEN_AUDIENCE = Field.string("api.token.audience")
+                .withDefault(TokenSettings.DEFAULT.audience())
+                .withDoc("`aud` of the access tokens, required back; the same on every replica");
+        public static final Field<Integer> TOKEN_ACCESS_TTL_SECONDS = Field.integer("api.token.access.ttl.seconds")
+                .withDefault((int) TokenSettings.DEFAULT.accessTtl().toSeconds())
+                .withCheck(s -> s >= 60 && s <= 3600 ? null : "expected 60-3600, got " + s)
+                .withDoc("how long an access token is accepted; the refresh token (7 days, rotated at every use) gets the next one");
     }
 
     /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS,
-            Keys.MAX_BODY_BYTES).and(ControlPlaneConfig.FIELDS);
+            Keys.MAX_BODY_BYTES, Keys.TOKEN_ISSUER, Keys.TOKEN_AUDIENCE, Keys.TOKEN_ACCESS_TTL_SECONDS).and(ControlPlaneConfig.FIELDS);
 
     /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
     public ApiConfig {
@@ -93,6 +112,9 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
             Keys.ADMIN_TOKEN.problemWith(adminToken).ifPresent(problems::add);
         }
         corsAllowedOrigins = corsAllowedOrigins == null ? List.of() : List.copyOf(corsAllowedOrigins);
+        tokens = tokens == null ? TokenSettings.DEFAULT : tokens;
+        Keys.TOKEN_ACCESS_TTL_SECONDS.problemWith((int) Math.min(Integer.MAX_VALUE, tokens.accessTtl().toSeconds()))
+                .ifPresent(problems::add);
         if (databaseUrl == null || !databaseUrl.startsWith("jdbc:postgresql://")) {
             problems.add(new InvalidValue.Problem(Keys.DATABASE_URL.name(), "expected jdbc:postgresql://host:port/db"));
         }
@@ -116,10 +138,13 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         String adminToken = values.get(Keys.ADMIN_TOKEN);
         List<String> origins = values.get(Keys.CORS_ALLOWED_ORIGINS);
         long maxBodyBytes = values.get(Keys.MAX_BODY_BYTES);
+        String issuer = values.get(Keys.TOKEN_ISSUER);
+        String audience = values.get(Keys.TOKEN_AUDIENCE);
+        Integer ttl = values.get(Keys.TOKEN_ACCESS_TTL_SECONDS);
         values.validate();
         return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
                 values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes,
-                values.get(Keys.SCHEMA_REGISTRY_URL));
+                values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)));
     }
 
     @Override
@@ -127,6 +152,6 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser="
                 + databaseUser + ", bootstrapServers=" + bootstrapServers + ", adminToken=" + (adminToken == null ? "none" : "***")
                 + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + ", schemaRegistryUrl="
-                + schemaRegistryUrl + "]";
+                + schemaRegistryUrl + ", tokens=" + tokens + "]";
     }
 }

@@ -9,6 +9,8 @@ import io.pganalytics.platform.role.MigrateCommand;
 import io.pganalytics.platform.role.RegistryCommand;
 import io.pganalytics.platform.role.RestoreCommand;
 import io.pganalytics.platform.role.StreamsCommand;
+import io.pganalytics.platform.role.UsersCommand;
+import io.pganalytics.platform.role.KeysCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +22,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "PostgreSQL fleet monitoring on Apache Kafka.",
         subcommands = {QuickstartCommand.class, CollectorCommand.class, StreamsCommand.class, RegistryCommand.class,
-            RestoreCommand.class, FleetCommand.class, MigrateCommand.class, ApiCommand.class, CommandLine.HelpCommand.class})
+            RestoreCommand.class, FleetCommand.class, MigrateCommand.class, ApiCommand.class, UsersCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

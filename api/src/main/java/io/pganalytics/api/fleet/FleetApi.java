@@ -2,7 +2,14 @@ package io.pganalytics.api.fleet;
 
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
+import io.pganalytics.api.accounts.AccountRoutes;
+import io.pganalytics.api.auth.AccessTokenResolver;
 import io.pganalytics.api.auth.CollectorTokenResolver;
+import io.pganalytics.api.auth.PrincipalResolver;
+import io.pganalytics.api.auth.SessionCache;
+import io.pganalytics.api.auth.TokenAuthority;
+import io.pganalytics.config.InvalidValue;
+import java.time.Clock;
 import io.pganalytics.api.events.EventHub;
 import io.pganalytics.api.events.EventsRoute;
 import io.pganalytics.api.health.HealthCheck;
@@ -43,7 +50,24 @@ public final class FleetApi {
         FleetRoutes fleetRoutes = new FleetRoutes(fleet);
         CollectorTokenResolver collectors = new CollectorTokenResolver(token ->
                 fleet.authenticateCollector(token).map(ControlPlane.Collector::id));
-        return ApiServer.start(config, checks, new ApiServer.Extension(List.of(collectors), table -> {
+        List<PrincipalResolver> resolvers = new ArrayList<>(List.of(collectors));
+        AccountRoutes accountRoutes = null;
+        try {
+            TokenAuthority.Reloading ring = TokenAuthority.KeyRing.reloading(fleet.accounts()::signingKeys, Clock.systemUTC());
+            SessionCache sessions = new SessionCache(fleet.accounts(), ring);
+            resources.add(sessions);
+            TokenAuthority authority = new TokenAuthority(config.tokens(), ring, Clock.systemUTC());
+            resolvers.add(new AccessTokenResolver(authority, sessions));
+            accountRoutes = new AccountRoutes(fleet.accounts(), authority, sessions);
+        } catch (InvalidValue e) {
+            // No key to seal the signing keys with: nobody can sign in, and saying so beats a half-working login.
+            LOG.warn("local sign-in is off: {}", e.getMessage());
+        }
+        AccountRoutes accountsOrNull = accountRoutes;
+        return ApiServer.start(config, checks, new ApiServer.Extension(resolvers, table -> {
+            if (accountsOrNull != null) {
+                accountsOrNull.register(table);
+            }
             fleetRoutes.register(table);
             viewRoutes.register(table);
             events.register(table);

@@ -118,10 +118,9 @@ public final class RouteTable {
             return;
         }
         Principal caller = principal.orElseThrow(ApiException::unauthorized);
-        if (!caller.role().satisfies(access.minimum())) {
-            throw ApiException.forbidden(ctx.method() + " " + ctx.endpoint().path + " needs role "
-                    + access.minimum().name().toLowerCase() + ", " + caller.name() + " has "
-                    + caller.role().name().toLowerCase());
+        if (!access.allows(caller.role())) {
+            throw ApiException.forbidden(ctx.method() + " " + ctx.endpoint().path + " needs " + access + ", "
+                    + caller.name() + " has role " + caller.role().name().toLowerCase());
         }
     }
 

@@ -145,6 +145,11 @@ public interface ControlPlane extends FleetAdmin {
     /** True when the database answers. */
     boolean databaseUp();
 
+    // ---- accounts ----
+
+    /** The local accounts, sessions and signing keys, on this control plane's database (closed with it). */
+    Accounts accounts();
+
     // ======== values ========
 
     /** Ids users choose or see in paths: 1 to 128 letters, digits, '.', '_' or '-'. */

@@ -11,10 +11,12 @@ import java.util.function.Supplier;
 final class ControlPlaneChangeLog extends ChangeLog implements ControlPlane {
 
     private final ControlPlane plane;
+    private final Accounts accounts;
 
     ControlPlaneChangeLog(ControlPlane plane) {
         super(plane);
         this.plane = plane;
+        this.accounts = new AccountsChangeLog(plane.accounts());
     }
 
     @Override
@@ -210,6 +212,11 @@ final class ControlPlaneChangeLog extends ChangeLog implements ControlPlane {
     @Override
     public void reconcile() {
         plane.reconcile();
+    }
+
+    @Override
+    public Accounts accounts() {
+        return accounts;
     }
 
     @Override

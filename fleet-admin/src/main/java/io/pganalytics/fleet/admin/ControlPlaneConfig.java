@@ -19,9 +19,28 @@ import java.util.Map;
  * @param schemaRegistryUrl {@code schema.registry.url}
  * @param secretKeys       {@code fleet.secret.keys}, null when none (then no password can be stored)
  * @param publisher        {@code control.publisher.enabled}: whether this process publishes the projection
+ * @param passwordHashing  {@code accounts.password.argon2.*}: the cost of local accounts' password hashes
  */
 public record ControlPlaneConfig(String databaseUrl, String databaseUser, String databasePassword, int poolSize,
-                                 String bootstrapServers, String schemaRegistryUrl, String secretKeys, boolean publisher) {
+                                 String bootstrapServers, String schemaRegistryUrl, String secretKeys, boolean publisher,
+                                 PasswordHasher.Parameters passwordHashing) {
+
+    /** A configuration hashing passwords with {@link PasswordHasher.Parameters#DEFAULT}. */
+    public ControlPlaneConfig(String databaseUrl, String databaseUser, String databasePassword, int poolSize,
+                              String bootstrapServers, String schemaRegistryUrl, String secretKeys, boolean publisher) {
+        this(databaseUrl, databaseUser, databasePassword, poolSize, bootstrapServers, schemaRegistryUrl, secretKeys, publisher,
+                PasswordHasher.Parameters.DEFAULT);
+    }
+
+    public ControlPlaneConfig {
+        java.util.Objects.requireNonNull(passwordHashing, "passwordHashing");
+    }
+
+    /** This configuration hashing passwords with {@code parameters}. */
+    public ControlPlaneConfig withPasswordHashing(PasswordHasher.Parameters parameters) {
+        return new ControlPlaneConfig(databaseUrl, databaseUser, databasePassword, poolSize, bootstrapServers, schemaRegistryUrl,
+                secretKeys, publisher, parameters);
+    }
 
     /** Every key of the control plane, declared once. */
     public static final class Keys {
@@ -43,15 +62,29 @@ public record ControlPlaneConfig(String databaseUrl, String databaseUser, String
         public static final Field<String> SCHEMA_REGISTRY_URL = Field.string("schema.registry.url")
                 .withDoc("the Confluent-compatible schema registry of those topics");
         public static final Field<String> SECRET_KEYS = Field.string(SecretBox.KEYS).optional().secret()
-                .withDoc("`keyId:base64Key[,...]`: AES-256 keys for targets' passwords, the first encrypts "
-                        + "(`pganalytics fleet keygen`); never logged");
+                .withDoc("`keyId:base64Key[,...]`: AES-256 keys that seal targets' passwords and the API's signing "
+                        + "keys, the first encrypts (`pganalytics fleet keygen`); without them nobody can sign in; never logged");
         public static final Field<Boolean> PUBLISHER = Field.bool("control.publisher.enabled").withDefault(true)
                 .withDoc("publish committed changes to Kafka (one process at a time does, by a database lock)");
+        public static final Field<Integer> ARGON2_MEMORY_KIB = Field.integer("accounts.password.argon2.memory.kib")
+                .withDefault(PasswordHasher.Parameters.DEFAULT.memoryKib())
+                .withCheck(n -> n >= 1024 && n <= 4 * 1024 * 1024 ? null : "expected 1024-4194304, got " + n)
+                .withDoc("memory of one Argon2id password hash, KiB (OWASP's minimum: 19456); a login rehashes a password "
+                        + "hashed with other parameters");
+        public static final Field<Integer> ARGON2_ITERATIONS = Field.integer("accounts.password.argon2.iterations")
+                .withDefault(PasswordHasher.Parameters.DEFAULT.iterations())
+                .withCheck(n -> n >= 1 && n <= 100 ? null : "expected 1-100, got " + n)
+                .withDoc("passes of one Argon2id password hash");
+        public static final Field<Integer> ARGON2_PARALLELISM = Field.integer("accounts.password.argon2.parallelism")
+                .withDefault(PasswordHasher.Parameters.DEFAULT.parallelism())
+                .withCheck(n -> n >= 1 && n <= 16 ? null : "expected 1-16, got " + n)
+                .withDoc("lanes of one Argon2id password hash");
     }
 
     /** The control plane's keys, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.DATABASE_URL, Keys.DATABASE_USER, Keys.DATABASE_PASSWORD,
-            Keys.POOL_SIZE, Keys.BOOTSTRAP_SERVERS, Keys.SCHEMA_REGISTRY_URL, Keys.SECRET_KEYS, Keys.PUBLISHER);
+            Keys.POOL_SIZE, Keys.BOOTSTRAP_SERVERS, Keys.SCHEMA_REGISTRY_URL, Keys.SECRET_KEYS, Keys.PUBLISHER,
+            Keys.ARGON2_MEMORY_KIB, Keys.ARGON2_ITERATIONS, Keys.ARGON2_PARALLELISM);
 
     /** Reads the configuration from properties, each key overridden by its variable in {@code environment}. */
     public static ControlPlaneConfig from(Map<String, String> properties, Map<String, String> environment) {
@@ -66,6 +99,8 @@ public record ControlPlaneConfig(String databaseUrl, String databaseUser, String
         String registry = values.get(Keys.SCHEMA_REGISTRY_URL);
         String keys = values.get(Keys.SECRET_KEYS);
         boolean publisher = values.get(Keys.PUBLISHER);
+        PasswordHasher.Parameters hashing = new PasswordHasher.Parameters(values.get(Keys.ARGON2_MEMORY_KIB),
+                values.get(Keys.ARGON2_ITERATIONS), values.get(Keys.ARGON2_PARALLELISM));
         if (keys != null) {
             try {
                 SecretBox.parse(keys);
@@ -75,7 +110,7 @@ public record ControlPlaneConfig(String databaseUrl, String databaseUser, String
         }
         values.validate();
         return new ControlPlaneConfig(url, values.get(Keys.DATABASE_USER), values.get(Keys.DATABASE_PASSWORD), pool, bootstrap,
-                registry, keys, publisher);
+                registry, keys, publisher, hashing);
     }
 
     /** The keys, or null when none are configured. */

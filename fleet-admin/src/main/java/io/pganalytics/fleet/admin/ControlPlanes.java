@@ -16,6 +16,15 @@ public final class ControlPlanes {
         return new ControlPlaneChangeLog(new DatabaseControlPlane(config, clientId));
     }
 
+    /**
+     * Only the accounts of the control plane, every change logged with its actor: what {@code pganalytics users} opens,
+     * no Kafka needed. Close it to release its connections.
+     */
+    public static Accounts openAccounts(ControlPlaneConfig config) {
+        ControlDatabase db = new ControlDatabase(config, "pga-accounts");
+        return new AccountsChangeLog(new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), config.secrets(), true));
+    }
+
     /** Applies the control plane's Flyway migrations ({@code classpath:db/control}); returns how many ran. */
     public static int migrate(ControlPlaneConfig config) {
         return ControlDatabase.migrate(config);

@@ -60,10 +60,12 @@ final class DatabaseControlPlane implements ControlPlane {
     private final SecretBox secrets;
     private final TopicClient topics;
     private final Projection projection;
+    private final Accounts accounts;
 
     DatabaseControlPlane(ControlPlaneConfig config, String clientId) {
         this.db = new ControlDatabase(config, "pga-control");
         this.secrets = config.secrets();
+        this.accounts = new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), secrets, false);
         this.topics = new TopicClient(config.bootstrapServers(), config.schemaRegistryUrl(), clientId);
         this.projection = config.publisher() ? Projection.start(db, config, clientId, this::projected) : null;
     }
@@ -646,6 +648,11 @@ final class DatabaseControlPlane implements ControlPlane {
     }
 
     @Override
+    public Accounts accounts() {
+        return accounts;
+    }
+
+    @Override
     public boolean databaseUp() {
         return db.up();
     }
@@ -775,7 +782,7 @@ final class DatabaseControlPlane implements ControlPlane {
         }
     }
 
-    private static String randomToken() {
+    static String randomToken() {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

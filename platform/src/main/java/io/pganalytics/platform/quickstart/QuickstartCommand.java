@@ -109,8 +109,10 @@ public final class QuickstartCommand implements Callable<Integer> {
 
                 pgAnalytics is running (started in %.1f s). Press Ctrl-C to stop.
 
-                  API           %s/api/v1   admin token %s   (docs/api.md)
-                                  curl -H "Authorization: Bearer %s" %s/api/v1/collectors
+                  API           %s/api/v1   %s   (docs/api.md, docs/security.md)
+                                  TOKEN=$(curl -s -H 'Content-Type: application/json' -d '{"name":"%s","password":"%s"}' \\
+                                    %s/api/v1/auth/login | sed -E 's/.*"accessToken":"([^"]+)".*/\\1/')
+                                  curl -H "Authorization: Bearer $TOKEN" %s/api/v1/collectors
                   Kafka         %s   topics: pga.raw|metrics.<family>, pga.rollups.<family>.1m|1h (%d families), %s
                   Registry      %s/subjects
                   Connect       %s/connectors
@@ -126,7 +128,8 @@ public final class QuickstartCommand implements Callable<Integer> {
 
                 The collector samples PostgreSQL every %s; the first rows reach the metrics store within one interval.
                 """.formatted(took.toMillis() / 1000.0,
-                stack.api().url(), stack.adminToken(), stack.adminToken(), stack.api().url(),
+                stack.api().url(), login(stack), QuickstartStack.ADMIN_USER,
+                stack.firstAdminPassword().orElse("PASSWORD"), stack.api().url(), stack.api().url(),
                 stack.kafka().bootstrapServers(), MetricFamilies.all().size(), Topics.DLQ,
                 stack.registry().url(),
                 stack.connect().restUrl(),
@@ -137,6 +140,15 @@ public final class QuickstartCommand implements Callable<Integer> {
                 stack.collector().httpPort(), QuickstartStack.FLEET_GROUP, connection(stack),
                 stack.fleetKeysFile().toAbsolutePath().normalize(), connection(stack),
                 DurationConverter.format(stack.options().interval()));
+    }
+
+    /** The first login: the password made by this start, printed this once, or how to set a new one. */
+    private static String login(QuickstartStack stack) {
+        return stack.firstAdminPassword()
+                .map(password -> "login " + QuickstartStack.ADMIN_USER + " / " + password + "  (shown once: keep it)")
+                .orElse("login " + QuickstartStack.ADMIN_USER + " (password shown at the first start; a new one: ./pganalytics users "
+                        + "reset-password " + QuickstartStack.ADMIN_USER + " --generate-password --database-url '"
+                        + stack.controlDatabaseUrl() + "')");
     }
 
     private static String connection(QuickstartStack stack) {

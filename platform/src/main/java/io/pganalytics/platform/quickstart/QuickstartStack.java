@@ -3,6 +3,8 @@ package io.pganalytics.platform.quickstart;
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
 import io.pganalytics.api.fleet.FleetApi;
+import io.pganalytics.fleet.admin.Accounts;
+import io.pganalytics.fleet.admin.Actor;
 import io.pganalytics.fleet.admin.ControlPlane;
 import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.fleet.admin.ControlPlanes;
@@ -61,6 +63,8 @@ public final class QuickstartStack implements AutoCloseable {
     public static final String METRICS_DATABASE = "pganalytics";
     /** The control-plane database (fleet-admin's migrations), which the API manages the fleet in. */
     public static final String CONTROL_DATABASE = "pganalytics_control";
+    /** The quickstart's first user, an admin. */
+    public static final String ADMIN_USER = "admin";
     /** The database the demo workload runs on. */
     public static final String DEMO_DATABASE = "demo";
     /** The target id under which the quickstart monitors its own PostgreSQL. */
@@ -91,6 +95,7 @@ public final class QuickstartStack implements AutoCloseable {
     private Collector collector;
     private ApiServer api;
     private ControlPlane controlPlane;
+    private String firstAdminPassword;
     private boolean closed;
 
     private QuickstartStack(QuickstartOptions options) {
@@ -150,15 +155,19 @@ public final class QuickstartStack implements AutoCloseable {
                 options.demoTransactionsPerSecond()));
         collector = track(Collector.start(collectorConfig(), Map.of()));
 
-        // Every guarded route needs a credential: until the identity issue, one admin token made on the first
-        // start and kept (0600) in the data directory, printed in the banner.
+        // Every guarded route needs a credential: the first start creates user "admin" with a generated password,
+        // printed once in the banner (never stored but as its Argon2id hash).
         ControlPlaneConfig control = new ControlPlaneConfig(postgres.jdbcUrl(CONTROL_DATABASE), postgres.user(), null, 4,
                 kafka.bootstrapServers(), registry.url(), fleetKeys(), true);
         ControlPlanes.migrate(control);
         controlPlane = track(ControlPlanes.open(control, "pga-quickstart-api"));
+        if (controlPlane.accounts().user(ADMIN_USER).isEmpty()) {
+            firstAdminPassword = Accounts.PasswordPolicy.generate();
+            controlPlane.accounts().createUser(Actor.cli(System.getProperty("user.name", "quickstart"), "localhost"),
+                    new Accounts.NewUser(ADMIN_USER, "admin", firstAdminPassword));
+        }
         api = track(FleetApi.start(new ApiConfig("127.0.0.1", options.apiPort(), control.databaseUrl(),
-                postgres.user(), null, kafka.bootstrapServers()).withAdminToken(adminToken())
-                .withSchemaRegistry(registry.url()), controlPlane));
+                postgres.user(), null, kafka.bootstrapServers()).withSchemaRegistry(registry.url()), controlPlane));
     }
 
     /**
@@ -177,18 +186,14 @@ public final class QuickstartStack implements AutoCloseable {
                 config.operations().spoolMaxBytes()).withFleet(FLEET_GROUP, 15_000, fleetKeys()).withHttpPort(0));
     }
 
-    /** The file holding the API's admin token ({@code api.admin.token}), made on the first start. */
-    public Path adminTokenFile() {
-        return options.dataDir().resolve("api-admin.token");
+    /** The generated password of user {@link #ADMIN_USER} when this start created it; empty on later starts. */
+    public java.util.Optional<String> firstAdminPassword() {
+        return java.util.Optional.ofNullable(firstAdminPassword);
     }
 
-    /** The API's admin token: read from {@link #adminTokenFile()}, or made (32 random bytes) and kept there 0600. */
-    public String adminToken() {
-        return keptSecret(adminTokenFile(), () -> {
-            byte[] random = new byte[32];
-            new java.security.SecureRandom().nextBytes(random);
-            return "pga_a_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        });
+    /** The JDBC URL of the control-plane database, for {@code pganalytics users --database-url}. */
+    public String controlDatabaseUrl() {
+        return postgres.jdbcUrl(CONTROL_DATABASE) + (postgres.user() == null ? "" : "?user=" + postgres.user());
     }
 
     /** The file holding the quickstart fleet's password key ({@code fleet.secret.keys}), made on the first start. */

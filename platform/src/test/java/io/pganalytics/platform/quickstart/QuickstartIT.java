@@ -119,29 +119,42 @@ class QuickstartIT {
 
     @Test
     @Order(2)
-    void theBannersAdminTokenIsKeptPrivateAndAuthenticatesOnTheApi() throws Exception {
+    void theBannersFirstLoginSignsInAndItsTokenCallsTheApi() throws Exception {
         String banner = QuickstartCommand.banner(stack, Duration.ofSeconds(1));
-        String token = stack.adminToken();
-        assertThat(token).startsWith("pga_a_");
-        assertThat(java.nio.file.Files.getPosixFilePermissions(stack.adminTokenFile()))
-                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String password = stack.firstAdminPassword().orElseThrow();
+        assertThat(banner).contains("login admin / " + password);
+        // the banner's login line, as a user runs it: the JSON body and the URL it prints
+        java.util.regex.Matcher login = java.util.regex.Pattern
+                .compile("-d '(\\{[^']+})' \\\\\n\\s+(http://\\S+/api/v1/auth/login)").matcher(banner);
+        assertThat(login.find()).as(banner).isTrue();
+        HttpResponse<String> signedIn = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(login.group(2)))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(login.group(1))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
+        // the sed of the banner takes the token out of the answer as it is laid out
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile(".*\"accessToken\":\"([^\"]+)\".*").matcher(signedIn.body());
+        assertThat(token.matches()).isTrue();
         java.util.regex.Matcher curl = java.util.regex.Pattern
-                .compile("curl -H \"Authorization: Bearer (\\S+)\" (http://\\S+)").matcher(banner);
+                .compile("curl -H \"Authorization: Bearer \\$TOKEN\" (http://\\S+)").matcher(banner);
         assertThat(curl.find()).as(banner).isTrue();
-        assertThat(curl.group(1)).isEqualTo(token);
-        assertThat(curl.group(2)).isEqualTo(stack.api().url() + "/api/v1/collectors");
-        // the banner's curl line works as printed: 200 with a page of collectors
-        HttpResponse<String> collectors = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(curl.group(2)))
-                .header("Authorization", "Bearer " + curl.group(1)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(curl.group(1)).isEqualTo(stack.api().url() + "/api/v1/collectors");
+        HttpResponse<String> collectors = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(curl.group(1)))
+                .header("Authorization", "Bearer " + token.group(1)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(collectors.statusCode()).as(collectors.body()).isEqualTo(200);
         assertThat(new ObjectMapper().readTree(collectors.body()).path("items").isArray()).isTrue();
-        // the collector's own view answers with the banner's token, and 401 without it
+        // the collector's own view answers with the access token, and 401 without it
         String status = stack.api().url() + "/api/v1/collectors/" + QuickstartStack.COLLECTOR_ID + "/status";
         await().atMost(WAIT).until(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(status))
-                .header("Authorization", "Bearer " + curl.group(1)).build(), HttpResponse.BodyHandlers.ofString())
+                .header("Authorization", "Bearer " + token.group(1)).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode() == 200);
         assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(status)).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        // the password is nowhere in the data directory but as its hash in the database
+        try (var files = java.nio.file.Files.walk(stack.options().dataDir().resolve("spool").getParent(), 1)) {
+            for (java.nio.file.Path file : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                assertThat(new String(java.nio.file.Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).as(file.toString()).doesNotContain(password);
+            }
+        }
     }
 
     @Test

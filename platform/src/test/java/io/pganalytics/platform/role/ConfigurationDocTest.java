@@ -39,6 +39,7 @@ class ConfigurationDocTest {
         SECTIONS.put("## Stream processors:", StreamsRole.FIELDS);
         SECTIONS.put("## Schema registry:", RegistryConfig.FIELDS);
         SECTIONS.put("## Fleet commands:", FleetConnection.FIELDS);
+        SECTIONS.put("## Accounts commands:", AccountsConnection.FIELDS);
         SECTIONS.put("## Restore:", RestoreConfig.FIELDS);
         SECTIONS.put("## API:", ApiConfig.FIELDS);
         SECTIONS.put("## Control plane:", ControlPlaneConfig.FIELDS);

@@ -1,0 +1,201 @@
+package io.pganalytics.api.accounts;
+
+import io.javalin.http.Context;
+import io.pganalytics.api.auth.Access;
+import io.pganalytics.api.auth.AccessTokenResolver;
+import io.pganalytics.api.auth.Principal;
+import io.pganalytics.api.auth.Role;
+import io.pganalytics.api.auth.SessionCache;
+import io.pganalytics.api.auth.TokenAuthority;
+import io.pganalytics.api.http.ApiException;
+import io.pganalytics.api.http.StrictJson;
+import io.pganalytics.api.routes.RouteTable;
+import io.pganalytics.fleet.admin.Accounts;
+import io.pganalytics.fleet.admin.Actor;
+import io.pganalytics.fleet.admin.ControlPlane;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sign-in and accounts over HTTP (docs/security.md): login, refresh, logout, the caller's own account and password,
+ * the public keys, and the admin's user management. Every change goes through {@link Accounts} with an
+ * {@link Actor} of the principal, as the command line's {@code pganalytics users} does.
+ */
+public final class AccountRoutes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccountRoutes.class);
+
+    private final Accounts accounts;
+    private final TokenAuthority authority;
+    private final SessionCache sessions;
+
+    public AccountRoutes(Accounts accounts, TokenAuthority authority, SessionCache sessions) {
+        this.accounts = accounts;
+        this.authority = authority;
+        this.sessions = sessions;
+    }
+
+    record Login(String name, String password) {
+        @Override
+        public String toString() {
+            return "Login[name=" + name + ", password=***]";
+        }
+    }
+
+    record Refresh(String refreshToken) {
+    }
+
+    record PasswordChange(String currentPassword, String newPassword) {
+    }
+
+    record NewUser(String name, String role, String password) {
+    }
+
+    record RoleChange(String role) {
+    }
+
+    record PasswordReset(String password) {
+    }
+
+    public void register(RouteTable table) {
+        Access admin = Access.atLeast(Role.ADMIN);
+        Access signedIn = Access.signedIn();
+        table.post("/api/v1/auth/login", Access.open(),
+                        "signs in with a name and password: an access token (JWT, 15 min) and a refresh token (7 days, one use)",
+                        200, this::login)
+                .post("/api/v1/auth/refresh", Access.open(),
+                        "trades a refresh token for a new pair; a refresh token used twice ends its whole session", 200, this::refresh)
+                .post("/api/v1/auth/logout", signedIn, "ends the caller's session: its access token and refresh tokens revoked",
+                        204, this::logout)
+                .get("/api/v1/auth/me", signedIn, "who the caller is: name, role and how they signed in", this::me)
+                .post("/api/v1/auth/password", signedIn,
+                        "changes the caller's password, proving the current one; every other session ends, a new pair is answered",
+                        200, this::changePassword)
+                .get("/.well-known/jwks.json", Access.open(), "the public keys that verify access tokens (JWK Set)",
+                        ctx -> ctx.json(authority.jwks()))
+                .get("/api/v1/users", admin, "the local users (never their password hashes)",
+                        ctx -> ctx.json(Map.of("items", accounts.users())))
+                .post("/api/v1/users", admin, "creates a local user with a role and a password that meets the policy", 201,
+                        this::createUser)
+                .get("/api/v1/users/{name}", admin, "one user", ctx -> ctx.json(user(ctx.pathParam("name"))))
+                .put("/api/v1/users/{name}/role", admin, "changes a user's role; tokens already issued follow within a second",
+                        this::setRole)
+                .post("/api/v1/users/{name}/password", admin, "sets a new password for a user; their sessions end", 200,
+                        this::resetPassword)
+                .post("/api/v1/users/{name}/disable", admin, "disables a user; their sessions end", 200,
+                        ctx -> changed(ctx, accounts.setDisabled(actor(ctx), existing(ctx), true)))
+                .post("/api/v1/users/{name}/enable", admin, "enables a disabled user", 200,
+                        ctx -> changed(ctx, accounts.setDisabled(actor(ctx), existing(ctx), false)))
+                .delete("/api/v1/users/{name}/sessions", admin, "ends every session of a user", 200,
+                        ctx -> changed(ctx, accounts.revokeSessions(actor(ctx), existing(ctx))));
+    }
+
+    private void login(Context ctx) {
+        Login body = StrictJson.body(ctx, Login.class, null);
+        Accounts.User user;
+        try {
+            user = accounts.authenticate(body.name(), body.password());
+        } catch (ControlPlane.NotAuthorized e) {
+            LOG.info("login refused for {} from {}", ControlPlane.Texts.quoted(body.name()), ctx.ip());
+            throw e;
+        }
+        sessions.changedHere(user);
+        ctx.json(pair(accounts.openSession(user.name())));
+    }
+
+    private void refresh(Context ctx) {
+        Refresh body = StrictJson.body(ctx, Refresh.class, null);
+        Accounts.Session session = accounts.refresh(body.refreshToken());
+        sessions.changedHere(session.user());
+        ctx.json(pair(session));
+    }
+
+    private void logout(Context ctx) {
+        TokenAuthority.Verified token = signedInToken(ctx);
+        accounts.endSession(actor(ctx), token.tokenId(), token.family(), token.expiresAt());
+        sessions.revokedHere(token.tokenId());
+        sessions.revokedHere(token.family());
+        ctx.status(204);
+    }
+
+    private void me(Context ctx) {
+        Principal principal = RouteTable.principal(ctx);
+        Map<String, Object> me = new LinkedHashMap<>();
+        me.put("name", principal.name());
+        me.put("role", principal.role().name().toLowerCase());
+        me.put("method", principal.method());
+        TokenAuthority.Verified token = ctx.attribute(AccessTokenResolver.TOKEN);
+        if (token != null) {
+            me.put("accessTokenExpiresAt", token.expiresAt());
+        }
+        ctx.json(me);
+    }
+
+    private void changePassword(Context ctx) {
+        signedInToken(ctx);
+        PasswordChange body = StrictJson.body(ctx, PasswordChange.class, null);
+        Principal principal = RouteTable.principal(ctx);
+        Accounts.User user = accounts.changePassword(actor(ctx), principal.name(), body.currentPassword(), body.newPassword());
+        sessions.changedHere(user);
+        ctx.json(pair(accounts.openSession(user.name())));
+    }
+
+    private void createUser(Context ctx) {
+        NewUser body = StrictJson.body(ctx, NewUser.class, null);
+        Accounts.User created = accounts.createUser(actor(ctx), new Accounts.NewUser(body.name(), body.role(), body.password()));
+        sessions.changedHere(created);
+        ctx.status(201).json(created);
+    }
+
+    private void setRole(Context ctx) {
+        RoleChange body = StrictJson.body(ctx, RoleChange.class, null);
+        changed(ctx, accounts.setRole(actor(ctx), existing(ctx), body.role()));
+    }
+
+    private void resetPassword(Context ctx) {
+        PasswordReset body = StrictJson.body(ctx, PasswordReset.class, null);
+        changed(ctx, accounts.resetPassword(actor(ctx), existing(ctx), body.password()));
+    }
+
+    private void changed(Context ctx, Accounts.User user) {
+        sessions.changedHere(user);
+        ctx.json(user);
+    }
+
+    private String existing(Context ctx) {
+        return user(ctx.pathParam("name")).name();
+    }
+
+    private Accounts.User user(String name) {
+        return accounts.user(name).orElseThrow(() -> ApiException.notFound("user", ControlPlane.Texts.quoted(name)));
+    }
+
+    /** The access token and refresh token of a session, as login, refresh and a password change answer them. */
+    private Map<String, Object> pair(Accounts.Session session) {
+        TokenAuthority.Issued access = authority.issue(session.user(), session.family());
+        Map<String, Object> pair = new LinkedHashMap<>();
+        pair.put("accessToken", access.token());
+        pair.put("tokenType", "Bearer");
+        pair.put("expiresIn", authority.settings().accessTtl().toSeconds());
+        pair.put("refreshToken", session.refreshToken());
+        pair.put("refreshExpiresAt", session.refreshExpiresAt());
+        pair.put("user", Map.of("name", session.user().name(), "role", session.user().role()));
+        return pair;
+    }
+
+    private static TokenAuthority.Verified signedInToken(Context ctx) {
+        TokenAuthority.Verified token = ctx.attribute(AccessTokenResolver.TOKEN);
+        if (token == null) {
+            throw ApiException.badRequest("not_a_session", "this route needs an access token from /api/v1/auth/login, not "
+                    + RouteTable.principal(ctx).method());
+        }
+        return token;
+    }
+
+    private static Actor actor(Context ctx) {
+        Principal principal = RouteTable.principal(ctx);
+        return new Actor(principal.name(), principal.role().name().toLowerCase(), ctx.ip());
+    }
+}

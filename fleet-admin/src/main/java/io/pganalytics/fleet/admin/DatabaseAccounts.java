@@ -1,0 +1,346 @@
+package io.pganalytics.fleet.admin;
+
+import static io.pganalytics.fleet.admin.ControlDatabase.instant;
+import static io.pganalytics.fleet.admin.ControlDatabase.one;
+import static io.pganalytics.fleet.admin.ControlDatabase.query;
+
+import io.pganalytics.config.InvalidValue;
+import io.pganalytics.schemas.secret.SecretBox;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/** {@link Accounts} over the control-plane database. */
+final class DatabaseAccounts implements Accounts {
+
+    /** Revoked ids are kept this long: longer than any access token lives ({@code api.token.access.ttl} is at most 1 h). */
+    static final java.time.Duration REVOCATION_KEPT = java.time.Duration.ofHours(1);
+    private static final String USER_COLUMNS = "name, role, disabled_at, session_epoch, password_changed_at, created_at, created_by, changed_at";
+    private static final String REFRESH_PREFIX = "pga_rt_";
+    private static final DateTimeFormatter KID_DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+
+    private final ControlDatabase db;
+    private final PasswordHasher hasher;
+    private final SecretBox secrets;
+    private final boolean ownsDatabase;
+
+    DatabaseAccounts(ControlDatabase db, PasswordHasher hasher, SecretBox secrets, boolean ownsDatabase) {
+        this.db = db;
+        this.hasher = hasher;
+        this.secrets = secrets;
+        this.ownsDatabase = ownsDatabase;
+    }
+
+    @Override
+    public void close() {
+        if (ownsDatabase) {
+            db.close();
+        }
+    }
+
+    // ======== users ========
+
+    @Override
+    public User createUser(Actor actor, NewUser user) {
+        Objects.requireNonNull(actor, "actor");
+        String hash = hasher.hash(user.password());
+        return db.inTransaction(c -> {
+            Optional<User> created = one(c, "INSERT INTO users (name, role, password_hash, created_by) VALUES (?, ?, ?, ?)"
+                    + " ON CONFLICT (name) DO NOTHING RETURNING " + USER_COLUMNS, DatabaseAccounts::user,
+                    user.name(), user.role(), hash, actor.name());
+            return created.orElseThrow(() -> new ControlPlane.Conflict("user_exists", "a user named '" + user.name() + "' exists"));
+        });
+    }
+
+    @Override
+    public List<User> users() {
+        return db.read(c -> query(c, "SELECT " + USER_COLUMNS + " FROM users ORDER BY name", DatabaseAccounts::user));
+    }
+
+    @Override
+    public Optional<User> user(String name) {
+        return db.read(c -> one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ?", DatabaseAccounts::user, name));
+    }
+
+    @Override
+    public User resetPassword(Actor actor, String name, String newPassword) {
+        Objects.requireNonNull(actor, "actor");
+        PasswordPolicy.check("password", newPassword, name);
+        String hash = hasher.hash(newPassword);
+        return db.inTransaction(c -> {
+            User user = updateUser(c, name, "password_hash = ?, password_changed_at = now(), session_epoch = session_epoch + 1", hash);
+            revokeRefreshTokens(c, name);
+            return user;
+        });
+    }
+
+    @Override
+    public User changePassword(Actor actor, String name, String currentPassword, String newPassword) {
+        Objects.requireNonNull(actor, "actor");
+        String stored = db.read(c -> one(c, "SELECT password_hash FROM users WHERE name = ? AND disabled_at IS NULL",
+                rs -> rs.getString(1), name)).orElse(null);
+        if (stored == null || !hasher.verify(currentPassword, stored)) {
+            throw new ControlPlane.NotAuthorized("the current password is wrong");
+        }
+        PasswordPolicy.check("newPassword", newPassword, name);
+        if (newPassword.equals(currentPassword)) {
+            throw new InvalidValue("newPassword", "must differ from the current password");
+        }
+        return resetPassword(actor, name, newPassword);
+    }
+
+    @Override
+    public User setDisabled(Actor actor, String name, boolean disabled) {
+        Objects.requireNonNull(actor, "actor");
+        return db.inTransaction(c -> {
+            if (!disabled) {
+                return updateUser(c, name, "disabled_at = NULL");
+            }
+            User user = updateUser(c, name, "disabled_at = coalesce(disabled_at, now()), session_epoch = session_epoch + 1");
+            revokeRefreshTokens(c, name);
+            return user;
+        });
+    }
+
+    @Override
+    public User setRole(Actor actor, String name, String role) {
+        Objects.requireNonNull(actor, "actor");
+        Accounts.checkRole("role", role);
+        return db.inTransaction(c -> updateUser(c, name, "role = ?", role));
+    }
+
+    @Override
+    public User revokeSessions(Actor actor, String name) {
+        Objects.requireNonNull(actor, "actor");
+        return db.inTransaction(c -> {
+            User user = updateUser(c, name, "session_epoch = session_epoch + 1");
+            revokeRefreshTokens(c, name);
+            return user;
+        });
+    }
+
+    @Override
+    public User authenticate(String name, String password) {
+        record Stored(User user, String hash) {
+        }
+        Optional<Stored> stored = name == null || !NAME.matcher(name).matches() ? Optional.empty()
+                : db.read(c -> one(c, "SELECT " + USER_COLUMNS + ", password_hash FROM users WHERE name = ?",
+                        rs -> new Stored(user(rs), rs.getString("password_hash")), name));
+        if (stored.isEmpty() || stored.get().user().disabled()) {
+            hasher.verifyDecoy(password);
+            throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
+        }
+        if (password == null || password.length() > PasswordPolicy.MAX_LENGTH || !hasher.verify(password, stored.get().hash())) {
+            throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
+        }
+        if (hasher.needsRehash(stored.get().hash())) {
+            String rehashed = hasher.hash(password);
+            db.inTransaction(c -> ControlDatabase.update(c, "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                    rehashed, name, stored.get().hash()));
+        }
+        return stored.get().user();
+    }
+
+    // ======== sessions ========
+
+    @Override
+    public Session openSession(String userName) {
+        return db.inTransaction(c -> {
+            User user = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? AND disabled_at IS NULL", DatabaseAccounts::user, userName)
+                    .orElseThrow(() -> new ControlPlane.NotAuthorized(LOGIN_REFUSED));
+            return issueRefresh(c, user, UUID.randomUUID().toString());
+        });
+    }
+
+    @Override
+    public Session refresh(String refreshToken) {
+        if (refreshToken == null || !refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length() > 100) {
+            throw new ControlPlane.NotAuthorized("refresh token refused");
+        }
+        byte[] hash = DatabaseControlPlane.hash(refreshToken);
+        // The replay's revocation must commit although the request fails: decided inside, thrown outside.
+        Optional<Session> rotated = db.inTransaction(c -> {
+            record Presented(String family, String userName, Instant expiresAt, boolean used, boolean revoked) {
+            }
+            Optional<Presented> presented = one(c, "SELECT family, user_name, expires_at, used_at IS NOT NULL AS used,"
+                    + " revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE token_hash = ? FOR UPDATE",
+                    rs -> new Presented(rs.getString("family"), rs.getString("user_name"), instant(rs, "expires_at"),
+                            rs.getBoolean("used"), rs.getBoolean("revoked")), hash);
+            if (presented.isEmpty() || presented.get().revoked() || presented.get().expiresAt().isBefore(Instant.now())) {
+                return Optional.<Session>empty();
+            }
+            Presented token = presented.get();
+            if (token.used()) {
+                ChangeLog.LOG.warn("refresh token of family {} (user {}) presented again after its rotation: the family is revoked",
+                        token.family(), token.userName());
+                revokeFamily(c, token.family());
+                return Optional.<Session>empty();
+            }
+            Optional<User> user = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? AND disabled_at IS NULL",
+                    DatabaseAccounts::user, token.userName());
+            if (user.isEmpty()) {
+                return Optional.<Session>empty();
+            }
+            ControlDatabase.update(c, "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = ?", hash);
+            return Optional.of(issueRefresh(c, user.get(), token.family()));
+        });
+        return rotated.orElseThrow(() -> new ControlPlane.NotAuthorized("refresh token refused"));
+    }
+
+    @Override
+    public void endSession(Actor actor, String tokenId, String family, Instant tokenExpiresAt) {
+        Objects.requireNonNull(actor, "actor");
+        db.inTransaction(c -> {
+            if (tokenId != null) {
+                ControlDatabase.update(c, "INSERT INTO revocations (id, kind, expires_at) VALUES (?, 'token', ?) ON CONFLICT (id) DO NOTHING",
+                        tokenId, tokenExpiresAt == null ? Instant.now().plus(REVOCATION_KEPT) : tokenExpiresAt);
+            }
+            if (family != null) {
+                revokeFamily(c, family);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Revocation> revocationsSince(Instant since) {
+        return db.read(c -> query(c, "SELECT id, kind, revoked_at FROM revocations WHERE revoked_at >= ? AND expires_at > now()",
+                rs -> new Revocation(rs.getString("id"), rs.getString("kind"), instant(rs, "revoked_at")), since));
+    }
+
+    @Override
+    public List<User> usersChangedSince(Instant since) {
+        return db.read(c -> query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE changed_at >= ?", DatabaseAccounts::user, since));
+    }
+
+    /** Deletes what can no longer matter: expired revocations, refresh tokens expired or spent a day ago. */
+    @Override
+    public int purgeExpired() {
+        return db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM revocations WHERE expires_at < now()")
+                + ControlDatabase.update(c, "DELETE FROM refresh_tokens WHERE expires_at < now()"
+                        + " OR coalesce(used_at, revoked_at) < now() - interval '1 day'"));
+    }
+
+    // ======== signing keys ========
+
+    @Override
+    public List<SigningKey> signingKeys() {
+        List<SigningKey> keys = activeKeys();
+        if (!keys.isEmpty()) {
+            return keys;
+        }
+        return db.inTransaction(c -> {
+            // Replicas starting together on an empty ring make one key, not one each.
+            one(c, "SELECT pg_advisory_xact_lock(hashtext('pga.signing_keys'))", rs -> Boolean.TRUE);
+            List<SigningKey> again = query(c, "SELECT kid, algorithm, public_key, private_key_sealed, created_at FROM signing_keys"
+                    + " WHERE retired_at IS NULL ORDER BY created_at DESC", this::signingKey);
+            if (!again.isEmpty()) {
+                return again;
+            }
+            return List.of(createKey(c, "pganalytics"));
+        });
+    }
+
+    @Override
+    public SigningKey rotateSigningKey(Actor actor) {
+        Objects.requireNonNull(actor, "actor");
+        return db.inTransaction(c -> createKey(c, actor.name()));
+    }
+
+    @Override
+    public int retireSigningKeys(Actor actor, Instant before) {
+        Objects.requireNonNull(actor, "actor");
+        return db.inTransaction(c -> ControlDatabase.update(c, "UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL"
+                + " AND created_at < ? AND kid <> (SELECT kid FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1)", before));
+    }
+
+    private List<SigningKey> activeKeys() {
+        return db.read(c -> query(c, "SELECT kid, algorithm, public_key, private_key_sealed, created_at FROM signing_keys"
+                + " WHERE retired_at IS NULL ORDER BY created_at DESC", this::signingKey));
+    }
+
+    private SigningKey createKey(Connection c, String createdBy) throws SQLException {
+        SecretBox box = requireSecrets();
+        KeyPair pair;
+        try {
+            pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 is part of every JRE since 15", e);
+        }
+        String kid = "k-" + KID_DAY.format(Instant.now()) + "-" + DatabaseControlPlane.randomToken().substring(0, 8);
+        String sealed = box.encrypt(Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()), "signing-key:" + kid);
+        return one(c, "INSERT INTO signing_keys (kid, algorithm, public_key, private_key_sealed, created_by) VALUES (?, 'EdDSA', ?, ?, ?)"
+                + " RETURNING kid, algorithm, public_key, private_key_sealed, created_at", this::signingKey,
+                kid, pair.getPublic().getEncoded(), sealed, createdBy).orElseThrow();
+    }
+
+    private SigningKey signingKey(ResultSet rs) throws SQLException {
+        String kid = rs.getString("kid");
+        try {
+            KeyFactory factory = KeyFactory.getInstance("Ed25519");
+            byte[] privateKey = Base64.getDecoder().decode(requireSecrets().decrypt(rs.getString("private_key_sealed"), "signing-key:" + kid));
+            return new SigningKey(kid, rs.getString("algorithm"),
+                    factory.generatePublic(new X509EncodedKeySpec(rs.getBytes("public_key"))),
+                    factory.generatePrivate(new PKCS8EncodedKeySpec(privateKey)), instant(rs, "created_at"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("signing key " + kid + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private SecretBox requireSecrets() {
+        if (secrets == null) {
+            throw new InvalidValue(SecretBox.KEYS, "required to seal the API's signing keys (keyId:base64Key; `pganalytics fleet keygen` makes one)");
+        }
+        return secrets;
+    }
+
+    // ======== helpers ========
+
+    private Session issueRefresh(Connection c, User user, String family) throws SQLException {
+        String token = REFRESH_PREFIX + DatabaseControlPlane.randomToken();
+        Instant expiresAt = Instant.now().plus(REFRESH_LIFETIME);
+        ControlDatabase.update(c, "INSERT INTO refresh_tokens (token_hash, family, user_name, expires_at) VALUES (?, ?::uuid, ?, ?)",
+                DatabaseControlPlane.hash(token), family, user.name(), expiresAt);
+        return new Session(user, family, token, expiresAt);
+    }
+
+    private static void revokeFamily(Connection c, String family) throws SQLException {
+        ControlDatabase.update(c, "UPDATE refresh_tokens SET revoked_at = now() WHERE family = ?::uuid AND revoked_at IS NULL", family);
+        ControlDatabase.update(c, "INSERT INTO revocations (id, kind, expires_at) VALUES (?, 'family', ?) ON CONFLICT (id) DO NOTHING",
+                family, Instant.now().plus(REVOCATION_KEPT));
+    }
+
+    private static void revokeRefreshTokens(Connection c, String userName) throws SQLException {
+        ControlDatabase.update(c, "UPDATE refresh_tokens SET revoked_at = now() WHERE user_name = ? AND revoked_at IS NULL", userName);
+    }
+
+    /** Updates one user's row ({@code changed_at} with it) and returns it; {@link ControlPlane.NotFound} when there is none. */
+    private static User updateUser(Connection c, String name, String set, Object... params) throws SQLException {
+        Object[] all = new Object[params.length + 1];
+        System.arraycopy(params, 0, all, 0, params.length);
+        all[params.length] = name;
+        return one(c, "UPDATE users SET " + set + ", changed_at = clock_timestamp() WHERE name = ? RETURNING " + USER_COLUMNS,
+                DatabaseAccounts::user, all).orElseThrow(() -> new ControlPlane.NotFound("user", name));
+    }
+
+    private static User user(ResultSet rs) throws SQLException {
+        return new User(rs.getString("name"), rs.getString("role"), rs.getTimestamp("disabled_at") != null,
+                rs.getInt("session_epoch"), instant(rs, "password_changed_at"), instant(rs, "created_at"),
+                rs.getString("created_by"), instant(rs, "changed_at"));
+    }
+
+}

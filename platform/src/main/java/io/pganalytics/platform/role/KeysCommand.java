@@ -1,0 +1,105 @@
+package io.pganalytics.platform.role;
+
+import io.pganalytics.fleet.admin.Accounts;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code pganalytics keys}: the API's JWT signing keys in the control-plane database (docs/security.md, key rotation). */
+@Command(name = "keys", mixinStandardHelpOptions = true,
+        description = {"Lists, rotates and retires the EdDSA keys that sign the API's access tokens. A new key signs",
+            "at once on every replica (they reload the ring within 5 s, and at once on an unknown kid); older keys",
+            "verify until retired. Private keys are sealed with fleet.secret.keys."},
+        subcommands = {KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Retire.class})
+public final class KeysCommand extends CommandGroup {
+
+    /** {@code keys list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the signing keys in force, newest (the signing one) first.")
+    static final class ListKeys implements Callable<Integer> {
+        @Mixin
+        AccountsConnection connection;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (Accounts accounts = connection.open()) {
+                PrintWriter out = spec.commandLine().getOut();
+                boolean first = true;
+                for (Accounts.SigningKey key : accounts.signingKeys()) {
+                    out.println(key.kid() + "  " + key.algorithm() + "  created " + key.createdAt() + (first ? "  (signs)" : "  (verifies)"));
+                    first = false;
+                }
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    /** {@code keys rotate}. */
+    @Command(name = "rotate", mixinStandardHelpOptions = true,
+            description = "Makes a new signing key; the previous ones keep verifying until `keys retire`.")
+    static final class Rotate implements Callable<Integer> {
+        @Mixin
+        AccountsConnection connection;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (Accounts accounts = connection.open()) {
+                Accounts.SigningKey key = accounts.rotateSigningKey(FleetCommand.actor());
+                spec.commandLine().getOut().println("new signing key " + key.kid() + "; retire the old ones once their tokens "
+                        + "have expired: pganalytics keys retire --older-than 1h");
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
+        }
+    }
+
+    /** {@code keys retire}. */
+    @Command(name = "retire", mixinStandardHelpOptions = true,
+            description = "Retires every key but the signing one created longer ago than --older-than: tokens it signed stop verifying.")
+    static final class Retire implements Callable<Integer> {
+        @Option(names = "--older-than", required = true, paramLabel = "DURATION",
+                description = "e.g. 1h (no access token lives longer), 30m, 7d.")
+        String olderThan;
+
+        @Mixin
+        AccountsConnection connection;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Duration age = parse(olderThan);
+            try (Accounts accounts = connection.open()) {
+                int retired = accounts.retireSigningKeys(FleetCommand.actor(), Instant.now().minus(age));
+                spec.commandLine().getOut().println("retired " + retired + " signing key(s)");
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
+        }
+
+        static Duration parse(String text) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,6})(m|h|d)").matcher(text.strip());
+            if (!m.matches()) {
+                throw new io.pganalytics.config.InvalidValue("--older-than", "expected a duration like 30m, 1h or 7d, got '" + text + "'");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+    }
+}
