@@ -1,5 +1,6 @@
 package io.pganalytics.api;
 
+import io.pganalytics.api.auth.RateLimitSettings;
 import io.pganalytics.api.auth.TokenSettings;
 import io.pganalytics.config.Field;
 import io.pganalytics.config.Fields;
@@ -25,10 +26,11 @@ import java.util.Map;
  * @param maxBodyBytes     {@code api.max.body.bytes}: the largest request body accepted (413 beyond)
  * @param schemaRegistryUrl {@code schema.registry.url}: the registry of the fleet topics' schemas; null = no fleet views
  * @param tokens           {@code api.token.*}: the access tokens' issuer, audience and lifetime
+ * @param rateLimits       {@code api.rate.limit.*}, {@code api.trusted.proxies}: requests per minute per user, collector and login address
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers, String adminToken, List<String> corsAllowedOrigins,
-                        long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens) {
+                        long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens, RateLimitSettings rateLimits) {
 
     /** The default of {@code api.max.body.bytes}: 1 MiB, enough for a bulk import of thousands of rows. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -37,7 +39,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                      String bootstrapServers) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, null, List.of(),
-                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT);
+                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT);
     }
 
     /** A configuration with the default {@link TokenSettings}. */
@@ -45,19 +47,25 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                      String bootstrapServers, String adminToken, List<String> corsAllowedOrigins, long maxBodyBytes,
                      String schemaRegistryUrl) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken, corsAllowedOrigins,
-                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT);
+                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT);
     }
 
     /** This configuration reading the fleet topics with the schemas of {@code schemaRegistryUrl}. */
     public ApiConfig withSchemaRegistry(String schemaRegistryUrl) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits);
     }
 
     /** This configuration with {@code adminToken} as its admin token. */
     public ApiConfig withAdminToken(String adminToken) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits);
+    }
+
+    /** This configuration with {@code rateLimits}. */
+    public ApiConfig withRateLimits(RateLimitSettings rateLimits) {
+        return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits);
     }
 
     /** Every key the API reads, declared once: its type, default, rule and meaning. */
@@ -97,11 +105,27 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                 .withDefault((int) TokenSettings.DEFAULT.accessTtl().toSeconds())
                 .withCheck(s -> s >= 60 && s <= 3600 ? null : "expected 60-3600, got " + s)
                 .withDoc("how long an access token is accepted; the refresh token (7 days, rotated at every use) gets the next one");
+        public static final Field<Long> RATE_USER = Field.longValue("api.rate.limit.user.per.minute")
+                .withDefault(RateLimitSettings.DEFAULT.userPerMinute())
+                .withCheck(n -> n >= 0 ? null : "expected 0 (off) or more, got " + n)
+                .withDoc("requests a minute of one signed-in user, shared by every replica; beyond: `429` with `Retry-After`; 0 = no limit");
+        public static final Field<Long> RATE_COLLECTOR = Field.longValue("api.rate.limit.collector.per.minute")
+                .withDefault(RateLimitSettings.DEFAULT.collectorPerMinute())
+                .withCheck(n -> n >= 0 ? null : "expected 0 (off) or more, got " + n)
+                .withDoc("requests a minute of one collector token; 0 = no limit");
+        public static final Field<Long> RATE_LOGIN = Field.longValue("api.rate.limit.login.per.minute")
+                .withDefault(RateLimitSettings.DEFAULT.loginPerIpPerMinute())
+                .withCheck(n -> n >= 0 ? null : "expected 0 (off) or more, got " + n)
+                .withDoc("login attempts a minute from one client address (beside the lockout of a name after 5 failures); 0 = no limit");
+        public static final Field<List<String>> TRUSTED_PROXIES = Field.list("api.trusted.proxies").withDefault(List.of())
+                .withDoc("addresses of load balancers whose `X-Forwarded-For` names the client (for limits and logs); "
+                        + "empty = the connection's address is the client");
     }
 
     /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS,
-            Keys.MAX_BODY_BYTES, Keys.TOKEN_ISSUER, Keys.TOKEN_AUDIENCE, Keys.TOKEN_ACCESS_TTL_SECONDS).and(ControlPlaneConfig.FIELDS);
+            Keys.MAX_BODY_BYTES, Keys.TOKEN_ISSUER, Keys.TOKEN_AUDIENCE, Keys.TOKEN_ACCESS_TTL_SECONDS, Keys.RATE_USER, Keys.RATE_COLLECTOR, Keys.RATE_LOGIN,
+            Keys.TRUSTED_PROXIES).and(ControlPlaneConfig.FIELDS);
 
     /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
     public ApiConfig {
@@ -113,6 +137,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         }
         corsAllowedOrigins = corsAllowedOrigins == null ? List.of() : List.copyOf(corsAllowedOrigins);
         tokens = tokens == null ? TokenSettings.DEFAULT : tokens;
+        rateLimits = rateLimits == null ? RateLimitSettings.DEFAULT : rateLimits;
         Keys.TOKEN_ACCESS_TTL_SECONDS.problemWith((int) Math.min(Integer.MAX_VALUE, tokens.accessTtl().toSeconds()))
                 .ifPresent(problems::add);
         if (databaseUrl == null || !databaseUrl.startsWith("jdbc:postgresql://")) {
@@ -141,10 +166,12 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         String issuer = values.get(Keys.TOKEN_ISSUER);
         String audience = values.get(Keys.TOKEN_AUDIENCE);
         Integer ttl = values.get(Keys.TOKEN_ACCESS_TTL_SECONDS);
+        RateLimitSettings limits = new RateLimitSettings(values.get(Keys.RATE_USER), values.get(Keys.RATE_COLLECTOR),
+                values.get(Keys.RATE_LOGIN), values.get(Keys.TRUSTED_PROXIES));
         values.validate();
         return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
                 values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes,
-                values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)));
+                values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)), limits);
     }
 
     @Override
@@ -152,6 +179,6 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser="
                 + databaseUser + ", bootstrapServers=" + bootstrapServers + ", adminToken=" + (adminToken == null ? "none" : "***")
                 + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + ", schemaRegistryUrl="
-                + schemaRegistryUrl + ", tokens=" + tokens + "]";
+                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + "]";
     }
 }

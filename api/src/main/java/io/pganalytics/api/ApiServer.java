@@ -64,7 +64,13 @@ public final class ApiServer implements AutoCloseable {
 
     /** What to serve besides the built-in routes, and what to close with the server. */
     public record Extension(List<PrincipalResolver> resolvers, Consumer<RouteTable> routes, BooleanSupplier ready,
-                            List<AutoCloseable> resources) {
+                            List<AutoCloseable> resources, io.pganalytics.api.auth.RequestLimiter limiter) {
+
+        /** An extension without rate limits. */
+        public Extension(List<PrincipalResolver> resolvers, Consumer<RouteTable> routes, BooleanSupplier ready,
+                         List<AutoCloseable> resources) {
+            this(resolvers, routes, ready, resources, null);
+        }
 
         /** No routes but the built-in ones. */
         public static Extension none() {
@@ -86,7 +92,7 @@ public final class ApiServer implements AutoCloseable {
             resolvers.add(new AdminTokenResolver(config.adminToken()));
         }
         resolvers.addAll(extension.resolvers());
-        this.table = new RouteTable(resolvers, metrics);
+        this.table = new RouteTable(resolvers, metrics, extension.limiter());
         table.get("/health", Access.open(), "liveness: the process answers and its database and Kafka too", this::health)
                 .get("/api/v1/health", Access.open(), "the health of the control-plane database and Kafka", this::health)
                 .get("/ready", Access.open(), "readiness: 503 until the views are caught up and the database answers",
@@ -105,6 +111,12 @@ public final class ApiServer implements AutoCloseable {
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
+            // Behind a trusted load balancer the client is who X-Forwarded-For says: what limits and logs see.
+            List<String> proxies = config.rateLimits().trustedProxies();
+            if (!proxies.isEmpty()) {
+                cfg.contextResolver.ip = ctx -> io.pganalytics.api.auth.RequestLimiter.clientAddress(ctx.req().getRemoteAddr(),
+                        ctx.header("X-Forwarded-For"), proxies);
+            }
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
             cfg.http.maxRequestSize = maxBodyBytes;

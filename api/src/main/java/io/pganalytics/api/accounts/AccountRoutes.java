@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.pganalytics.api.auth.Access;
 import io.pganalytics.api.auth.AccessTokenResolver;
 import io.pganalytics.api.auth.Principal;
+import io.pganalytics.api.auth.RequestLimiter;
 import io.pganalytics.api.auth.Role;
 import io.pganalytics.api.auth.SessionCache;
 import io.pganalytics.api.auth.TokenAuthority;
@@ -30,11 +31,13 @@ public final class AccountRoutes {
     private final Accounts accounts;
     private final TokenAuthority authority;
     private final SessionCache sessions;
+    private final RequestLimiter limiter;
 
-    public AccountRoutes(Accounts accounts, TokenAuthority authority, SessionCache sessions) {
+    public AccountRoutes(Accounts accounts, TokenAuthority authority, SessionCache sessions, RequestLimiter limiter) {
         this.accounts = accounts;
         this.authority = authority;
         this.sessions = sessions;
+        this.limiter = limiter;
     }
 
     record Login(String name, String password) {
@@ -88,11 +91,15 @@ public final class AccountRoutes {
                         ctx -> changed(ctx, accounts.setDisabled(actor(ctx), existing(ctx), true)))
                 .post("/api/v1/users/{name}/enable", admin, "enables a disabled user", 200,
                         ctx -> changed(ctx, accounts.setDisabled(actor(ctx), existing(ctx), false)))
+                .post("/api/v1/users/{name}/unlock", admin, "lifts the lockout of a name after failed logins", 200,
+                        ctx -> ctx.json(Map.of("name", ctx.pathParam("name"),
+                                "unlocked", accounts.unlock(actor(ctx), ctx.pathParam("name")))))
                 .delete("/api/v1/users/{name}/sessions", admin, "ends every session of a user", 200,
                         ctx -> changed(ctx, accounts.revokeSessions(actor(ctx), existing(ctx))));
     }
 
     private void login(Context ctx) {
+        limiter.chargeLogin(ctx);
         Login body = StrictJson.body(ctx, Login.class, null);
         Accounts.User user;
         try {
@@ -100,6 +107,11 @@ public final class AccountRoutes {
         } catch (ControlPlane.NotAuthorized e) {
             LOG.info("login refused for {} from {}", ControlPlane.Texts.quoted(body.name()), ctx.ip());
             throw e;
+        } catch (Accounts.LockedOut e) {
+            LOG.info("login refused for {} from {}: locked for {} s after failed logins", ControlPlane.Texts.quoted(body.name()),
+                    ctx.ip(), e.retryAfterSeconds());
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            throw new ApiException(429, "account_locked", e.getMessage());
         }
         sessions.changedHere(user);
         ctx.json(pair(accounts.openSession(user.name())));

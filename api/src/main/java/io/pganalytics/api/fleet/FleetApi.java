@@ -6,6 +6,7 @@ import io.pganalytics.api.accounts.AccountRoutes;
 import io.pganalytics.api.auth.AccessTokenResolver;
 import io.pganalytics.api.auth.CollectorTokenResolver;
 import io.pganalytics.api.auth.PrincipalResolver;
+import io.pganalytics.api.auth.RequestLimiter;
 import io.pganalytics.api.auth.SessionCache;
 import io.pganalytics.api.auth.TokenAuthority;
 import io.pganalytics.config.InvalidValue;
@@ -51,6 +52,7 @@ public final class FleetApi {
         CollectorTokenResolver collectors = new CollectorTokenResolver(token ->
                 fleet.authenticateCollector(token).map(ControlPlane.Collector::id));
         List<PrincipalResolver> resolvers = new ArrayList<>(List.of(collectors));
+        RequestLimiter limiter = new RequestLimiter(fleet.rateLimits(), config.rateLimits());
         AccountRoutes accountRoutes = null;
         try {
             TokenAuthority.Reloading ring = TokenAuthority.KeyRing.reloading(fleet.accounts()::signingKeys, Clock.systemUTC());
@@ -58,7 +60,7 @@ public final class FleetApi {
             resources.add(sessions);
             TokenAuthority authority = new TokenAuthority(config.tokens(), ring, Clock.systemUTC());
             resolvers.add(new AccessTokenResolver(authority, sessions));
-            accountRoutes = new AccountRoutes(fleet.accounts(), authority, sessions);
+            accountRoutes = new AccountRoutes(fleet.accounts(), authority, sessions, limiter);
         } catch (InvalidValue e) {
             // No key to seal the signing keys with: nobody can sign in, and saying so beats a half-working login.
             LOG.warn("local sign-in is off: {}", e.getMessage());
@@ -71,7 +73,7 @@ public final class FleetApi {
             fleetRoutes.register(table);
             viewRoutes.register(table);
             events.register(table);
-        }, () -> views.caughtUp() && fleet.databaseUp(), resources));
+        }, () -> views.caughtUp() && fleet.databaseUp(), resources, limiter));
     }
 
     /** What the views hand the control plane; a failure is logged and the view goes on (the next change retries). */

@@ -30,9 +30,17 @@ public final class RouteTable {
     private final MeterRegistry meters;
     private final List<ApiRoute> routes = new ArrayList<>();
 
+    private final io.pganalytics.api.auth.RequestLimiter limiter;
+
     public RouteTable(List<PrincipalResolver> resolvers, MeterRegistry meters) {
+        this(resolvers, meters, null);
+    }
+
+    /** @param limiter charges each guarded request to its principal's rate limit; null: no limits */
+    public RouteTable(List<PrincipalResolver> resolvers, MeterRegistry meters, io.pganalytics.api.auth.RequestLimiter limiter) {
         this.resolvers = List.copyOf(resolvers);
         this.meters = meters;
+        this.limiter = limiter;
     }
 
     public RouteTable get(String path, Access access, String summary, Handler handler) {
@@ -118,6 +126,10 @@ public final class RouteTable {
             return;
         }
         Principal caller = principal.orElseThrow(ApiException::unauthorized);
+        // Charged before the role check: a caller probing routes it may not call spends its budget too.
+        if (limiter != null) {
+            limiter.charge(caller, ctx);
+        }
         if (!access.allows(caller.role())) {
             throw ApiException.forbidden(ctx.method() + " " + ctx.endpoint().path + " needs " + access + ", "
                     + caller.name() + " has role " + caller.role().name().toLowerCase());

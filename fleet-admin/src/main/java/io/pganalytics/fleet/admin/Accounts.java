@@ -26,6 +26,9 @@ public interface Accounts extends AutoCloseable {
     /** How long a refresh token stays valid when unused. */
     Duration REFRESH_LIFETIME = Duration.ofDays(7);
 
+    /** Every this-many consecutive failed logins lock an account name: 1 minute, then twice as long each time, up to an hour. */
+    int LOCKOUT_EVERY = 5;
+
     /** The one answer to a login that fails, whatever failed. */
     String LOGIN_REFUSED = "unknown user or wrong password";
 
@@ -58,8 +61,13 @@ public interface Accounts extends AutoCloseable {
      * An unknown name costs as long as a wrong password.
      *
      * @throws ControlPlane.NotAuthorized with {@link #LOGIN_REFUSED}
+     * @throws LockedOut while the name is locked after {@link #LOCKOUT_EVERY} consecutive failures (the password is
+     *                   not even checked, so the right one is refused too)
      */
     User authenticate(String name, String password);
+
+    /** Lifts the lockout of an account name after failed logins; returns whether there was one. */
+    boolean unlock(Actor actor, String name);
 
     // ---- sessions ----
 
@@ -142,6 +150,22 @@ public interface Accounts extends AutoCloseable {
         @Override
         public String toString() {
             return "SigningKey[kid=" + kid + ", algorithm=" + algorithm + ", createdAt=" + createdAt + "]";
+        }
+    }
+
+    /** A login refused without looking at the password: the name is locked after failed logins. */
+    final class LockedOut extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final long retryAfterSeconds;
+
+        public LockedOut(long retryAfterSeconds) {
+            super("too many failed logins for this name; try again in " + retryAfterSeconds + " s or ask an admin to unlock it",
+                    null, false, false);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
         }
     }
 

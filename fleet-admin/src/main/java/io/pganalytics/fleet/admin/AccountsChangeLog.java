@@ -74,6 +74,14 @@ class AccountsChangeLog implements Accounts {
     }
 
     @Override
+    public boolean unlock(Actor actor, String name) {
+        boolean unlocked = delegate.unlock(actor, name);
+        ChangeLog.LOG.info("account change by {}: login lockout of {} {}", actor, ControlPlane.Texts.quoted(name),
+                unlocked ? "lifted" : "not in force, nothing to lift");
+        return unlocked;
+    }
+
+    @Override
     public Session openSession(String userName) {
         return delegate.openSession(userName);
     }

@@ -106,6 +106,11 @@ final class ControlDatabase implements AutoCloseable {
         }
     }
 
+    /** The pool itself, for a library that runs its own transactions (Bucket4j's proxy manager). */
+    javax.sql.DataSource dataSource() {
+        return pool;
+    }
+
     /** A connection outside any transaction, for work that must not join one (the publisher's lock). */
     Connection connection() throws SQLException {
         return pool.getConnection();

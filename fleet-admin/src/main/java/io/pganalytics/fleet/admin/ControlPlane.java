@@ -150,6 +150,9 @@ public interface ControlPlane extends FleetAdmin {
     /** The local accounts, sessions and signing keys, on this control plane's database (closed with it). */
     Accounts accounts();
 
+    /** Rate-limit buckets shared by every process on this control plane's database. */
+    RateLimits rateLimits();
+
     // ======== values ========
 
     /** Ids users choose or see in paths: 1 to 128 letters, digits, '.', '_' or '-'. */

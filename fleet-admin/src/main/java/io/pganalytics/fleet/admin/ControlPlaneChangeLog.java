@@ -220,6 +220,11 @@ final class ControlPlaneChangeLog extends ChangeLog implements ControlPlane {
     }
 
     @Override
+    public RateLimits rateLimits() {
+        return plane.rateLimits();
+    }
+
+    @Override
     public boolean databaseUp() {
         return plane.databaseUp();
     }

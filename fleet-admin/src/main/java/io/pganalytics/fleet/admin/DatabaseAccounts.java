@@ -137,22 +137,60 @@ final class DatabaseAccounts implements Accounts {
     public User authenticate(String name, String password) {
         record Stored(User user, String hash) {
         }
-        Optional<Stored> stored = name == null || !NAME.matcher(name).matches() ? Optional.empty()
+        boolean plausible = name != null && NAME.matcher(name).matches();
+        if (plausible) {
+            Optional<Long> locked = db.read(c -> one(c, "SELECT ceil(extract(epoch FROM locked_until - now()))::bigint FROM login_failures"
+                    + " WHERE account = ? AND locked_until > now()", rs -> rs.getLong(1), name));
+            if (locked.isPresent()) {
+                throw new LockedOut(Math.max(1, locked.get()));
+            }
+        }
+        Optional<Stored> stored = !plausible ? Optional.empty()
                 : db.read(c -> one(c, "SELECT " + USER_COLUMNS + ", password_hash FROM users WHERE name = ?",
                         rs -> new Stored(user(rs), rs.getString("password_hash")), name));
+        boolean ok;
         if (stored.isEmpty() || stored.get().user().disabled()) {
             hasher.verifyDecoy(password);
+            ok = false;
+        } else {
+            ok = password != null && password.length() <= PasswordPolicy.MAX_LENGTH && hasher.verify(password, stored.get().hash());
+        }
+        if (!ok) {
+            if (plausible) {
+                recordFailure(name);
+            }
             throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
         }
-        if (password == null || password.length() > PasswordPolicy.MAX_LENGTH || !hasher.verify(password, stored.get().hash())) {
-            throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
-        }
+        db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name));
         if (hasher.needsRehash(stored.get().hash())) {
             String rehashed = hasher.hash(password);
             db.inTransaction(c -> ControlDatabase.update(c, "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
                     rehashed, name, stored.get().hash()));
         }
         return stored.get().user();
+    }
+
+    /**
+     * Counts a failed login of {@code name}: every {@link #LOCKOUT_EVERY}th consecutive one locks it, 1 minute the first
+     * time and twice as long each time after, up to an hour. A day without failures starts the count again.
+     */
+    private void recordFailure(String name) {
+        db.inTransaction(c -> ControlDatabase.update(c, """
+                INSERT INTO login_failures (account, failures, last_failure_at) VALUES (?, 1, now())
+                ON CONFLICT (account) DO UPDATE SET
+                    failures = CASE WHEN login_failures.last_failure_at < now() - interval '1 day' THEN 1 ELSE login_failures.failures + 1 END,
+                    last_failure_at = now(),
+                    locked_until = CASE
+                        WHEN login_failures.last_failure_at >= now() - interval '1 day' AND (login_failures.failures + 1) % ? = 0
+                        THEN now() + least(interval '1 hour', interval '1 minute' * power(2, (login_failures.failures + 1) / ? - 1))
+                        ELSE login_failures.locked_until END
+                """, name, LOCKOUT_EVERY, LOCKOUT_EVERY));
+    }
+
+    @Override
+    public boolean unlock(Actor actor, String name) {
+        Objects.requireNonNull(actor, "actor");
+        return db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name)) > 0;
     }
 
     // ======== sessions ========
@@ -227,12 +265,15 @@ final class DatabaseAccounts implements Accounts {
         return db.read(c -> query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE changed_at >= ?", DatabaseAccounts::user, since));
     }
 
-    /** Deletes what can no longer matter: expired revocations, refresh tokens expired or spent a day ago. */
+    /** Deletes what can no longer matter: expired revocations, old refresh tokens and login failures, full rate-limit buckets. */
     @Override
     public int purgeExpired() {
         return db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM revocations WHERE expires_at < now()")
                 + ControlDatabase.update(c, "DELETE FROM refresh_tokens WHERE expires_at < now()"
-                        + " OR coalesce(used_at, revoked_at) < now() - interval '1 day'"));
+                        + " OR coalesce(used_at, revoked_at) < now() - interval '1 day'")
+                + ControlDatabase.update(c, "DELETE FROM login_failures WHERE last_failure_at < now() - interval '1 day'"
+                        + " AND (locked_until IS NULL OR locked_until < now())")
+                + ControlDatabase.update(c, "DELETE FROM rate_limit_buckets WHERE expires_at < ?", System.currentTimeMillis()));
     }
 
     // ======== signing keys ========

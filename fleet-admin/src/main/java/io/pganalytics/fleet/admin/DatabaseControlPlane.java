@@ -61,11 +61,13 @@ final class DatabaseControlPlane implements ControlPlane {
     private final TopicClient topics;
     private final Projection projection;
     private final Accounts accounts;
+    private final RateLimits rateLimits;
 
     DatabaseControlPlane(ControlPlaneConfig config, String clientId) {
         this.db = new ControlDatabase(config, "pga-control");
         this.secrets = config.secrets();
         this.accounts = new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), secrets, false);
+        this.rateLimits = new RateLimits(db);
         this.topics = new TopicClient(config.bootstrapServers(), config.schemaRegistryUrl(), clientId);
         this.projection = config.publisher() ? Projection.start(db, config, clientId, this::projected) : null;
     }
@@ -650,6 +652,11 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public Accounts accounts() {
         return accounts;
+    }
+
+    @Override
+    public RateLimits rateLimits() {
+        return rateLimits;
     }
 
     @Override

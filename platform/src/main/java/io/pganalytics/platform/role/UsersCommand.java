@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
             "auditor. Passwords: at least 12 characters; given by --password-file or --password-env, or generated",
             "and printed once (--generate-password)."},
         subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.ResetPassword.class,
-            UsersCommand.Disable.class, UsersCommand.Enable.class, UsersCommand.SetRole.class, UsersCommand.RevokeSessions.class})
+            UsersCommand.Disable.class, UsersCommand.Enable.class, UsersCommand.SetRole.class, UsersCommand.RevokeSessions.class, UsersCommand.Unlock.class})
 public final class UsersCommand extends CommandGroup {
 
     /** Where a password comes from: a file, a variable, or made here. */
@@ -243,6 +243,29 @@ public final class UsersCommand extends CommandGroup {
         public Integer call() {
             try (Accounts accounts = connection.open()) {
                 printed(spec, "every session of " + describe(accounts.revokeSessions(FleetCommand.actor(), name)) + " ended");
+            }
+            return 0;
+        }
+    }
+
+    /** {@code users unlock}. */
+    @Command(name = "unlock", mixinStandardHelpOptions = true,
+            description = "Lifts the lockout of a name after failed logins (every 5th failure locks it, 1 min doubling up to 1 h).")
+    static final class Unlock implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Mixin
+        AccountsConnection connection;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (Accounts accounts = connection.open()) {
+                printed(spec, accounts.unlock(FleetCommand.actor(), name) ? "lockout of " + name + " lifted"
+                        : name + " is not locked");
             }
             return 0;
         }
