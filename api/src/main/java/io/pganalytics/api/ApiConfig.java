@@ -27,10 +27,12 @@ import java.util.Map;
  * @param schemaRegistryUrl {@code schema.registry.url}: the registry of the fleet topics' schemas; null = no fleet views
  * @param tokens           {@code api.token.*}: the access tokens' issuer, audience and lifetime
  * @param rateLimits       {@code api.rate.limit.*}, {@code api.trusted.proxies}: requests per minute per user, collector and login address
+ * @param mfaRequiredRoles {@code api.mfa.required.roles}: roles whose users must sign in with a second factor
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers, String adminToken, List<String> corsAllowedOrigins,
-                        long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens, RateLimitSettings rateLimits) {
+                        long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens, RateLimitSettings rateLimits,
+                        List<String> mfaRequiredRoles) {
 
     /** The default of {@code api.max.body.bytes}: 1 MiB, enough for a bulk import of thousands of rows. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -39,7 +41,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                      String bootstrapServers) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, null, List.of(),
-                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT);
+                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of());
     }
 
     /** A configuration with the default {@link TokenSettings}. */
@@ -47,25 +49,31 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                      String bootstrapServers, String adminToken, List<String> corsAllowedOrigins, long maxBodyBytes,
                      String schemaRegistryUrl) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken, corsAllowedOrigins,
-                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT);
+                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of());
     }
 
     /** This configuration reading the fleet topics with the schemas of {@code schemaRegistryUrl}. */
     public ApiConfig withSchemaRegistry(String schemaRegistryUrl) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles);
     }
 
     /** This configuration with {@code adminToken} as its admin token. */
     public ApiConfig withAdminToken(String adminToken) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles);
     }
 
     /** This configuration with {@code rateLimits}. */
     public ApiConfig withRateLimits(RateLimitSettings rateLimits) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles);
+    }
+
+    /** This configuration requiring a second factor of the users of {@code roles}. */
+    public ApiConfig withMfaRequiredRoles(List<String> roles) {
+        return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, roles);
     }
 
     /** Every key the API reads, declared once: its type, default, rule and meaning. */
@@ -117,6 +125,11 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                 .withDefault(RateLimitSettings.DEFAULT.loginPerIpPerMinute())
                 .withCheck(n -> n >= 0 ? null : "expected 0 (off) or more, got " + n)
                 .withDoc("login attempts a minute from one client address (beside the lockout of a name after 5 failures); 0 = no limit");
+        public static final Field<List<String>> MFA_REQUIRED_ROLES = Field.list("api.mfa.required.roles").withDefault(List.of())
+                .withCheck(roles -> roles.stream().filter(r -> !io.pganalytics.fleet.admin.Accounts.ROLES.contains(r)).findFirst()
+                        .map(r -> "expected roles of " + io.pganalytics.fleet.admin.Accounts.ROLES + ", got '" + r + "'").orElse(null))
+                .withDoc("roles whose users must sign in with a TOTP code (e.g. `admin`); a user of one without a second factor "
+                        + "is told to enrol (`POST /api/v1/auth/mfa/enrol`) and gets no token until then");
         public static final Field<List<String>> TRUSTED_PROXIES = Field.list("api.trusted.proxies").withDefault(List.of())
                 .withDoc("addresses of load balancers whose `X-Forwarded-For` names the client (for limits and logs); "
                         + "empty = the connection's address is the client");
@@ -125,7 +138,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS,
             Keys.MAX_BODY_BYTES, Keys.TOKEN_ISSUER, Keys.TOKEN_AUDIENCE, Keys.TOKEN_ACCESS_TTL_SECONDS, Keys.RATE_USER, Keys.RATE_COLLECTOR, Keys.RATE_LOGIN,
-            Keys.TRUSTED_PROXIES).and(ControlPlaneConfig.FIELDS);
+            Keys.TRUSTED_PROXIES, Keys.MFA_REQUIRED_ROLES).and(ControlPlaneConfig.FIELDS);
 
     /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
     public ApiConfig {
@@ -138,6 +151,8 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         corsAllowedOrigins = corsAllowedOrigins == null ? List.of() : List.copyOf(corsAllowedOrigins);
         tokens = tokens == null ? TokenSettings.DEFAULT : tokens;
         rateLimits = rateLimits == null ? RateLimitSettings.DEFAULT : rateLimits;
+        mfaRequiredRoles = mfaRequiredRoles == null ? List.of() : List.copyOf(mfaRequiredRoles);
+        Keys.MFA_REQUIRED_ROLES.problemWith(mfaRequiredRoles).ifPresent(problems::add);
         Keys.TOKEN_ACCESS_TTL_SECONDS.problemWith((int) Math.min(Integer.MAX_VALUE, tokens.accessTtl().toSeconds()))
                 .ifPresent(problems::add);
         if (databaseUrl == null || !databaseUrl.startsWith("jdbc:postgresql://")) {
@@ -168,10 +183,11 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         Integer ttl = values.get(Keys.TOKEN_ACCESS_TTL_SECONDS);
         RateLimitSettings limits = new RateLimitSettings(values.get(Keys.RATE_USER), values.get(Keys.RATE_COLLECTOR),
                 values.get(Keys.RATE_LOGIN), values.get(Keys.TRUSTED_PROXIES));
+        List<String> mfaRoles = values.get(Keys.MFA_REQUIRED_ROLES);
         values.validate();
         return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
                 values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes,
-                values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)), limits);
+                values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)), limits, mfaRoles);
     }
 
     @Override
@@ -179,6 +195,6 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser="
                 + databaseUser + ", bootstrapServers=" + bootstrapServers + ", adminToken=" + (adminToken == null ? "none" : "***")
                 + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + ", schemaRegistryUrl="
-                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + "]";
+                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + ", mfaRequiredRoles=" + mfaRequiredRoles + "]";
     }
 }

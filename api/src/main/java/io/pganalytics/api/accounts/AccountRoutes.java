@@ -32,18 +32,22 @@ public final class AccountRoutes {
     private final TokenAuthority authority;
     private final SessionCache sessions;
     private final RequestLimiter limiter;
+    private final java.util.List<String> mfaRequiredRoles;
 
-    public AccountRoutes(Accounts accounts, TokenAuthority authority, SessionCache sessions, RequestLimiter limiter) {
+    public AccountRoutes(Accounts accounts, TokenAuthority authority, SessionCache sessions, RequestLimiter limiter,
+                         java.util.List<String> mfaRequiredRoles) {
         this.accounts = accounts;
         this.authority = authority;
         this.sessions = sessions;
         this.limiter = limiter;
+        this.mfaRequiredRoles = java.util.List.copyOf(mfaRequiredRoles);
     }
 
-    record Login(String name, String password) {
+    /** @param code the second factor's code (TOTP or backup), for users who have one */
+    record Login(String name, String password, String code) {
         @Override
         public String toString() {
-            return "Login[name=" + name + ", password=***]";
+            return "Login[name=" + name + ", password=***, code=***]";
         }
     }
 
@@ -76,6 +80,14 @@ public final class AccountRoutes {
                 .post("/api/v1/auth/password", signedIn,
                         "changes the caller's password, proving the current one; every other session ends, a new pair is answered",
                         200, this::changePassword)
+                .post("/api/v1/auth/mfa/enrol", Access.open(),
+                        "TOTP enrolment with name and password: a new secret, its otpauth URI and QR code (PNG, base64)", 200,
+                        this::enrol)
+                .post("/api/v1/auth/mfa/confirm", Access.open(),
+                        "confirms TOTP enrolment with the first code; answers ten one-time backup codes (shown once)", 200,
+                        this::confirm)
+                .post("/api/v1/users/{name}/mfa/reset", admin, "removes a user's second factor (a lost phone); their sessions end",
+                        200, ctx -> changed(ctx, accounts.resetMfa(actor(ctx), existing(ctx))))
                 .get("/.well-known/jwks.json", Access.open(), "the public keys that verify access tokens (JWK Set)",
                         ctx -> ctx.json(authority.jwks()))
                 .get("/api/v1/users", admin, "the local users (never their password hashes)",
@@ -99,11 +111,23 @@ public final class AccountRoutes {
     }
 
     private void login(Context ctx) {
-        limiter.chargeLogin(ctx);
         Login body = StrictJson.body(ctx, Login.class, null);
-        Accounts.User user;
+        Accounts.User user = authenticate(ctx, body);
+        if (mfaRequiredRoles.contains(user.role()) && !user.mfaEnabled()) {
+            throw new ApiException(403, "mfa_enrolment_required", "role " + user.role() + " signs in with a second factor: "
+                    + "enrol one with POST /api/v1/auth/mfa/enrol, then POST /api/v1/auth/mfa/confirm");
+        }
+        sessions.changedHere(user);
+        ctx.json(pair(accounts.openSession(user.name())));
+    }
+
+    /** A login's check, charged to the client's address: the password, and the second factor of a user who has one. */
+    private Accounts.User authenticate(Context ctx, Login body) {
+        limiter.chargeLogin(ctx);
         try {
-            user = accounts.authenticate(body.name(), body.password());
+            return accounts.authenticate(body.name(), body.password(), body.code());
+        } catch (Accounts.SecondFactorRequired e) {
+            throw new ApiException(401, "mfa_required", e.getMessage());
         } catch (ControlPlane.NotAuthorized e) {
             LOG.info("login refused for {} from {}", ControlPlane.Texts.quoted(body.name()), ctx.ip());
             throw e;
@@ -113,8 +137,26 @@ public final class AccountRoutes {
             ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
             throw new ApiException(429, "account_locked", e.getMessage());
         }
-        sessions.changedHere(user);
-        ctx.json(pair(accounts.openSession(user.name())));
+    }
+
+    /** TOTP enrolment, step 1: the password proves who asks (so a role that needs MFA can enrol before it has a token). */
+    private void enrol(Context ctx) {
+        Login body = StrictJson.body(ctx, Login.class, null);
+        Accounts.User user = authenticate(ctx, body);
+        Accounts.TotpEnrolment enrolment = accounts.beginTotp(new Actor(user.name(), user.role(), ctx.ip()), user.name());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("secret", enrolment.secretBase32());
+        answer.put("otpauthUri", enrolment.otpauthUri());
+        answer.put("qrCodePng", java.util.Base64.getEncoder().encodeToString(QrCode.png(enrolment.otpauthUri(), 256)));
+        ctx.json(answer);
+    }
+
+    /** TOTP enrolment, step 2: the first code turns the secret on; ten backup codes are answered, once. */
+    private void confirm(Context ctx) {
+        Login body = StrictJson.body(ctx, Login.class, null);
+        Accounts.User user = authenticate(ctx, new Login(body.name(), body.password(), null));
+        java.util.List<String> codes = accounts.confirmTotp(new Actor(user.name(), user.role(), ctx.ip()), user.name(), body.code());
+        ctx.json(Map.of("backupCodes", codes));
     }
 
     private void refresh(Context ctx) {

@@ -57,10 +57,14 @@ class AccountsApiIT {
     static ControlPlane fleetB;
     static ApiServer replicaA;
     static ApiServer replicaB;
+    static String kafka;
+    static String registry;
 
     @BeforeAll
     static void start(TestStack stack) {
         postgres = stack.postgres();
+        kafka = stack.kafka().bootstrapServers();
+        registry = stack.registry().url();
         postgres.createDatabaseIfMissing(DATABASE);
         control = new ControlPlaneConfig(postgres.jdbcUrl(DATABASE), postgres.user(), null, 4,
                 stack.kafka().bootstrapServers(), stack.registry().url(), SecretBox.generateKey("it"), true);
@@ -250,6 +254,108 @@ class AccountsApiIT {
         }
         assertThat(hashOf("rehashed")).startsWith("$argon2id$v=19$m=8192,t=3,p=1$");
         login(replicaA, "rehashed", PASSWORD);
+    }
+
+    static byte[] base32(String text) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int buffer = 0;
+        int bits = 0;
+        for (char c : text.toCharArray()) {
+            buffer = buffer << 5 | alphabet.indexOf(c);
+            bits += 5;
+            if (bits >= 8) {
+                out.write(buffer >>> bits - 8 & 0xff);
+                bits -= 8;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    static String decodeQr(byte[] png) throws Exception {
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        int[] pixels = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        com.google.zxing.BinaryBitmap bitmap = new com.google.zxing.BinaryBitmap(new com.google.zxing.common.HybridBinarizer(
+                new com.google.zxing.RGBLuminanceSource(image.getWidth(), image.getHeight(), pixels)));
+        return new com.google.zxing.qrcode.QRCodeReader().decode(bitmap).getText();
+    }
+
+    static HttpResponse<String> loginWith(ApiServer api, String name, String password, String code) throws Exception {
+        Map<String, String> body = new LinkedHashMap<>(Map.of("name", name, "password", password));
+        if (code != null) {
+            body.put("code", code);
+        }
+        return call(api, "POST", "/api/v1/auth/login", null, JSON.writeValueAsString(body));
+    }
+
+    @Test
+    void aTotpSecondFactorIsEnrolledByQrCodeAndEachCodeSignsInOnce() throws Exception {
+        newUser("twofactor", "user");
+        JsonNode enrolment = ok(call(replicaA, "POST", "/api/v1/auth/mfa/enrol", null,
+                "{\"name\":\"twofactor\",\"password\":\"" + PASSWORD + "\"}"), 200);
+        String uri = enrolment.path("otpauthUri").asText();
+        assertThat(uri).startsWith("otpauth://totp/pgAnalytics:twofactor?secret=" + enrolment.path("secret").asText());
+        assertThat(decodeQr(java.util.Base64.getDecoder().decode(enrolment.path("qrCodePng").asText()))).isEqualTo(uri);
+        byte[] secret = base32(enrolment.path("secret").asText());
+        long step = io.pganalytics.fleet.admin.Totp.step(java.time.Instant.now());
+        String confirmBody = "{\"name\":\"twofactor\",\"password\":\"" + PASSWORD + "\",\"code\":\"%s\"}";
+        assertThat(call(replicaA, "POST", "/api/v1/auth/mfa/confirm", null, confirmBody.formatted("000000")).statusCode()).isEqualTo(400);
+        JsonNode confirmed = ok(call(replicaB, "POST", "/api/v1/auth/mfa/confirm", null,
+                confirmBody.formatted(io.pganalytics.fleet.admin.Totp.code(secret, step))), 200);
+        List<String> backups = new ArrayList<>();
+        for (JsonNode code : confirmed.path("backupCodes")) {
+            backups.add(code.asText());
+        }
+        assertThat(backups).hasSize(10).doesNotHaveDuplicates().allMatch(c -> c.matches("[a-z2-9]{5}-[a-z2-9]{5}"));
+        // the password alone is no longer enough
+        HttpResponse<String> passwordOnly = loginWith(replicaA, "twofactor", PASSWORD, null);
+        assertThat(passwordOnly.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(passwordOnly.body()).path("error").asText()).isEqualTo("mfa_required");
+        // the step used to confirm is spent; the next step's code (within the window) signs in, once, on any replica
+        assertThat(loginWith(replicaA, "twofactor", PASSWORD, io.pganalytics.fleet.admin.Totp.code(secret, step)).statusCode()).isEqualTo(401);
+        String next = io.pganalytics.fleet.admin.Totp.code(secret, step + 1);
+        assertThat(loginWith(replicaB, "twofactor", PASSWORD, next).statusCode()).isEqualTo(200);
+        assertThat(loginWith(replicaA, "twofactor", PASSWORD, next).statusCode()).isEqualTo(401);
+        // a backup code, typed in capitals without its dash, works once
+        String backup = backups.get(3);
+        assertThat(loginWith(replicaA, "twofactor", PASSWORD, backup.replace("-", "").toUpperCase()).statusCode()).isEqualTo(200);
+        assertThat(loginWith(replicaB, "twofactor", PASSWORD, backup).statusCode()).isEqualTo(401);
+        // enrolling again needs the admin's reset first
+        assertThat(call(replicaA, "POST", "/api/v1/auth/mfa/enrol", null, JSON.writeValueAsString(
+                Map.of("name", "twofactor", "password", PASSWORD, "code", backups.get(4)))).statusCode()).isEqualTo(409);
+        // wrong codes lock the name like wrong passwords
+        for (int i = 0; i < Accounts.LOCKOUT_EVERY - 1; i++) {
+            assertThat(loginWith(replicaA, "twofactor", PASSWORD, "12345" + i).statusCode()).isEqualTo(401);
+        }
+        assertThat(loginWith(replicaA, "twofactor", PASSWORD, "999999").statusCode()).isIn(401);
+        assertThat(loginWith(replicaA, "twofactor", PASSWORD, backups.get(5)).statusCode()).isEqualTo(429);
+        String admin = login(replicaA, "admin-1", PASSWORD).path("accessToken").asText();
+        ok(call(replicaA, "POST", "/api/v1/users/twofactor/unlock", admin, null), 200);
+        ok(call(replicaA, "POST", "/api/v1/users/twofactor/mfa/reset", admin, null), 200);
+        assertThat(loginWith(replicaB, "twofactor", PASSWORD, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aRoleThatRequiresMfaGetsNoTokenUntilItsUserEnrols() throws Exception {
+        newUser("strict", "auditor");
+        ApiConfig strictConfig = new ApiConfig("127.0.0.1", 0, control.databaseUrl(), postgres.user(), null,
+                kafka).withSchemaRegistry(registry)
+                .withRateLimits(new io.pganalytics.api.auth.RateLimitSettings(0, 0, 0, List.of()))
+                .withMfaRequiredRoles(List.of("auditor"));
+        try (ApiServer strict = FleetApi.start(strictConfig, fleetA)) {
+            HttpResponse<String> refused = loginWith(strict, "strict", PASSWORD, null);
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(JSON.readTree(refused.body()).path("error").asText()).isEqualTo("mfa_enrolment_required");
+            assertThat(refused.body()).doesNotContain("accessToken");
+            JsonNode enrolment = ok(call(strict, "POST", "/api/v1/auth/mfa/enrol", null,
+                    "{\"name\":\"strict\",\"password\":\"" + PASSWORD + "\"}"), 200);
+            byte[] secret = base32(enrolment.path("secret").asText());
+            long step = io.pganalytics.fleet.admin.Totp.step(java.time.Instant.now());
+            ok(call(strict, "POST", "/api/v1/auth/mfa/confirm", null, "{\"name\":\"strict\",\"password\":\"" + PASSWORD
+                    + "\",\"code\":\"" + io.pganalytics.fleet.admin.Totp.code(secret, step) + "\"}"), 200);
+            HttpResponse<String> signedIn = loginWith(strict, "strict", PASSWORD, io.pganalytics.fleet.admin.Totp.code(secret, step + 1));
+            assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
+        }
     }
 
     static String hashOf(String user) throws Exception {

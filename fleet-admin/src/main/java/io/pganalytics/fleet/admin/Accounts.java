@@ -64,10 +64,42 @@ public interface Accounts extends AutoCloseable {
      * @throws LockedOut while the name is locked after {@link #LOCKOUT_EVERY} consecutive failures (the password is
      *                   not even checked, so the right one is refused too)
      */
-    User authenticate(String name, String password);
+    default User authenticate(String name, String password) {
+        return authenticate(name, password, null);
+    }
+
+    /**
+     * As {@link #authenticate(String, String)}, with the second factor of a user who has one: their current TOTP code
+     * or an unused backup code (spent). A wrong code counts as a failed login.
+     *
+     * @throws SecondFactorRequired when the password is right, the user has a second factor and no code was given
+     */
+    User authenticate(String name, String password, String secondFactor);
 
     /** Lifts the lockout of an account name after failed logins; returns whether there was one. */
     boolean unlock(Actor actor, String name);
+
+    // ---- second factor ----
+
+    /**
+     * Starts (or restarts) TOTP enrolment of a user who proved their password: a new secret, pending until
+     * {@link #confirmTotp} sees a first code of it.
+     *
+     * @throws ControlPlane.Conflict ({@code mfa_enabled}) when the user has a second factor already
+     */
+    TotpEnrolment beginTotp(Actor actor, String name);
+
+    /** Turns the pending secret on when {@code code} is one of its codes; answers ten one-time backup codes (shown once). */
+    List<String> confirmTotp(Actor actor, String name, String code);
+
+    /**
+     * Whether {@code code} is the user's current TOTP code (a step not used before) or one of their unused backup
+     * codes; either is spent by this call, on every replica.
+     */
+    boolean verifySecondFactor(String name, String code);
+
+    /** Removes a user's second factor and backup codes (an admin, for a lost phone); their sessions end. */
+    User resetMfa(Actor actor, String name);
 
     // ---- sessions ----
 
@@ -114,7 +146,7 @@ public interface Accounts extends AutoCloseable {
 
     /** A user as stored (never the password hash). */
     record User(String name, String role, boolean disabled, int sessionEpoch, Instant passwordChangedAt,
-                Instant createdAt, String createdBy, Instant changedAt) {
+                Instant createdAt, String createdBy, Instant changedAt, boolean mfaEnabled) {
     }
 
     /** A user to create: name and role checked, the password against the policy. */
@@ -145,11 +177,28 @@ public interface Accounts extends AutoCloseable {
     record Revocation(String id, String kind, Instant revokedAt) {
     }
 
+    /** A pending TOTP secret: what an authenticator app needs, shown to the user once. */
+    record TotpEnrolment(String secretBase32, String otpauthUri) {
+        @Override
+        public String toString() {
+            return "TotpEnrolment[***]";
+        }
+    }
+
     /** A signing key of the API's access tokens; the private key is decrypted in memory only. */
     record SigningKey(String kid, String algorithm, PublicKey publicKey, PrivateKey privateKey, Instant createdAt) {
         @Override
         public String toString() {
             return "SigningKey[kid=" + kid + ", algorithm=" + algorithm + ", createdAt=" + createdAt + "]";
+        }
+    }
+
+    /** The password was right, and the user has a second factor: the login wants its code too. */
+    final class SecondFactorRequired extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public SecondFactorRequired() {
+            super("this account has a second factor: send its current code (or a backup code) as \"code\"", null, false, false);
         }
     }
 

@@ -69,8 +69,8 @@ class AccountsChangeLog implements Accounts {
     }
 
     @Override
-    public User authenticate(String name, String password) {
-        return delegate.authenticate(name, password);
+    public User authenticate(String name, String password, String secondFactor) {
+        return delegate.authenticate(name, password, secondFactor);
     }
 
     @Override
@@ -79,6 +79,32 @@ class AccountsChangeLog implements Accounts {
         ChangeLog.LOG.info("account change by {}: login lockout of {} {}", actor, ControlPlane.Texts.quoted(name),
                 unlocked ? "lifted" : "not in force, nothing to lift");
         return unlocked;
+    }
+
+    @Override
+    public TotpEnrolment beginTotp(Actor actor, String name) {
+        TotpEnrolment enrolment = delegate.beginTotp(actor, name);
+        ChangeLog.LOG.info("account change by {}: TOTP enrolment of user {} begun", actor, name);
+        return enrolment;
+    }
+
+    @Override
+    public List<String> confirmTotp(Actor actor, String name, String code) {
+        List<String> codes = delegate.confirmTotp(actor, name, code);
+        ChangeLog.LOG.info("account change by {}: TOTP of user {} confirmed, {} backup codes made", actor, name, codes.size());
+        return codes;
+    }
+
+    @Override
+    public boolean verifySecondFactor(String name, String code) {
+        return delegate.verifySecondFactor(name, code);
+    }
+
+    @Override
+    public User resetMfa(Actor actor, String name) {
+        User user = delegate.resetMfa(actor, name);
+        ChangeLog.LOG.info("account change by {}: second factor of user {} removed, its sessions ended", actor, name);
+        return user;
     }
 
     @Override

@@ -29,7 +29,11 @@ final class DatabaseAccounts implements Accounts {
 
     /** Revoked ids are kept this long: longer than any access token lives ({@code api.token.access.ttl} is at most 1 h). */
     static final java.time.Duration REVOCATION_KEPT = java.time.Duration.ofHours(1);
-    private static final String USER_COLUMNS = "name, role, disabled_at, session_epoch, password_changed_at, created_at, created_by, changed_at";
+    private static final String USER_COLUMNS = "name, role, disabled_at, session_epoch, password_changed_at, created_at, created_by,"
+            + " changed_at, totp_enabled_at";
+    /** The issuer authenticator apps show beside the account. */
+    static final String TOTP_ISSUER = "pgAnalytics";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private static final String REFRESH_PREFIX = "pga_rt_";
     private static final DateTimeFormatter KID_DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
 
@@ -134,7 +138,7 @@ final class DatabaseAccounts implements Accounts {
     }
 
     @Override
-    public User authenticate(String name, String password) {
+    public User authenticate(String name, String password, String secondFactor) {
         record Stored(User user, String hash) {
         }
         boolean plausible = name != null && NAME.matcher(name).matches();
@@ -160,6 +164,16 @@ final class DatabaseAccounts implements Accounts {
                 recordFailure(name);
             }
             throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
+        }
+        if (stored.get().user().mfaEnabled()) {
+            if (secondFactor == null || secondFactor.isBlank()) {
+                throw new SecondFactorRequired();
+            }
+            if (!verifySecondFactor(name, secondFactor)) {
+                // Six digits are guessable: wrong codes lock the name like wrong passwords.
+                recordFailure(name);
+                throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
+            }
         }
         db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name));
         if (hasher.needsRehash(stored.get().hash())) {
@@ -191,6 +205,107 @@ final class DatabaseAccounts implements Accounts {
     public boolean unlock(Actor actor, String name) {
         Objects.requireNonNull(actor, "actor");
         return db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name)) > 0;
+    }
+
+    // ======== second factor ========
+
+    @Override
+    public TotpEnrolment beginTotp(Actor actor, String name) {
+        Objects.requireNonNull(actor, "actor");
+        SecretBox box = requireSecrets();
+        byte[] secret = Totp.newSecret(RANDOM);
+        String sealed = box.encrypt(Base64.getEncoder().encodeToString(secret), "totp:" + name);
+        return db.inTransaction(c -> {
+            User user = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? FOR UPDATE", DatabaseAccounts::user, name)
+                    .orElseThrow(() -> new ControlPlane.NotFound("user", name));
+            if (user.mfaEnabled()) {
+                throw new ControlPlane.Conflict("mfa_enabled", "user '" + name + "' has a second factor; an admin resets it first");
+            }
+            ControlDatabase.update(c, "UPDATE users SET totp_pending_sealed = ? WHERE name = ?", sealed, name);
+            return new TotpEnrolment(Totp.base32(secret), Totp.otpauthUri(TOTP_ISSUER, name, secret));
+        });
+    }
+
+    @Override
+    public List<String> confirmTotp(Actor actor, String name, String code) {
+        Objects.requireNonNull(actor, "actor");
+        return db.inTransaction(c -> {
+            String pending = one(c, "SELECT totp_pending_sealed FROM users WHERE name = ? AND totp_enabled_at IS NULL FOR UPDATE",
+                    rs -> rs.getString(1), name).orElse(null);
+            if (pending == null) {
+                throw new ControlPlane.Conflict("no_enrolment", "no TOTP enrolment of '" + name + "' is pending; begin one first");
+            }
+            byte[] secret = Base64.getDecoder().decode(requireSecrets().decrypt(pending, "totp:" + name));
+            java.util.OptionalLong step = Totp.verify(secret, code, Instant.now(), 0);
+            if (step.isEmpty()) {
+                throw new InvalidValue("code", "not the current code of the secret being enrolled (check the phone's clock)");
+            }
+            ControlDatabase.update(c, "UPDATE users SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL,"
+                    + " totp_last_step = ?, totp_enabled_at = now(), changed_at = clock_timestamp() WHERE name = ?", step.getAsLong(), name);
+            ControlDatabase.update(c, "DELETE FROM backup_codes WHERE user_name = ?", name);
+            List<String> codes = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                String backup = backupCode();
+                codes.add(backup);
+                ControlDatabase.update(c, "INSERT INTO backup_codes (user_name, code_hash) VALUES (?, ?)", name,
+                        DatabaseControlPlane.hash(normalisedBackupCode(backup)));
+            }
+            return List.copyOf(codes);
+        });
+    }
+
+    @Override
+    public boolean verifySecondFactor(String name, String code) {
+        if (code == null || code.length() > 32) {
+            return false;
+        }
+        return db.inTransaction(c -> {
+            Optional<String> sealed = one(c, "SELECT totp_secret_sealed FROM users WHERE name = ? AND totp_enabled_at IS NOT NULL",
+                    rs -> rs.getString(1), name);
+            if (sealed.isEmpty()) {
+                return false;
+            }
+            long lastStep = one(c, "SELECT totp_last_step FROM users WHERE name = ?", rs -> rs.getLong(1), name).orElse(0L);
+            byte[] secret = Base64.getDecoder().decode(requireSecrets().decrypt(sealed.get(), "totp:" + name));
+            java.util.OptionalLong step = Totp.verify(secret, code, Instant.now(), lastStep);
+            if (step.isPresent()) {
+                // Spent on every replica: a concurrent use of the same step finds totp_last_step moved and fails.
+                return ControlDatabase.update(c, "UPDATE users SET totp_last_step = ? WHERE name = ? AND totp_last_step < ?",
+                        step.getAsLong(), name, step.getAsLong()) == 1;
+            }
+            return ControlDatabase.update(c, "UPDATE backup_codes SET used_at = now() WHERE user_name = ? AND code_hash = ?"
+                    + " AND used_at IS NULL", name, DatabaseControlPlane.hash(normalisedBackupCode(code))) == 1;
+        });
+    }
+
+    @Override
+    public User resetMfa(Actor actor, String name) {
+        Objects.requireNonNull(actor, "actor");
+        return db.inTransaction(c -> {
+            ControlDatabase.update(c, "DELETE FROM backup_codes WHERE user_name = ?", name);
+            User user = updateUser(c, name, "totp_secret_sealed = NULL, totp_pending_sealed = NULL, totp_last_step = 0,"
+                    + " totp_enabled_at = NULL, session_epoch = session_epoch + 1");
+            revokeRefreshTokens(c, name);
+            return user;
+        });
+    }
+
+    /** Ten characters of an alphabet without look-alikes (no 0/O, 1/I/L): about 50 bits, shown as {@code xxxxx-xxxxx}. */
+    private static String backupCode() {
+        String alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+        StringBuilder code = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            if (i == 5) {
+                code.append('-');
+            }
+            code.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        return code.toString();
+    }
+
+    /** A backup code as typed, in any case, with or without its dash or spaces. */
+    private static String normalisedBackupCode(String code) {
+        return code.toLowerCase(java.util.Locale.ROOT).replace("-", "").replace(" ", "");
     }
 
     // ======== sessions ========
@@ -381,7 +496,7 @@ final class DatabaseAccounts implements Accounts {
     private static User user(ResultSet rs) throws SQLException {
         return new User(rs.getString("name"), rs.getString("role"), rs.getTimestamp("disabled_at") != null,
                 rs.getInt("session_epoch"), instant(rs, "password_changed_at"), instant(rs, "created_at"),
-                rs.getString("created_by"), instant(rs, "changed_at"));
+                rs.getString("created_by"), instant(rs, "changed_at"), rs.getTimestamp("totp_enabled_at") != null);
     }
 
 }
