@@ -40,6 +40,7 @@ public final class SessionCache implements AutoCloseable {
     private volatile Instant usersSeen;
     private Instant keysLoaded = Instant.now();
     private Instant purged = Instant.now();
+    private final ScheduledExecutorService directorySync;
     private boolean failing;
 
     /** Loads every user and the revocations still in force, then polls. */
@@ -65,6 +66,24 @@ public final class SessionCache implements AutoCloseable {
             return thread;
         });
         poller.scheduleWithFixedDelay(this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
+        // The directory sync gets its own thread: a slow directory must not delay revocations.
+        this.directorySync = accounts.directorySyncInterval().map(every -> {
+            ScheduledExecutorService sync = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "pga-directory-sync");
+                thread.setDaemon(true);
+                return thread;
+            });
+            sync.scheduleWithFixedDelay(this::syncDirectory, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+            return sync;
+        }).orElse(null);
+    }
+
+    private void syncDirectory() {
+        try {
+            accounts.syncDirectory();
+        } catch (RuntimeException e) {
+            LOG.warn("directory sync failed: {}; next round in {}", e.getMessage(), accounts.directorySyncInterval().orElseThrow());
+        }
     }
 
     /** Whether an access token's id or its session's family was revoked. */
@@ -138,5 +157,8 @@ public final class SessionCache implements AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
+        if (directorySync != null) {
+            directorySync.shutdownNow();
+        }
     }
 }

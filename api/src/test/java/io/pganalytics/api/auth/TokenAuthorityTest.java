@@ -34,7 +34,7 @@ class TokenAuthorityTest {
     static final Instant NOW = Instant.parse("2026-12-03T12:00:00Z");
     static final KeyPair KEY = ed25519();
     static final Accounts.SigningKey SIGNING = new Accounts.SigningKey("k-test", "EdDSA", KEY.getPublic(), KEY.getPrivate(), NOW);
-    static final Accounts.User ALICE = new Accounts.User("alice", "user", false, 3, NOW, NOW, "test", NOW, false);
+    static final Accounts.User ALICE = new Accounts.User("alice", "user", false, 3, NOW, NOW, "test", NOW, false, "local");
 
     final TokenAuthority authority = authority(Clock.fixed(NOW, ZoneOffset.UTC));
 

@@ -372,8 +372,10 @@ class FleetApiIT {
             }
             String path = route.path().replaceAll("\\{[^}]+}", "c-probe");
             HttpResponse<String> response = call(route.method(), path, route.takesBody() ? "{}" : null);
+            // an open route's credential is in its body (login, refresh, registration): {} is refused with 401 there
+            List<Integer> refused = route.access().isOpen() ? List.of(403, 405) : List.of(401, 403, 405);
             assertThat(response.statusCode()).as(route.method() + " " + path + ": " + response.body()).isLessThan(500)
-                    .isNotIn(401, 403, 405);
+                    .isNotIn(refused.toArray(Integer[]::new));
         }
     }
 }

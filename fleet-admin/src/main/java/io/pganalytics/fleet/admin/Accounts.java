@@ -101,6 +101,21 @@ public interface Accounts extends AutoCloseable {
     /** Removes a user's second factor and backup codes (an admin, for a lost phone); their sessions end. */
     User resetMfa(Actor actor, String name);
 
+    // ---- directory ----
+
+    /**
+     * Checks every enabled user signed in from the directory against it: one who left it or lost every mapped group is
+     * disabled (sessions end), one whose groups now grant another role gets it. One process at a time does (a lock).
+     *
+     * @return how many users changed; 0 without a directory, or when another process is syncing
+     */
+    int syncDirectory();
+
+    /** How often {@link #syncDirectory} should run; empty without a directory. */
+    default Optional<Duration> directorySyncInterval() {
+        return Optional.empty();
+    }
+
     // ---- sessions ----
 
     /** Starts a session of an authenticated user: a new refresh family and its first token. */
@@ -146,7 +161,7 @@ public interface Accounts extends AutoCloseable {
 
     /** A user as stored (never the password hash). */
     record User(String name, String role, boolean disabled, int sessionEpoch, Instant passwordChangedAt,
-                Instant createdAt, String createdBy, Instant changedAt, boolean mfaEnabled) {
+                Instant createdAt, String createdBy, Instant changedAt, boolean mfaEnabled, String source) {
     }
 
     /** A user to create: name and role checked, the password against the policy. */

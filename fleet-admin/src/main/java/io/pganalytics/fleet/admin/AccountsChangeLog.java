@@ -108,6 +108,20 @@ class AccountsChangeLog implements Accounts {
     }
 
     @Override
+    public int syncDirectory() {
+        int changed = delegate.syncDirectory();
+        if (changed > 0) {
+            ChangeLog.LOG.info("account change by the directory sync: {} user(s) disabled or given another role", changed);
+        }
+        return changed;
+    }
+
+    @Override
+    public Optional<java.time.Duration> directorySyncInterval() {
+        return delegate.directorySyncInterval();
+    }
+
+    @Override
     public Session openSession(String userName) {
         return delegate.openSession(userName);
     }

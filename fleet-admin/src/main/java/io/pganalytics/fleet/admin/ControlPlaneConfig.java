@@ -20,16 +20,31 @@ import java.util.Map;
  * @param secretKeys       {@code fleet.secret.keys}, null when none (then no password can be stored)
  * @param publisher        {@code control.publisher.enabled}: whether this process publishes the projection
  * @param passwordHashing  {@code accounts.password.argon2.*}: the cost of local accounts' password hashes
+ * @param ldap             {@code ldap.*}: LDAP sign-in, null when off
  */
 public record ControlPlaneConfig(String databaseUrl, String databaseUser, String databasePassword, int poolSize,
                                  String bootstrapServers, String schemaRegistryUrl, String secretKeys, boolean publisher,
-                                 PasswordHasher.Parameters passwordHashing) {
+                                 PasswordHasher.Parameters passwordHashing, LdapConfig ldap) {
 
     /** A configuration hashing passwords with {@link PasswordHasher.Parameters#DEFAULT}. */
     public ControlPlaneConfig(String databaseUrl, String databaseUser, String databasePassword, int poolSize,
                               String bootstrapServers, String schemaRegistryUrl, String secretKeys, boolean publisher) {
         this(databaseUrl, databaseUser, databasePassword, poolSize, bootstrapServers, schemaRegistryUrl, secretKeys, publisher,
-                PasswordHasher.Parameters.DEFAULT);
+                PasswordHasher.Parameters.DEFAULT, null);
+    }
+
+    /** A configuration without LDAP. */
+    public ControlPlaneConfig(String databaseUrl, String databaseUser, String databasePassword, int poolSize,
+                              String bootstrapServers, String schemaRegistryUrl, String secretKeys, boolean publisher,
+                              PasswordHasher.Parameters passwordHashing) {
+        this(databaseUrl, databaseUser, databasePassword, poolSize, bootstrapServers, schemaRegistryUrl, secretKeys, publisher,
+                passwordHashing, null);
+    }
+
+    /** This configuration signing users in from the directory {@code ldap} too. */
+    public ControlPlaneConfig withLdap(LdapConfig ldap) {
+        return new ControlPlaneConfig(databaseUrl, databaseUser, databasePassword, poolSize, bootstrapServers, schemaRegistryUrl,
+                secretKeys, publisher, passwordHashing, ldap);
     }
 
     public ControlPlaneConfig {
@@ -39,7 +54,7 @@ public record ControlPlaneConfig(String databaseUrl, String databaseUser, String
     /** This configuration hashing passwords with {@code parameters}. */
     public ControlPlaneConfig withPasswordHashing(PasswordHasher.Parameters parameters) {
         return new ControlPlaneConfig(databaseUrl, databaseUser, databasePassword, poolSize, bootstrapServers, schemaRegistryUrl,
-                secretKeys, publisher, parameters);
+                secretKeys, publisher, parameters, ldap);
     }
 
     /** Every key of the control plane, declared once. */
@@ -84,7 +99,7 @@ public record ControlPlaneConfig(String databaseUrl, String databaseUser, String
     /** The control plane's keys, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.DATABASE_URL, Keys.DATABASE_USER, Keys.DATABASE_PASSWORD,
             Keys.POOL_SIZE, Keys.BOOTSTRAP_SERVERS, Keys.SCHEMA_REGISTRY_URL, Keys.SECRET_KEYS, Keys.PUBLISHER,
-            Keys.ARGON2_MEMORY_KIB, Keys.ARGON2_ITERATIONS, Keys.ARGON2_PARALLELISM);
+            Keys.ARGON2_MEMORY_KIB, Keys.ARGON2_ITERATIONS, Keys.ARGON2_PARALLELISM).and(LdapConfig.FIELDS);
 
     /** Reads the configuration from properties, each key overridden by its variable in {@code environment}. */
     public static ControlPlaneConfig from(Map<String, String> properties, Map<String, String> environment) {
@@ -110,7 +125,7 @@ public record ControlPlaneConfig(String databaseUrl, String databaseUser, String
         }
         values.validate();
         return new ControlPlaneConfig(url, values.get(Keys.DATABASE_USER), values.get(Keys.DATABASE_PASSWORD), pool, bootstrap,
-                registry, keys, publisher, hashing);
+                registry, keys, publisher, hashing, LdapConfig.from(values));
     }
 
     /** The keys, or null when none are configured. */

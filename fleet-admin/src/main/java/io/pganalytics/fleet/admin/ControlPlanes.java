@@ -22,7 +22,7 @@ public final class ControlPlanes {
      */
     public static Accounts openAccounts(ControlPlaneConfig config) {
         ControlDatabase db = new ControlDatabase(config, "pga-accounts");
-        return new AccountsChangeLog(new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), config.secrets(), true));
+        return new AccountsChangeLog(new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), config.secrets(), true, null));
     }
 
     /** Applies the control plane's Flyway migrations ({@code classpath:db/control}); returns how many ran. */

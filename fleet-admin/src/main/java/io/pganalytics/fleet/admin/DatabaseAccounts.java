@@ -30,7 +30,7 @@ final class DatabaseAccounts implements Accounts {
     /** Revoked ids are kept this long: longer than any access token lives ({@code api.token.access.ttl} is at most 1 h). */
     static final java.time.Duration REVOCATION_KEPT = java.time.Duration.ofHours(1);
     private static final String USER_COLUMNS = "name, role, disabled_at, session_epoch, password_changed_at, created_at, created_by,"
-            + " changed_at, totp_enabled_at";
+            + " changed_at, totp_enabled_at, source";
     /** The issuer authenticator apps show beside the account. */
     static final String TOTP_ISSUER = "pgAnalytics";
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -41,16 +41,21 @@ final class DatabaseAccounts implements Accounts {
     private final PasswordHasher hasher;
     private final SecretBox secrets;
     private final boolean ownsDatabase;
+    private final LdapDirectory directory;
 
-    DatabaseAccounts(ControlDatabase db, PasswordHasher hasher, SecretBox secrets, boolean ownsDatabase) {
+    DatabaseAccounts(ControlDatabase db, PasswordHasher hasher, SecretBox secrets, boolean ownsDatabase, LdapConfig ldap) {
         this.db = db;
         this.hasher = hasher;
         this.secrets = secrets;
         this.ownsDatabase = ownsDatabase;
+        this.directory = ldap == null ? null : new LdapDirectory(ldap);
     }
 
     @Override
     public void close() {
+        if (directory != null) {
+            directory.close();
+        }
         if (ownsDatabase) {
             db.close();
         }
@@ -83,6 +88,7 @@ final class DatabaseAccounts implements Accounts {
     @Override
     public User resetPassword(Actor actor, String name, String newPassword) {
         Objects.requireNonNull(actor, "actor");
+        requireLocal(name);
         PasswordPolicy.check("password", newPassword, name);
         String hash = hasher.hash(newPassword);
         return db.inTransaction(c -> {
@@ -95,6 +101,7 @@ final class DatabaseAccounts implements Accounts {
     @Override
     public User changePassword(Actor actor, String name, String currentPassword, String newPassword) {
         Objects.requireNonNull(actor, "actor");
+        requireLocal(name);
         String stored = db.read(c -> one(c, "SELECT password_hash FROM users WHERE name = ? AND disabled_at IS NULL",
                 rs -> rs.getString(1), name)).orElse(null);
         if (stored == null || !hasher.verify(currentPassword, stored)) {
@@ -152,8 +159,19 @@ final class DatabaseAccounts implements Accounts {
         Optional<Stored> stored = !plausible ? Optional.empty()
                 : db.read(c -> one(c, "SELECT " + USER_COLUMNS + ", password_hash FROM users WHERE name = ?",
                         rs -> new Stored(user(rs), rs.getString("password_hash")), name));
+        boolean fromDirectory = plausible && directory != null && (stored.isEmpty() || stored.get().user().source().equals("ldap"));
+        if (fromDirectory) {
+            Optional<LdapDirectory.DirectoryUser> found = directory.authenticate(name, password);
+            if (found.isEmpty() || stored.isPresent() && stored.get().user().disabled()) {
+                recordFailure(name);
+                throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
+            }
+            stored = Optional.of(new Stored(provision(found.get()), null));
+        }
         boolean ok;
-        if (stored.isEmpty() || stored.get().user().disabled()) {
+        if (fromDirectory) {
+            ok = true;
+        } else if (stored.isEmpty() || stored.get().user().disabled() || stored.get().hash() == null) {
             hasher.verifyDecoy(password);
             ok = false;
         } else {
@@ -176,12 +194,67 @@ final class DatabaseAccounts implements Accounts {
             }
         }
         db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name));
-        if (hasher.needsRehash(stored.get().hash())) {
+        String oldHash = stored.get().hash();
+        if (!fromDirectory && hasher.needsRehash(oldHash)) {
             String rehashed = hasher.hash(password);
             db.inTransaction(c -> ControlDatabase.update(c, "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
-                    rehashed, name, stored.get().hash()));
+                    rehashed, name, oldHash));
         }
         return stored.get().user();
+    }
+
+    /** The row of a directory user who just signed in: made on the first sign-in, its role kept as the directory says. */
+    private User provision(LdapDirectory.DirectoryUser found) {
+        return db.inTransaction(c -> {
+            Optional<User> existing = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? FOR UPDATE", DatabaseAccounts::user,
+                    found.name());
+            if (existing.isEmpty()) {
+                ChangeLog.LOG.info("account change by the directory: user {} signed in for the first time, role {}", found.name(), found.role());
+                return one(c, "INSERT INTO users (name, role, password_hash, source, directory_dn, created_by) VALUES (?, ?, NULL, 'ldap', ?, 'ldap')"
+                        + " RETURNING " + USER_COLUMNS, DatabaseAccounts::user, found.name(), found.role(), found.dn()).orElseThrow();
+            }
+            if (!existing.get().role().equals(found.role())) {
+                ChangeLog.LOG.info("account change by the directory: user {} now has role {}", found.name(), found.role());
+                return updateUser(c, found.name(), "role = ?, directory_dn = ?", found.role(), found.dn());
+            }
+            return existing.get();
+        });
+    }
+
+    @Override
+    public int syncDirectory() {
+        if (directory == null) {
+            return 0;
+        }
+        // One transaction, one replica: the others find the lock taken and skip this round.
+        return db.inTransaction(c -> {
+            if (!one(c, "SELECT pg_try_advisory_xact_lock(hashtext('pga.directory_sync'))", rs -> rs.getBoolean(1)).orElse(false)) {
+                return 0;
+            }
+            List<User> users = query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE source = 'ldap' AND disabled_at IS NULL",
+                    DatabaseAccounts::user);
+            Actor sync = new Actor("directory-sync", "system", "ldap");
+            int changed = 0;
+            for (User user : users) {
+                Optional<LdapDirectory.DirectoryUser> now = directory.lookup(user.name());
+                if (now.isEmpty()) {
+                    ChangeLog.LOG.info("account change by the directory sync: user {} left the directory or every mapped group:"
+                            + " disabled, sessions ended", user.name());
+                    setDisabled(sync, user.name(), true);
+                    changed++;
+                } else if (!now.get().role().equals(user.role())) {
+                    ChangeLog.LOG.info("account change by the directory sync: user {} now has role {}", user.name(), now.get().role());
+                    setRole(sync, user.name(), now.get().role());
+                    changed++;
+                }
+            }
+            return changed;
+        });
+    }
+
+    @Override
+    public Optional<java.time.Duration> directorySyncInterval() {
+        return directory == null ? Optional.empty() : Optional.of(directory.syncInterval());
     }
 
     /**
@@ -205,6 +278,12 @@ final class DatabaseAccounts implements Accounts {
     public boolean unlock(Actor actor, String name) {
         Objects.requireNonNull(actor, "actor");
         return db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name)) > 0;
+    }
+
+    private void requireLocal(String name) {
+        user(name).filter(u -> !u.source().equals("local")).ifPresent(u -> {
+            throw new ControlPlane.Conflict("directory_user", "the password of '" + name + "' is the directory's; change it there");
+        });
     }
 
     // ======== second factor ========
@@ -496,7 +575,8 @@ final class DatabaseAccounts implements Accounts {
     private static User user(ResultSet rs) throws SQLException {
         return new User(rs.getString("name"), rs.getString("role"), rs.getTimestamp("disabled_at") != null,
                 rs.getInt("session_epoch"), instant(rs, "password_changed_at"), instant(rs, "created_at"),
-                rs.getString("created_by"), instant(rs, "changed_at"), rs.getTimestamp("totp_enabled_at") != null);
+                rs.getString("created_by"), instant(rs, "changed_at"), rs.getTimestamp("totp_enabled_at") != null,
+                rs.getString("source"));
     }
 
 }

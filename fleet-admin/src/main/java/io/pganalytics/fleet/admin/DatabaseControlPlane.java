@@ -66,7 +66,12 @@ final class DatabaseControlPlane implements ControlPlane {
     DatabaseControlPlane(ControlPlaneConfig config, String clientId) {
         this.db = new ControlDatabase(config, "pga-control");
         this.secrets = config.secrets();
-        this.accounts = new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), secrets, false);
+        try {
+            this.accounts = new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), secrets, false, config.ldap());
+        } catch (RuntimeException e) {
+            db.close(); // a directory that cannot be reached leaves no pool behind
+            throw e;
+        }
         this.rateLimits = new RateLimits(db);
         this.topics = new TopicClient(config.bootstrapServers(), config.schemaRegistryUrl(), clientId);
         this.projection = config.publisher() ? Projection.start(db, config, clientId, this::projected) : null;
