@@ -28,11 +28,13 @@ import java.util.Map;
  * @param tokens           {@code api.token.*}: the access tokens' issuer, audience and lifetime
  * @param rateLimits       {@code api.rate.limit.*}, {@code api.trusted.proxies}: requests per minute per user, collector and login address
  * @param mfaRequiredRoles {@code api.mfa.required.roles}: roles whose users must sign in with a second factor
+ * @param tlsCertificate   {@code api.tls.certificate}: PEM certificate chain of the listener; null = plain HTTP
+ * @param tlsKey           {@code api.tls.key}: its PKCS#8 PEM private key
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers, String adminToken, List<String> corsAllowedOrigins,
                         long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens, RateLimitSettings rateLimits,
-                        List<String> mfaRequiredRoles) {
+                        List<String> mfaRequiredRoles, java.nio.file.Path tlsCertificate, java.nio.file.Path tlsKey) {
 
     /** The default of {@code api.max.body.bytes}: 1 MiB, enough for a bulk import of thousands of rows. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -41,7 +43,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                      String bootstrapServers) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, null, List.of(),
-                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of());
+                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null);
     }
 
     /** A configuration with the default {@link TokenSettings}. */
@@ -49,31 +51,42 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                      String bootstrapServers, String adminToken, List<String> corsAllowedOrigins, long maxBodyBytes,
                      String schemaRegistryUrl) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken, corsAllowedOrigins,
-                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of());
+                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null);
     }
 
     /** This configuration reading the fleet topics with the schemas of {@code schemaRegistryUrl}. */
     public ApiConfig withSchemaRegistry(String schemaRegistryUrl) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey);
     }
 
     /** This configuration with {@code adminToken} as its admin token. */
     public ApiConfig withAdminToken(String adminToken) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey);
     }
 
     /** This configuration with {@code rateLimits}. */
     public ApiConfig withRateLimits(RateLimitSettings rateLimits) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey);
     }
 
     /** This configuration requiring a second factor of the users of {@code roles}. */
     public ApiConfig withMfaRequiredRoles(List<String> roles) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, roles);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, roles, tlsCertificate, tlsKey);
+    }
+
+    /** This configuration serving HTTPS with the PEM chain {@code certificate} and key {@code key}. */
+    public ApiConfig withTls(java.nio.file.Path certificate, java.nio.file.Path key) {
+        return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, certificate, key);
+    }
+
+    /** Whether the listener speaks HTTPS. */
+    public boolean tls() {
+        return tlsCertificate != null;
     }
 
     /** Every key the API reads, declared once: its type, default, rule and meaning. */
@@ -130,6 +143,11 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                         .map(r -> "expected roles of " + io.pganalytics.fleet.admin.Accounts.ROLES + ", got '" + r + "'").orElse(null))
                 .withDoc("roles whose users must sign in with a TOTP code (e.g. `admin`); a user of one without a second factor "
                         + "is told to enrol (`POST /api/v1/auth/mfa/enrol`) and gets no token until then");
+        public static final Field<String> TLS_CERTIFICATE = Field.string("api.tls.certificate").optional()
+                .withDoc("PEM file of the listener's certificate chain, leaf first; with `api.tls.key` the API speaks only HTTPS "
+                        + "and sends `Strict-Transport-Security`");
+        public static final Field<String> TLS_KEY = Field.string("api.tls.key").optional()
+                .withDoc("PEM file of its private key, PKCS#8 (`BEGIN PRIVATE KEY`)");
         public static final Field<List<String>> TRUSTED_PROXIES = Field.list("api.trusted.proxies").withDefault(List.of())
                 .withDoc("addresses of load balancers whose `X-Forwarded-For` names the client (for limits and logs); "
                         + "empty = the connection's address is the client");
@@ -138,7 +156,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS,
             Keys.MAX_BODY_BYTES, Keys.TOKEN_ISSUER, Keys.TOKEN_AUDIENCE, Keys.TOKEN_ACCESS_TTL_SECONDS, Keys.RATE_USER, Keys.RATE_COLLECTOR, Keys.RATE_LOGIN,
-            Keys.TRUSTED_PROXIES, Keys.MFA_REQUIRED_ROLES).and(ControlPlaneConfig.FIELDS);
+            Keys.TRUSTED_PROXIES, Keys.MFA_REQUIRED_ROLES, Keys.TLS_CERTIFICATE, Keys.TLS_KEY).and(ControlPlaneConfig.FIELDS);
 
     /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
     public ApiConfig {
@@ -153,6 +171,10 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         rateLimits = rateLimits == null ? RateLimitSettings.DEFAULT : rateLimits;
         mfaRequiredRoles = mfaRequiredRoles == null ? List.of() : List.copyOf(mfaRequiredRoles);
         Keys.MFA_REQUIRED_ROLES.problemWith(mfaRequiredRoles).ifPresent(problems::add);
+        if ((tlsCertificate == null) != (tlsKey == null)) {
+            problems.add(new InvalidValue.Problem(tlsCertificate == null ? Keys.TLS_CERTIFICATE.name() : Keys.TLS_KEY.name(),
+                    "required with " + (tlsCertificate == null ? Keys.TLS_KEY.name() : Keys.TLS_CERTIFICATE.name())));
+        }
         Keys.TOKEN_ACCESS_TTL_SECONDS.problemWith((int) Math.min(Integer.MAX_VALUE, tokens.accessTtl().toSeconds()))
                 .ifPresent(problems::add);
         if (databaseUrl == null || !databaseUrl.startsWith("jdbc:postgresql://")) {
@@ -184,10 +206,13 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         RateLimitSettings limits = new RateLimitSettings(values.get(Keys.RATE_USER), values.get(Keys.RATE_COLLECTOR),
                 values.get(Keys.RATE_LOGIN), values.get(Keys.TRUSTED_PROXIES));
         List<String> mfaRoles = values.get(Keys.MFA_REQUIRED_ROLES);
+        String certificate = values.get(Keys.TLS_CERTIFICATE);
+        String key = values.get(Keys.TLS_KEY);
         values.validate();
         return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
                 values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes,
-                values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)), limits, mfaRoles);
+                values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)), limits, mfaRoles,
+                certificate == null ? null : java.nio.file.Path.of(certificate), key == null ? null : java.nio.file.Path.of(key));
     }
 
     @Override
@@ -195,6 +220,6 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser="
                 + databaseUser + ", bootstrapServers=" + bootstrapServers + ", adminToken=" + (adminToken == null ? "none" : "***")
                 + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + ", schemaRegistryUrl="
-                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + ", mfaRequiredRoles=" + mfaRequiredRoles + "]";
+                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + ", mfaRequiredRoles=" + mfaRequiredRoles + ", tlsCertificate=" + tlsCertificate + "]";
     }
 }

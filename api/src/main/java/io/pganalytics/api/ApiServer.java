@@ -53,6 +53,7 @@ public final class ApiServer implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight requests. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
+    private final String scheme;
     private final Javalin app;
     private final List<HealthCheck> checks;
     private final PrometheusMeterRegistry metrics;
@@ -106,7 +107,10 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/openapi.json", Access.open(), "this document", ctx ->
                         ctx.json(OpenApiDocument.of(table.routes(), VERSION)));
         extension.routes().accept(table);
-        HttpHygiene hygiene = new HttpHygiene(new HashSet<>(config.corsAllowedOrigins()));
+        HttpHygiene hygiene = new HttpHygiene(new HashSet<>(config.corsAllowedOrigins()), config.tls());
+        this.scheme = config.tls() ? "https" : "http";
+        java.security.KeyStore keyStore = config.tls() ? io.pganalytics.api.http.PemKeyStore.load(config.tlsCertificate(), config.tlsKey(),
+                ApiConfig.Keys.TLS_CERTIFICATE.name(), ApiConfig.Keys.TLS_KEY.name()) : null;
         long maxBodyBytes = config.maxBodyBytes();
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -119,6 +123,26 @@ public final class ApiServer implements AutoCloseable {
             }
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
+            if (keyStore != null) {
+                // Only HTTPS: with a connector of its own, Javalin adds no plain one.
+                cfg.jetty.addConnector((server, http) -> {
+                    org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+                    ssl.setKeyStore(keyStore);
+                    ssl.setKeyStorePassword(io.pganalytics.api.http.PemKeyStore.PASSWORD);
+                    ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+                    org.eclipse.jetty.server.HttpConfiguration https = new org.eclipse.jetty.server.HttpConfiguration(http);
+                    org.eclipse.jetty.server.SecureRequestCustomizer secure = new org.eclipse.jetty.server.SecureRequestCustomizer();
+                    // The certificate names the service, not every address a probe or a load balancer dials.
+                    secure.setSniHostCheck(false);
+                    https.addCustomizer(secure);
+                    org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(server,
+                            new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+                            new org.eclipse.jetty.server.HttpConnectionFactory(https));
+                    connector.setHost(config.host());
+                    connector.setPort(config.port());
+                    return connector;
+                });
+            }
             cfg.http.maxRequestSize = maxBodyBytes;
             cfg.jsonMapper(new JavalinJackson(StrictJson.MAPPER, false));
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new io.pganalytics.api.http.JsonErrorHandler()));
@@ -217,9 +241,9 @@ public final class ApiServer implements AutoCloseable {
         return app.port();
     }
 
-    /** The base URL, e.g. {@code http://127.0.0.1:8080}. */
+    /** The base URL, e.g. {@code http://127.0.0.1:8080} ({@code https} with TLS). */
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return scheme + "://127.0.0.1:" + port();
     }
 
     /** The routes served, as registered (each with its access rule). */

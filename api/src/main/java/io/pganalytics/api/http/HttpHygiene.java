@@ -17,11 +17,22 @@ public final class HttpHygiene {
 
     /** @param allowedOrigins origins allowed to call from a browser, exactly as they appear in {@code Origin} */
     public HttpHygiene(Set<String> allowedOrigins) {
-        this.allowedOrigins = Set.copyOf(allowedOrigins);
+        this(allowedOrigins, false);
     }
+
+    /** @param hsts whether the listener is HTTPS: then browsers are told to use nothing else for a year */
+    public HttpHygiene(Set<String> allowedOrigins, boolean hsts) {
+        this.allowedOrigins = Set.copyOf(allowedOrigins);
+        this.hsts = hsts;
+    }
+
+    private final boolean hsts;
 
     /** Sets the security headers of every answer. */
     public void headers(Context ctx) {
+        if (hsts) {
+            ctx.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+        }
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("X-Frame-Options", "DENY");
         ctx.header("Referrer-Policy", "no-referrer");
