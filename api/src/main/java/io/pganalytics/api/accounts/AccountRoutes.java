@@ -33,9 +33,11 @@ public final class AccountRoutes {
     private final SessionCache sessions;
     private final RequestLimiter limiter;
     private final java.util.List<String> mfaRequiredRoles;
+    private final OidcSignIn oidc;
 
     public AccountRoutes(Accounts accounts, TokenAuthority authority, SessionCache sessions, RequestLimiter limiter,
-                         java.util.List<String> mfaRequiredRoles) {
+                         java.util.List<String> mfaRequiredRoles, OidcConfig oidc) {
+        this.oidc = oidc == null ? null : new OidcSignIn(oidc, accounts);
         this.accounts = accounts;
         this.authority = authority;
         this.sessions = sessions;
@@ -66,7 +68,12 @@ public final class AccountRoutes {
     record PasswordReset(String password) {
     }
 
+    /** A route that takes no body: an empty one, or {@code {}}; anything else is a 400. */
+    record NoBody() {
+    }
+
     public void register(RouteTable table) {
+        registerSso(table);
         Access admin = Access.atLeast(Role.ADMIN);
         Access signedIn = Access.signedIn();
         table.post("/api/v1/auth/login", Access.open(),
@@ -104,10 +111,29 @@ public final class AccountRoutes {
                 .post("/api/v1/users/{name}/enable", admin, "enables a disabled user", 200,
                         ctx -> changed(ctx, accounts.setDisabled(actor(ctx), existing(ctx), false)))
                 .post("/api/v1/users/{name}/unlock", admin, "lifts the lockout of a name after failed logins", 200,
-                        ctx -> ctx.json(Map.of("name", ctx.pathParam("name"),
-                                "unlocked", accounts.unlock(actor(ctx), ctx.pathParam("name")))))
+                        this::unlock)
                 .delete("/api/v1/users/{name}/sessions", admin, "ends every session of a user", 200,
                         ctx -> changed(ctx, accounts.revokeSessions(actor(ctx), existing(ctx))));
+    }
+
+    /** The single sign-on routes of the providers configured (OIDC). */
+    private void registerSso(RouteTable table) {
+        if (oidc == null) {
+            return;
+        }
+        table.get("/api/v1/auth/oidc/login", Access.open(),
+                        "starts OIDC sign-in: 302 to the provider with state, nonce and a PKCE challenge", ctx -> {
+                            limiter.chargeLogin(ctx);
+                            ctx.status(302).header("Location", oidc.authorizationUrl().toString());
+                        })
+                .get("/api/v1/auth/oidc/callback", Access.open(),
+                        "the provider's redirect: the code exchanged, the ID token checked, this API's own token pair answered", ctx -> {
+                            limiter.chargeLogin(ctx);
+                            Accounts.User user = oidc.callback(ctx.queryParam("code"), ctx.queryParam("state"),
+                                    ctx.queryParam("error"), ctx.ip());
+                            sessions.changedHere(user);
+                            ctx.json(pair(accounts.openSession(user.name())));
+                        });
     }
 
     private void login(Context ctx) {
@@ -211,6 +237,13 @@ public final class AccountRoutes {
     private void resetPassword(Context ctx) {
         PasswordReset body = StrictJson.body(ctx, PasswordReset.class, null);
         changed(ctx, accounts.resetPassword(actor(ctx), existing(ctx), body.password()));
+    }
+
+    private void unlock(Context ctx) {
+        StrictJson.body(ctx, NoBody.class, new NoBody());
+        // Any name may be locked (unknown ones too), so it is checked against the rule of names, not looked up.
+        String name = Accounts.checkName("name", ctx.pathParam("name"));
+        ctx.json(Map.of("name", name, "unlocked", accounts.unlock(actor(ctx), name)));
     }
 
     private void changed(Context ctx, Accounts.User user) {

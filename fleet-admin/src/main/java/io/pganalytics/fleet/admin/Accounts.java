@@ -111,6 +111,27 @@ public interface Accounts extends AutoCloseable {
      */
     int syncDirectory();
 
+    // ---- single sign-on ----
+
+    /**
+     * The user an identity provider vouched for (its token already validated): made on the first sign-in with
+     * {@code source}, their role kept as the provider's groups say now. A disabled user, or a local or directory user
+     * of that name, is refused: a provider cannot take over an account it did not make.
+     *
+     * @throws ControlPlane.NotAuthorized when the user may not sign in this way
+     */
+    User provisionExternal(Actor actor, String name, String role, String source);
+
+    /** Keeps an authorization request in flight (its state, nonce and PKCE verifier) for the callback, 10 minutes. */
+    void saveSsoRequest(String state, String nonce, String codeVerifier);
+
+    /** Takes the request of {@code state} (once: a replayed callback finds nothing); empty when unknown or older than 10 minutes. */
+    Optional<SsoRequest> takeSsoRequest(String state);
+
+    /** An authorization request in flight. */
+    record SsoRequest(String state, String nonce, String codeVerifier) {
+    }
+
     /** How often {@link #syncDirectory} should run; empty without a directory. */
     default Optional<Duration> directorySyncInterval() {
         return Optional.empty();
@@ -280,6 +301,27 @@ public interface Accounts extends AutoCloseable {
                     + (name == null ? "" : ", got " + ControlPlane.Texts.quoted(name)));
         }
         return name;
+    }
+
+    /**
+     * Reads {@code role=group} pairs separated by {@code ;} (a group may be a DN, with its own '=' and ','), as
+     * {@code ldap.role.groups} and {@code oidc.role.groups} take them; each bad pair is handed to {@code reject}.
+     */
+    static java.util.Map<String, String> parseRoleGroups(String mapping, java.util.function.Consumer<String> reject) {
+        java.util.Map<String, String> roles = new java.util.LinkedHashMap<>();
+        if (mapping == null) {
+            return roles;
+        }
+        for (String pair : mapping.split(";")) {
+            int eq = pair.indexOf('=');
+            String role = eq < 0 ? pair.strip() : pair.substring(0, eq).strip();
+            if (eq < 0 || !ROLES.contains(role) || pair.substring(eq + 1).isBlank()) {
+                reject.accept("expected role=group pairs with roles of " + ROLES + ", got '" + pair.strip() + "'");
+                continue;
+            }
+            roles.put(role, pair.substring(eq + 1).strip());
+        }
+        return roles;
     }
 
     /** @throws InvalidValue at {@code path} for a role not in {@link #ROLES} */

@@ -122,6 +122,21 @@ class AccountsChangeLog implements Accounts {
     }
 
     @Override
+    public User provisionExternal(Actor actor, String name, String role, String source) {
+        return delegate.provisionExternal(actor, name, role, source);
+    }
+
+    @Override
+    public void saveSsoRequest(String state, String nonce, String codeVerifier) {
+        delegate.saveSsoRequest(state, nonce, codeVerifier);
+    }
+
+    @Override
+    public Optional<SsoRequest> takeSsoRequest(String state) {
+        return delegate.takeSsoRequest(state);
+    }
+
+    @Override
     public Session openSession(String userName) {
         return delegate.openSession(userName);
     }

@@ -253,6 +253,53 @@ final class DatabaseAccounts implements Accounts {
     }
 
     @Override
+    public User provisionExternal(Actor actor, String name, String role, String source) {
+        Objects.requireNonNull(actor, "actor");
+        Accounts.checkRole("role", role);
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new ControlPlane.NotAuthorized("the identity provider's user name " + ControlPlane.Texts.quoted(name)
+                    + " is not a valid user name");
+        }
+        return db.inTransaction(c -> {
+            Optional<User> existing = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? FOR UPDATE", DatabaseAccounts::user, name);
+            if (existing.isEmpty()) {
+                ChangeLog.LOG.info("account change by {}: user {} signed in for the first time by {}, role {}", actor, name, source, role);
+                return one(c, "INSERT INTO users (name, role, password_hash, source, created_by) VALUES (?, ?, NULL, ?, ?)"
+                        + " RETURNING " + USER_COLUMNS, DatabaseAccounts::user, name, role, source, actor.name()).orElseThrow();
+            }
+            User user = existing.get();
+            if (!user.source().equals(source) || user.disabled()) {
+                throw new ControlPlane.NotAuthorized(user.disabled() ? "user '" + name + "' is disabled"
+                        : "user '" + name + "' is a " + user.source() + " user; " + source + " cannot sign them in");
+            }
+            if (!user.role().equals(role)) {
+                ChangeLog.LOG.info("account change by {}: user {} now has role {}", actor, name, role);
+                return updateUser(c, name, "role = ?", role);
+            }
+            return user;
+        });
+    }
+
+    @Override
+    public void saveSsoRequest(String state, String nonce, String codeVerifier) {
+        db.inTransaction(c -> ControlDatabase.update(c, "INSERT INTO sso_requests (state, nonce, code_verifier) VALUES (?, ?, ?)",
+                state, nonce, codeVerifier));
+    }
+
+    @Override
+    public Optional<SsoRequest> takeSsoRequest(String state) {
+        if (state == null || state.length() > 200) {
+            return Optional.empty();
+        }
+        record Taken(SsoRequest request, boolean fresh) {
+        }
+        return db.inTransaction(c -> one(c, "DELETE FROM sso_requests WHERE state = ? RETURNING state, nonce, code_verifier,"
+                + " created_at > now() - interval '10 minutes' AS fresh", rs -> new Taken(new SsoRequest(rs.getString("state"),
+                        rs.getString("nonce"), rs.getString("code_verifier")), rs.getBoolean("fresh")), state))
+                .filter(Taken::fresh).map(Taken::request);
+    }
+
+    @Override
     public Optional<java.time.Duration> directorySyncInterval() {
         return directory == null ? Optional.empty() : Optional.of(directory.syncInterval());
     }
@@ -467,7 +514,8 @@ final class DatabaseAccounts implements Accounts {
                         + " OR coalesce(used_at, revoked_at) < now() - interval '1 day'")
                 + ControlDatabase.update(c, "DELETE FROM login_failures WHERE last_failure_at < now() - interval '1 day'"
                         + " AND (locked_until IS NULL OR locked_until < now())")
-                + ControlDatabase.update(c, "DELETE FROM rate_limit_buckets WHERE expires_at < ?", System.currentTimeMillis()));
+                + ControlDatabase.update(c, "DELETE FROM rate_limit_buckets WHERE expires_at < ?", System.currentTimeMillis())
+                + ControlDatabase.update(c, "DELETE FROM sso_requests WHERE created_at < now() - interval '10 minutes'"));
     }
 
     // ======== signing keys ========

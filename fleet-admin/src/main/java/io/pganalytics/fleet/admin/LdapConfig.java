@@ -6,7 +6,6 @@ import io.pganalytics.config.Fields;
 import io.pganalytics.config.Values;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -93,20 +92,8 @@ public record LdapConfig(String url, boolean startTls, Path trustStore, String t
                 values.reject(required.name(), "required with ldap.url");
             }
         }
-        Map<String, String> roles = new LinkedHashMap<>();
-        String mapping = values.get(Keys.ROLE_GROUPS);
-        if (mapping != null) {
-            for (String pair : mapping.split(";")) {
-                int eq = pair.indexOf('=');
-                String role = eq < 0 ? pair.strip() : pair.substring(0, eq).strip();
-                if (eq < 0 || !Accounts.ROLES.contains(role) || pair.substring(eq + 1).isBlank()) {
-                    values.reject(Keys.ROLE_GROUPS.name(), "expected role=groupDN pairs with roles of " + Accounts.ROLES
-                            + ", got '" + pair.strip() + "'");
-                    continue;
-                }
-                roles.put(role, pair.substring(eq + 1).strip());
-            }
-        }
+        Map<String, String> roles = Accounts.parseRoleGroups(values.get(Keys.ROLE_GROUPS),
+                reason -> values.reject(Keys.ROLE_GROUPS.name(), reason));
         String trustStore = values.get(Keys.TRUST_STORE);
         return new LdapConfig(url, values.get(Keys.STARTTLS), trustStore == null ? null : Path.of(trustStore),
                 values.get(Keys.TRUST_STORE_PASSWORD), values.get(Keys.BIND_DN), values.get(Keys.BIND_PASSWORD),
