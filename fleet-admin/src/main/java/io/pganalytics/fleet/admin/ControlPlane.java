@@ -150,6 +150,17 @@ public interface ControlPlane extends FleetAdmin {
     /** The local accounts, sessions and signing keys, on this control plane's database (closed with it). */
     Accounts accounts();
 
+    /**
+     * Re-encrypts every stored secret not sealed with the first key of {@code fleet.secret.keys} (targets' passwords,
+     * the API's signing keys, TOTP secrets) with it, in one transaction; changed targets are republished on
+     * {@code pga.fleet.targets}. Run after putting a new key first; remove the old key once it is done.
+     */
+    ResealReport resealSecrets(Actor actor);
+
+    /** How many secrets {@link #resealSecrets} re-encrypted, by kind, and with which key. */
+    record ResealReport(String keyId, int targetPasswords, int signingKeys, int totpSecrets) {
+    }
+
     /** Rate-limit buckets shared by every process on this control plane's database. */
     RateLimits rateLimits();
 

@@ -220,6 +220,14 @@ final class ControlPlaneChangeLog extends ChangeLog implements ControlPlane {
     }
 
     @Override
+    public ResealReport resealSecrets(Actor actor) {
+        ResealReport report = plane.resealSecrets(actor);
+        LOG.info("fleet change by {}: secrets re-encrypted with key {}: {} target password(s), {} signing key(s), {} TOTP secret(s)",
+                actor, report.keyId(), report.targetPasswords(), report.signingKeys(), report.totpSecrets());
+        return report;
+    }
+
+    @Override
     public RateLimits rateLimits() {
         return plane.rateLimits();
     }

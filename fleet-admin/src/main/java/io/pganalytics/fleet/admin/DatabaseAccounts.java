@@ -584,6 +584,34 @@ final class DatabaseAccounts implements Accounts {
         }
     }
 
+    /** Re-encrypts signing keys and TOTP secrets not sealed with {@code box}'s first key; returns {signing keys, TOTP secrets}. */
+    int[] reseal(Connection c, SecretBox box) throws SQLException {
+        String key = box.encryptingKeyId();
+        int signing = 0;
+        for (String[] row : query(c, "SELECT kid, private_key_sealed FROM signing_keys FOR UPDATE",
+                rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+            if (!key.equals(SecretBox.keyIdOf(row[1]))) {
+                String context = "signing-key:" + row[0];
+                ControlDatabase.update(c, "UPDATE signing_keys SET private_key_sealed = ? WHERE kid = ?",
+                        box.encrypt(box.decrypt(row[1], context), context), row[0]);
+                signing++;
+            }
+        }
+        int totp = 0;
+        for (String[] row : query(c, "SELECT name, totp_secret_sealed, totp_pending_sealed FROM users"
+                + " WHERE totp_secret_sealed IS NOT NULL OR totp_pending_sealed IS NOT NULL FOR UPDATE",
+                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})) {
+            String context = "totp:" + row[0];
+            String active = row[1] == null || key.equals(SecretBox.keyIdOf(row[1])) ? row[1] : box.encrypt(box.decrypt(row[1], context), context);
+            String pending = row[2] == null || key.equals(SecretBox.keyIdOf(row[2])) ? row[2] : box.encrypt(box.decrypt(row[2], context), context);
+            if (!java.util.Objects.equals(active, row[1]) || !java.util.Objects.equals(pending, row[2])) {
+                ControlDatabase.update(c, "UPDATE users SET totp_secret_sealed = ?, totp_pending_sealed = ? WHERE name = ?", active, pending, row[0]);
+                totp++;
+            }
+        }
+        return new int[] {signing, totp};
+    }
+
     private SecretBox requireSecrets() {
         if (secrets == null) {
             throw new InvalidValue(SecretBox.KEYS, "required to seal the API's signing keys (keyId:base64Key; `pganalytics fleet keygen` makes one)");

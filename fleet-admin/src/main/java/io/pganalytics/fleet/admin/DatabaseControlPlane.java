@@ -60,7 +60,7 @@ final class DatabaseControlPlane implements ControlPlane {
     private final SecretBox secrets;
     private final TopicClient topics;
     private final Projection projection;
-    private final Accounts accounts;
+    private final DatabaseAccounts accounts;
     private final RateLimits rateLimits;
 
     DatabaseControlPlane(ControlPlaneConfig config, String clientId) {
@@ -657,6 +657,32 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public Accounts accounts() {
         return accounts;
+    }
+
+    @Override
+    public ResealReport resealSecrets(Actor actor) {
+        Objects.requireNonNull(actor, "actor");
+        if (secrets == null) {
+            throw new InvalidValue(SecretBox.KEYS, "required to re-encrypt the stored secrets");
+        }
+        String key = secrets.encryptingKeyId();
+        return db.inTransaction(c -> {
+            record Sealed(String id, String value) {
+            }
+            int targets = 0;
+            for (Sealed t : query(c, "SELECT id, encrypted_password FROM targets WHERE encrypted_password IS NOT NULL FOR UPDATE",
+                    rs -> new Sealed(rs.getString(1), rs.getString(2)))) {
+                if (!key.equals(SecretBox.keyIdOf(t.value()))) {
+                    String context = "target:" + t.id();
+                    update(c, "UPDATE targets SET encrypted_password = ?, updated_at = now() WHERE id = ?",
+                            secrets.encrypt(secrets.decrypt(t.value(), context), context), t.id());
+                    outbox(c, "target", t.id());
+                    targets++;
+                }
+            }
+            int[] accountSecrets = accounts.reseal(c, secrets);
+            return new ResealReport(key, targets, accountSecrets[0], accountSecrets[1]);
+        });
     }
 
     @Override

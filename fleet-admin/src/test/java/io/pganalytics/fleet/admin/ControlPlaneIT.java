@@ -186,6 +186,42 @@ class ControlPlaneIT {
     }
 
     @Test
+    void resealingMovesEveryStoredSecretToTheNewFirstKeyAndTheOldKeyCanGo() throws Exception {
+        plane.createTarget(ALICE, new TargetSpec("reseal-db", "jdbc:postgresql://reseal:5432/postgres", "pga", "reseal-pw", null,
+                Map.of(), List.of(), true, null));
+        String kid = plane.accounts().signingKeys().get(0).kid();
+        plane.accounts().createUser(ALICE, new Accounts.NewUser("reseal-user", "viewer", "a password of twenty chars"));
+        plane.accounts().beginTotp(ALICE, "reseal-user");
+        String newKey = SecretBox.generateKey("k2");
+        try (ControlPlane both = ControlPlanes.open(new ControlPlaneConfig(config.databaseUrl(), config.databaseUser(), null, 2,
+                config.bootstrapServers(), config.schemaRegistryUrl(), newKey + "," + KEYS, false), "reseal-it")) {
+            ControlPlane.ResealReport report = both.resealSecrets(ALICE);
+            assertThat(report.keyId()).isEqualTo("k2");
+            assertThat(report.targetPasswords()).isGreaterThanOrEqualTo(1);
+            assertThat(report.signingKeys()).isGreaterThanOrEqualTo(1);
+            assertThat(report.totpSecrets()).isGreaterThanOrEqualTo(1);
+            assertThat(both.resealSecrets(ALICE)).as("a second run has nothing to do")
+                    .isEqualTo(new ControlPlane.ResealReport("k2", 0, 0, 0));
+        }
+        try (Connection c = stack.postgres().dataSource("pganalytics_control").getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT encrypted_password AS sealed FROM targets WHERE encrypted_password IS NOT NULL"
+                     + " UNION ALL SELECT private_key_sealed FROM signing_keys UNION ALL SELECT totp_pending_sealed FROM users"
+                     + " WHERE totp_pending_sealed IS NOT NULL")) {
+            while (rs.next()) {
+                assertThat(SecretBox.keyIdOf(rs.getString(1))).isEqualTo("k2");
+            }
+        }
+        // with only the new key, everything still opens: the signing key, and the target as published to the fleet
+        try (ControlPlane onlyNew = ControlPlanes.open(new ControlPlaneConfig(config.databaseUrl(), config.databaseUser(), null, 2,
+                config.bootstrapServers(), config.schemaRegistryUrl(), newKey, false), "reseal-it-2")) {
+            assertThat(onlyNew.accounts().signingKeys()).extracting(Accounts.SigningKey::kid).contains(kid);
+            assertThat(onlyNew.target("reseal-db").orElseThrow().passwordKeyId()).isEqualTo("k2");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.readLatest(Topics.FLEET_TARGETS).get("reseal-db") instanceof FleetTarget t
+                && "k2".equals(SecretBox.keyIdOf(t.getEncryptedPassword())));
+    }
+
+    @Test
     void aTargetsPasswordIsStoredOnlyEncryptedAndBoundToItsRow() throws Exception {
         plane.createTarget(ALICE, new TargetSpec("orders-db", "jdbc:postgresql://orders:5432/postgres", "pga", "s3cret-pw", null, Map.of(),
                 List.of(), true, null));

@@ -69,7 +69,7 @@ final class FleetConnection {
          * The control plane over these settings; {@code secrets} null when no password is to be encrypted. It takes
          * its turn publishing (when no API does), and publishes what it committed before it closes.
          */
-        FleetAdmin open(SecretBox secrets) {
+        io.pganalytics.fleet.admin.ControlPlane open(SecretBox secrets) {
             return ControlPlanes.open(new ControlPlaneConfig(databaseUrl, databaseUser, databasePassword, 2, bootstrapServers,
                     schemaRegistryUrl, secrets == null ? null : secretKeys, true), CLIENT_ID);
         }

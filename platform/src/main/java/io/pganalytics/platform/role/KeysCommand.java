@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = {"Lists, rotates and retires the EdDSA keys that sign the API's access tokens. A new key signs",
             "at once on every replica (they reload the ring within 5 s, and at once on an unknown kid); older keys",
             "verify until retired. Private keys are sealed with fleet.secret.keys."},
-        subcommands = {KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Retire.class})
+        subcommands = {KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Retire.class, KeysCommand.Reseal.class})
 public final class KeysCommand extends CommandGroup {
 
     /** {@code keys list}. */
@@ -100,6 +100,34 @@ public final class KeysCommand extends CommandGroup {
                 case "h" -> Duration.ofHours(n);
                 default -> Duration.ofDays(n);
             };
+        }
+    }
+
+    /** {@code keys reseal}: re-encrypts every stored secret with the first key of {@code fleet.secret.keys}. */
+    @Command(name = "reseal", mixinStandardHelpOptions = true,
+            description = {"Re-encrypts every stored secret (targets' passwords, the signing keys, TOTP secrets) with the",
+                "first key of fleet.secret.keys, in one transaction, and republishes the targets on pga.fleet.targets.",
+                "Rotating fleet.secret.keys without downtime: 1. put the new key first everywhere (collectors, API,",
+                "this command), the old one after it; 2. run this; 3. remove the old key. Safe to run again."})
+    static final class Reseal implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        FleetConnection connection;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            FleetConnection.Settings settings = connection.settings();
+            try (io.pganalytics.fleet.admin.ControlPlane plane = settings.open(settings.secrets("keys reseal"))) {
+                io.pganalytics.fleet.admin.ControlPlane.ResealReport report = plane.resealSecrets(FleetCommand.actor());
+                spec.commandLine().getOut().println("re-encrypted with key " + report.keyId() + ": " + report.targetPasswords()
+                        + " target password(s), " + report.signingKeys() + " signing key(s), " + report.totpSecrets()
+                        + " TOTP secret(s); keys no longer needed can be removed from fleet.secret.keys once every process has "
+                        + "the new one first");
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
         }
     }
 }
