@@ -31,12 +31,13 @@ import java.util.Map;
  * @param tlsCertificate   {@code api.tls.certificate}: PEM certificate chain of the listener; null = plain HTTP
  * @param tlsKey           {@code api.tls.key}: its PKCS#8 PEM private key
  * @param oidc             {@code oidc.*}: OpenID Connect sign-in, null when off
+ * @param saml             {@code saml.*}: SAML 2.0 sign-in, null when off
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers, String adminToken, List<String> corsAllowedOrigins,
                         long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens, RateLimitSettings rateLimits,
                         List<String> mfaRequiredRoles, java.nio.file.Path tlsCertificate, java.nio.file.Path tlsKey,
-                        io.pganalytics.api.accounts.OidcConfig oidc) {
+                        io.pganalytics.api.accounts.OidcConfig oidc, io.pganalytics.api.accounts.SamlConfig saml) {
 
     /** The default of {@code api.max.body.bytes}: 1 MiB, enough for a bulk import of thousands of rows. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -45,7 +46,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                      String bootstrapServers) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, null, List.of(),
-                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null);
+                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null, null);
     }
 
     /** A configuration with the default {@link TokenSettings}. */
@@ -53,43 +54,49 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                      String bootstrapServers, String adminToken, List<String> corsAllowedOrigins, long maxBodyBytes,
                      String schemaRegistryUrl) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken, corsAllowedOrigins,
-                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null);
+                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null, null);
     }
 
     /** This configuration reading the fleet topics with the schemas of {@code schemaRegistryUrl}. */
     public ApiConfig withSchemaRegistry(String schemaRegistryUrl) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
     }
 
     /** This configuration with {@code adminToken} as its admin token. */
     public ApiConfig withAdminToken(String adminToken) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
     }
 
     /** This configuration with {@code rateLimits}. */
     public ApiConfig withRateLimits(RateLimitSettings rateLimits) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
     }
 
     /** This configuration requiring a second factor of the users of {@code roles}. */
     public ApiConfig withMfaRequiredRoles(List<String> roles) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, roles, tlsCertificate, tlsKey, oidc);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, roles, tlsCertificate, tlsKey, oidc, saml);
     }
 
     /** This configuration serving HTTPS with the PEM chain {@code certificate} and key {@code key}. */
     public ApiConfig withTls(java.nio.file.Path certificate, java.nio.file.Path key) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, certificate, key, oidc);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, certificate, key, oidc, saml);
+    }
+
+    /** This configuration signing users in by the SAML identity provider {@code saml} too. */
+    public ApiConfig withSaml(io.pganalytics.api.accounts.SamlConfig saml) {
+        return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
     }
 
     /** This configuration signing users in by the OpenID provider {@code oidc} too. */
     public ApiConfig withOidc(io.pganalytics.api.accounts.OidcConfig oidc) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
     }
 
     /** Whether the listener speaks HTTPS. */
@@ -164,7 +171,8 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS,
             Keys.MAX_BODY_BYTES, Keys.TOKEN_ISSUER, Keys.TOKEN_AUDIENCE, Keys.TOKEN_ACCESS_TTL_SECONDS, Keys.RATE_USER, Keys.RATE_COLLECTOR, Keys.RATE_LOGIN,
-            Keys.TRUSTED_PROXIES, Keys.MFA_REQUIRED_ROLES, Keys.TLS_CERTIFICATE, Keys.TLS_KEY).and(io.pganalytics.api.accounts.OidcConfig.FIELDS).and(ControlPlaneConfig.FIELDS);
+            Keys.TRUSTED_PROXIES, Keys.MFA_REQUIRED_ROLES, Keys.TLS_CERTIFICATE, Keys.TLS_KEY).and(io.pganalytics.api.accounts.OidcConfig.FIELDS)
+            .and(io.pganalytics.api.accounts.SamlConfig.FIELDS).and(ControlPlaneConfig.FIELDS);
 
     /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
     public ApiConfig {
@@ -217,11 +225,12 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         String certificate = values.get(Keys.TLS_CERTIFICATE);
         String key = values.get(Keys.TLS_KEY);
         io.pganalytics.api.accounts.OidcConfig oidc = io.pganalytics.api.accounts.OidcConfig.from(values);
+        io.pganalytics.api.accounts.SamlConfig saml = io.pganalytics.api.accounts.SamlConfig.from(values);
         values.validate();
         return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
                 values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes,
                 values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)), limits, mfaRoles,
-                certificate == null ? null : java.nio.file.Path.of(certificate), key == null ? null : java.nio.file.Path.of(key), oidc);
+                certificate == null ? null : java.nio.file.Path.of(certificate), key == null ? null : java.nio.file.Path.of(key), oidc, saml);
     }
 
     @Override
@@ -229,6 +238,6 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser="
                 + databaseUser + ", bootstrapServers=" + bootstrapServers + ", adminToken=" + (adminToken == null ? "none" : "***")
                 + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + ", schemaRegistryUrl="
-                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + ", mfaRequiredRoles=" + mfaRequiredRoles + ", tlsCertificate=" + tlsCertificate + ", oidc=" + oidc + "]";
+                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + ", mfaRequiredRoles=" + mfaRequiredRoles + ", tlsCertificate=" + tlsCertificate + ", oidc=" + oidc + ", saml=" + saml + "]";
     }
 }

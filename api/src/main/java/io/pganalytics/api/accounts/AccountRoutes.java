@@ -34,10 +34,12 @@ public final class AccountRoutes {
     private final RequestLimiter limiter;
     private final java.util.List<String> mfaRequiredRoles;
     private final OidcSignIn oidc;
+    private final SamlSignIn saml;
 
     public AccountRoutes(Accounts accounts, TokenAuthority authority, SessionCache sessions, RequestLimiter limiter,
-                         java.util.List<String> mfaRequiredRoles, OidcConfig oidc) {
+                         java.util.List<String> mfaRequiredRoles, OidcConfig oidc, SamlConfig saml) {
         this.oidc = oidc == null ? null : new OidcSignIn(oidc, accounts);
+        this.saml = saml == null ? null : new SamlSignIn(saml, accounts);
         this.accounts = accounts;
         this.authority = authority;
         this.sessions = sessions;
@@ -116,8 +118,20 @@ public final class AccountRoutes {
                         ctx -> changed(ctx, accounts.revokeSessions(actor(ctx), existing(ctx))));
     }
 
-    /** The single sign-on routes of the providers configured (OIDC). */
+    /** The single sign-on routes of the providers configured (OIDC, SAML). */
     private void registerSso(RouteTable table) {
+        if (saml != null) {
+            table.get("/api/v1/auth/saml/metadata", Access.open(), "this API's SAML service-provider metadata",
+                            ctx -> ctx.contentType("application/samlmetadata+xml").result(saml.metadata()))
+                    .post(io.pganalytics.api.http.HttpHygiene.SAML_ACS_PATH, Access.open(),
+                            "the SAML HTTP-POST binding's assertion consumer service: a signed assertion in, this API's token pair out",
+                            200, ctx -> {
+                                limiter.chargeLogin(ctx);
+                                Accounts.User user = saml.consume(ctx.formParam("SAMLResponse"), ctx.ip());
+                                sessions.changedHere(user);
+                                ctx.json(pair(accounts.openSession(user.name())));
+                            });
+        }
         if (oidc == null) {
             return;
         }

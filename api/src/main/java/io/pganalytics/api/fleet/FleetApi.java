@@ -60,7 +60,8 @@ public final class FleetApi {
             resources.add(sessions);
             TokenAuthority authority = new TokenAuthority(config.tokens(), ring, Clock.systemUTC());
             resolvers.add(new AccessTokenResolver(authority, sessions));
-            accountRoutes = new AccountRoutes(fleet.accounts(), authority, sessions, limiter, config.mfaRequiredRoles(), config.oidc());
+            accountRoutes = new AccountRoutes(fleet.accounts(), authority, sessions, limiter, config.mfaRequiredRoles(), config.oidc(),
+                    config.saml());
         } catch (InvalidValue e) {
             // No key to seal the signing keys with: nobody can sign in, and saying so beats a half-working login.
             LOG.warn("local sign-in is off: {}", e.getMessage());

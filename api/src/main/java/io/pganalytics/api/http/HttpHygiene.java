@@ -64,6 +64,9 @@ public final class HttpHygiene {
         return true;
     }
 
+    /** The SAML assertion consumer service, which takes the HTTP-POST binding's form. */
+    public static final String SAML_ACS_PATH = "/api/v1/auth/saml/acs";
+
     /** Refuses a body that is not JSON (415); a request without a body passes. */
     public void contentType(Context ctx) {
         String method = ctx.method().name();
@@ -77,6 +80,10 @@ public final class HttpHygiene {
         }
         String type = ctx.contentType();
         String bare = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        // SAML's HTTP-POST binding is a browser form: its assertion consumer service is the one route that takes one.
+        if (bare.equals("application/x-www-form-urlencoded") && ctx.path().equals(SAML_ACS_PATH)) {
+            return;
+        }
         if (!bare.equals("application/json")) {
             throw new ApiException(415, "unsupported_media_type",
                     "expected Content-Type: application/json, got " + (type == null ? "none" : type));

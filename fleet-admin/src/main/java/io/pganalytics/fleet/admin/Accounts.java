@@ -128,6 +128,12 @@ public interface Accounts extends AutoCloseable {
     /** Takes the request of {@code state} (once: a replayed callback finds nothing); empty when unknown or older than 10 minutes. */
     Optional<SsoRequest> takeSsoRequest(String state);
 
+    /**
+     * Records that an identity provider's assertion was used: true the first time, false for a replay (on any replica).
+     * Kept until {@code expiresAt}, after which the provider's own expiry refuses it.
+     */
+    boolean firstUseOfAssertion(String assertionId, Instant expiresAt);
+
     /** An authorization request in flight. */
     record SsoRequest(String state, String nonce, String codeVerifier) {
     }

@@ -132,6 +132,11 @@ class AccountsChangeLog implements Accounts {
     }
 
     @Override
+    public boolean firstUseOfAssertion(String assertionId, Instant expiresAt) {
+        return delegate.firstUseOfAssertion(assertionId, expiresAt);
+    }
+
+    @Override
     public Optional<SsoRequest> takeSsoRequest(String state) {
         return delegate.takeSsoRequest(state);
     }

@@ -287,6 +287,12 @@ final class DatabaseAccounts implements Accounts {
     }
 
     @Override
+    public boolean firstUseOfAssertion(String assertionId, Instant expiresAt) {
+        return db.inTransaction(c -> ControlDatabase.update(c, "INSERT INTO sso_assertions (id, expires_at) VALUES (?, ?)"
+                + " ON CONFLICT (id) DO NOTHING", assertionId, expiresAt)) == 1;
+    }
+
+    @Override
     public Optional<SsoRequest> takeSsoRequest(String state) {
         if (state == null || state.length() > 200) {
             return Optional.empty();
@@ -515,7 +521,8 @@ final class DatabaseAccounts implements Accounts {
                 + ControlDatabase.update(c, "DELETE FROM login_failures WHERE last_failure_at < now() - interval '1 day'"
                         + " AND (locked_until IS NULL OR locked_until < now())")
                 + ControlDatabase.update(c, "DELETE FROM rate_limit_buckets WHERE expires_at < ?", System.currentTimeMillis())
-                + ControlDatabase.update(c, "DELETE FROM sso_requests WHERE created_at < now() - interval '10 minutes'"));
+                + ControlDatabase.update(c, "DELETE FROM sso_requests WHERE created_at < now() - interval '10 minutes'")
+                + ControlDatabase.update(c, "DELETE FROM sso_assertions WHERE expires_at < now() - interval '1 hour'"));
     }
 
     // ======== signing keys ========

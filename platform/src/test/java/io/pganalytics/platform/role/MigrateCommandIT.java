@@ -40,7 +40,7 @@ class MigrateCommandIT {
 
         CommandRun first = CommandRun.of("migrate", "--config", config.toString());
         assertThat(first.exitCode()).as(first.err()).isZero();
-        assertThat(first.out()).contains("applied 7 migration(s)").contains("created " + Topics.FLEET_TARGETS + " (12 partitions, compact)")
+        assertThat(first.out()).contains("applied 8 migration(s)").contains("created " + Topics.FLEET_TARGETS + " (12 partitions, compact)")
                 .contains(TopicContract.all().size() + " topic(s) created, 0 existed");
         try (Connection c = postgres.dataSource("pganalytics_control").getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
