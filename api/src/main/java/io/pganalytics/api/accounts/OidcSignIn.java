@@ -106,8 +106,7 @@ final class OidcSignIn {
             throw refused("no " + config.usernameClaim() + " claim");
         }
         List<String> groups = groups(claims.getClaim(config.groupsClaim()));
-        Optional<String> role = Accounts.ROLES.stream().filter(r -> config.roleGroups().containsKey(r)
-                && groups.contains(config.roleGroups().get(r))).findFirst();
+        Optional<String> role = Accounts.highestRole(config.roleGroups(), groups);
         if (role.isEmpty()) {
             throw refused(name + " is in no mapped group");
         }

@@ -108,8 +108,7 @@ final class SamlSignIn {
         if (name == null) {
             throw refused("no user name");
         }
-        Optional<String> role = Accounts.ROLES.stream().filter(r -> config.roleGroups().containsKey(r)
-                && groups.contains(config.roleGroups().get(r))).findFirst();
+        Optional<String> role = Accounts.highestRole(config.roleGroups(), groups);
         if (role.isEmpty()) {
             throw refused(name + " is in no mapped group");
         }

@@ -14,13 +14,10 @@ import io.pganalytics.fleet.admin.Actor;
 import io.pganalytics.fleet.admin.ControlPlane;
 import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.fleet.admin.ControlPlanes;
-import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
 import io.pganalytics.testkit.TestStack;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -65,15 +62,10 @@ class AbuseResistanceIT {
     @BeforeAll
     static void start(TestStack stack) {
         postgres = stack.postgres();
-        postgres.createDatabaseIfMissing(DATABASE);
-        ControlPlaneConfig control = new ControlPlaneConfig(postgres.jdbcUrl(DATABASE), postgres.user(), null, 8,
-                stack.kafka().bootstrapServers(), stack.registry().url(), SecretBox.generateKey("it"), true);
-        ControlPlanes.migrate(control);
+        ControlPlaneConfig control = ApiCalls.controlPlane(stack, DATABASE, 8);
         fleetA = ControlPlanes.open(control, "abuse-it-a");
         fleetB = ControlPlanes.open(control, "abuse-it-b");
-        ApiConfig api = new ApiConfig("127.0.0.1", 0, control.databaseUrl(), postgres.user(), null,
-                stack.kafka().bootstrapServers()).withSchemaRegistry(stack.registry().url())
-                .withRateLimits(new RateLimitSettings(USER_LIMIT, COLLECTOR_LIMIT, LOGIN_LIMIT, List.of("127.0.0.1")));
+        ApiConfig api = ApiCalls.api(control, 0).withRateLimits(new RateLimitSettings(USER_LIMIT, COLLECTOR_LIMIT, LOGIN_LIMIT, List.of("127.0.0.1")));
         replicaA = FleetApi.start(api, fleetA);
         replicaB = FleetApi.start(api, fleetB);
         for (String name : List.of("admin-1", "victim", "bystander", "busy", "steady")) {
@@ -84,15 +76,7 @@ class AbuseResistanceIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {replicaA, replicaB, fleetA, fleetB}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // closing the rest matters more
-            }
-        }
+        ApiCalls.closeAll(replicaA, replicaB, fleetA, fleetB);
     }
 
     /** A client address of its own: what a test asks for to stay out of the other tests' login buckets. */
@@ -103,16 +87,7 @@ class AbuseResistanceIT {
 
     static HttpResponse<String> call(ApiServer api, String method, String path, String token, String body, String from)
             throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("X-Forwarded-For", from);
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiCalls.call(api, method, path, token, body, Map.of("X-Forwarded-For", from));
     }
 
     static HttpResponse<String> login(ApiServer api, String name, String password, String from) throws Exception {

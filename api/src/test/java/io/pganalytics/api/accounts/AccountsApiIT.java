@@ -1,6 +1,7 @@
 package io.pganalytics.api.accounts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.pganalytics.api.accounts.ApiCalls.call;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,13 +18,10 @@ import io.pganalytics.fleet.admin.ControlPlane;
 import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.fleet.admin.ControlPlanes;
 import io.pganalytics.fleet.admin.PasswordHasher;
-import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
 import io.pganalytics.testkit.TestStack;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -65,16 +63,11 @@ class AccountsApiIT {
         postgres = stack.postgres();
         kafka = stack.kafka().bootstrapServers();
         registry = stack.registry().url();
-        postgres.createDatabaseIfMissing(DATABASE);
-        control = new ControlPlaneConfig(postgres.jdbcUrl(DATABASE), postgres.user(), null, 4,
-                stack.kafka().bootstrapServers(), stack.registry().url(), SecretBox.generateKey("it"), true);
-        ControlPlanes.migrate(control);
+        control = ApiCalls.controlPlane(stack, DATABASE, 4);
         fleetA = ControlPlanes.open(control, "accounts-it-a");
         fleetB = ControlPlanes.open(control, "accounts-it-b");
-        ApiConfig api = new ApiConfig("127.0.0.1", 0, control.databaseUrl(), postgres.user(), null,
-                stack.kafka().bootstrapServers()).withSchemaRegistry(stack.registry().url())
-                // every route as every role is more than a minute's budget; limits have their own test (AbuseResistanceIT)
-                .withRateLimits(new io.pganalytics.api.auth.RateLimitSettings(0, 0, 0, List.of()));
+        // every route as every role is more than a minute's budget; limits have their own test (AbuseResistanceIT)
+        ApiConfig api = ApiCalls.api(control, 0);
         replicaA = FleetApi.start(api, fleetA);
         replicaB = FleetApi.start(api, fleetB);
         Actor setup = Actor.cli("it", "localhost");
@@ -85,27 +78,7 @@ class AccountsApiIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {replicaA, replicaB, fleetA, fleetB}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // closing the rest matters more
-            }
-        }
-    }
-
-    static HttpResponse<String> call(ApiServer api, String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        ApiCalls.closeAll(replicaA, replicaB, fleetA, fleetB);
     }
 
     static JsonNode ok(HttpResponse<String> response, int status) throws Exception {
@@ -338,10 +311,7 @@ class AccountsApiIT {
     @Test
     void aRoleThatRequiresMfaGetsNoTokenUntilItsUserEnrols() throws Exception {
         newUser("strict", "auditor");
-        ApiConfig strictConfig = new ApiConfig("127.0.0.1", 0, control.databaseUrl(), postgres.user(), null,
-                kafka).withSchemaRegistry(registry)
-                .withRateLimits(new io.pganalytics.api.auth.RateLimitSettings(0, 0, 0, List.of()))
-                .withMfaRequiredRoles(List.of("auditor"));
+        ApiConfig strictConfig = ApiCalls.api(control, 0).withMfaRequiredRoles(List.of("auditor"));
         try (ApiServer strict = FleetApi.start(strictConfig, fleetA)) {
             HttpResponse<String> refused = loginWith(strict, "strict", PASSWORD, null);
             assertThat(refused.statusCode()).isEqualTo(403);

@@ -2,27 +2,23 @@ package io.pganalytics.api.accounts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.pganalytics.api.accounts.ApiCalls.call;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
-import io.pganalytics.api.auth.RateLimitSettings;
 import io.pganalytics.api.fleet.FleetApi;
 import io.pganalytics.embedded.EmbeddedLdap;
-import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.fleet.admin.ControlPlane;
 import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.fleet.admin.ControlPlanes;
 import io.pganalytics.fleet.admin.LdapConfig;
-import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
 import io.pganalytics.testkit.TestStack;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -71,16 +67,10 @@ class LdapSignInIT {
         group("pga-viewers", "uid=bob," + PEOPLE);
         group("other", "uid=carol," + PEOPLE);
 
-        EmbeddedPostgres postgres = stack.postgres();
-        postgres.createDatabaseIfMissing(DATABASE);
-        control = new ControlPlaneConfig(postgres.jdbcUrl(DATABASE), postgres.user(), null, 4,
-                stack.kafka().bootstrapServers(), stack.registry().url(), SecretBox.generateKey("it"), true);
-        ControlPlanes.migrate(control);
+        control = ApiCalls.controlPlane(stack, DATABASE, 4);
         fleetA = ControlPlanes.open(control.withLdap(ldapConfig(ldap.ldapsUrl(), false, true)), "ldap-it-a");
         fleetB = ControlPlanes.open(control.withLdap(ldapConfig(ldap.ldapUrl(), true, true)), "ldap-it-b");
-        ApiConfig api = new ApiConfig("127.0.0.1", 0, control.databaseUrl(), postgres.user(), null,
-                stack.kafka().bootstrapServers()).withSchemaRegistry(stack.registry().url())
-                .withRateLimits(new RateLimitSettings(0, 0, 0, List.of()));
+        ApiConfig api = ApiCalls.api(control, 0);
         ldaps = FleetApi.start(api, fleetA);
         startTls = FleetApi.start(api, fleetB);
     }
@@ -102,27 +92,7 @@ class LdapSignInIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {ldaps, startTls, fleetA, fleetB, ldap}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // closing the rest matters more
-            }
-        }
-    }
-
-    static HttpResponse<String> call(ApiServer api, String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        ApiCalls.closeAll(ldaps, startTls, fleetA, fleetB, ldap);
     }
 
     static HttpResponse<String> login(ApiServer api, String name, String password) throws Exception {

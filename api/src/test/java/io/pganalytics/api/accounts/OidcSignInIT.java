@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
-import io.pganalytics.api.auth.RateLimitSettings;
 import io.pganalytics.api.fleet.FleetApi;
-import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.fleet.admin.Accounts;
 import io.pganalytics.fleet.admin.Actor;
 import io.pganalytics.fleet.admin.ControlPlane;
 import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.fleet.admin.ControlPlanes;
-import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
 import io.pganalytics.testkit.TestStack;
@@ -53,11 +49,7 @@ class OidcSignInIT {
     static void start(TestStack stack) throws Exception {
         provider = new MockOAuth2Server();
         provider.start(0);
-        EmbeddedPostgres postgres = stack.postgres();
-        postgres.createDatabaseIfMissing(DATABASE);
-        ControlPlaneConfig control = new ControlPlaneConfig(postgres.jdbcUrl(DATABASE), postgres.user(), null, 4,
-                stack.kafka().bootstrapServers(), stack.registry().url(), SecretBox.generateKey("it"), true);
-        ControlPlanes.migrate(control);
+        ControlPlaneConfig control = ApiCalls.controlPlane(stack, DATABASE, 4);
         fleet = ControlPlanes.open(control, "oidc-it");
         // The redirect URI is replica B's callback: the browser comes back to another replica than it left.
         int portB;
@@ -67,26 +59,13 @@ class OidcSignInIT {
         OidcConfig oidc = new OidcConfig(provider.issuerUrl("default").toString(), CLIENT, "client-secret",
                 "http://127.0.0.1:" + portB + "/api/v1/auth/oidc/callback", List.of("openid", "profile"), "preferred_username",
                 "groups", Map.of("admin", "pga-admins", "viewer", "staff"));
-        ApiConfig api = new ApiConfig("127.0.0.1", 0, control.databaseUrl(), postgres.user(), null,
-                stack.kafka().bootstrapServers()).withSchemaRegistry(stack.registry().url())
-                .withRateLimits(new RateLimitSettings(0, 0, 0, List.of())).withOidc(oidc);
-        replicaA = FleetApi.start(api, fleet);
-        replicaB = FleetApi.start(new ApiConfig("127.0.0.1", portB, control.databaseUrl(), postgres.user(), null,
-                stack.kafka().bootstrapServers()).withSchemaRegistry(stack.registry().url())
-                .withRateLimits(new RateLimitSettings(0, 0, 0, List.of())).withOidc(oidc), fleet);
+        replicaA = FleetApi.start(ApiCalls.api(control, 0).withOidc(oidc), fleet);
+        replicaB = FleetApi.start(ApiCalls.api(control, portB).withOidc(oidc), fleet);
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {replicaA, replicaB, fleet}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // closing the rest matters more
-            }
-        }
+        ApiCalls.closeAll(replicaA, replicaB, fleet);
         if (provider != null) {
             provider.shutdown();
         }

@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.onelogin.saml2.util.Constants;
 import com.onelogin.saml2.util.Util;
-import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
-import io.pganalytics.api.auth.RateLimitSettings;
 import io.pganalytics.api.fleet.FleetApi;
-import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.fleet.admin.ControlPlane;
 import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.fleet.admin.ControlPlanes;
-import io.pganalytics.schemas.secret.SecretBox;
 import io.pganalytics.testkit.ContractTopics;
 import io.pganalytics.testkit.EmbeddedStack;
 import io.pganalytics.testkit.TestStack;
@@ -78,11 +74,7 @@ class SamlSignInIT {
         Path certificateFile = Files.writeString(dir.resolve("idp.crt"), "-----BEGIN CERTIFICATE-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(idpCertificate.getEncoded()) + "\n-----END CERTIFICATE-----\n");
 
-        EmbeddedPostgres postgres = stack.postgres();
-        postgres.createDatabaseIfMissing(DATABASE);
-        ControlPlaneConfig control = new ControlPlaneConfig(postgres.jdbcUrl(DATABASE), postgres.user(), null, 4,
-                stack.kafka().bootstrapServers(), stack.registry().url(), SecretBox.generateKey("it"), true);
-        ControlPlanes.migrate(control);
+        ControlPlaneConfig control = ApiCalls.controlPlane(stack, DATABASE, 4);
         fleet = ControlPlanes.open(control, "saml-it");
         int port;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
@@ -91,22 +83,12 @@ class SamlSignInIT {
         acs = "http://127.0.0.1:" + port + "/api/v1/auth/saml/acs";
         SamlConfig saml = new SamlConfig(IDP, certificateFile, "https://idp.example.com/saml/sso", SP, acs, null, "groups",
                 Map.of("admin", "pga-admins", "viewer", "staff"));
-        api = FleetApi.start(new ApiConfig("127.0.0.1", port, control.databaseUrl(), postgres.user(), null,
-                stack.kafka().bootstrapServers()).withSchemaRegistry(stack.registry().url())
-                .withRateLimits(new RateLimitSettings(0, 0, 0, List.of())).withSaml(saml), fleet);
+        api = FleetApi.start(ApiCalls.api(control, port).withSaml(saml), fleet);
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {api, fleet}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // closing the rest matters more
-            }
-        }
+        ApiCalls.closeAll(api, fleet);
     }
 
     static KeyStore rsa(String alias) throws Exception {

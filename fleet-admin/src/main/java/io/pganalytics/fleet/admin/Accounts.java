@@ -330,6 +330,11 @@ public interface Accounts extends AutoCloseable {
         return roles;
     }
 
+    /** The highest of {@link #ROLES} whose group (in {@code roleGroups}) is among {@code groups}; empty when none is. */
+    static Optional<String> highestRole(java.util.Map<String, String> roleGroups, java.util.Collection<String> groups) {
+        return ROLES.stream().filter(role -> roleGroups.containsKey(role) && groups.contains(roleGroups.get(role))).findFirst();
+    }
+
     /** @throws InvalidValue at {@code path} for a role not in {@link #ROLES} */
     static String checkRole(String path, String role) {
         if (role == null || !ROLES.contains(role)) {

@@ -119,14 +119,9 @@ final class LdapDirectory implements AutoCloseable {
     }
 
     private Optional<DirectoryUser> withRole(String name, String dn) {
-        Set<String> groups = groupsOf(dn);
-        for (String role : Accounts.ROLES) {
-            String group = config.roleGroups().get(role);
-            if (group != null && groups.contains(normalise(group))) {
-                return Optional.of(new DirectoryUser(name, dn, role));
-            }
-        }
-        return Optional.empty();
+        java.util.Map<String, String> normalised = new java.util.HashMap<>();
+        config.roleGroups().forEach((role, group) -> normalised.put(role, normalise(group)));
+        return Accounts.highestRole(normalised, groupsOf(dn)).map(role -> new DirectoryUser(name, dn, role));
     }
 
     /** The DNs (normalised) of every group {@code dn} is a member of, directly or through nested groups. */

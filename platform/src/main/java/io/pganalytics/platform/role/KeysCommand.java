@@ -18,75 +18,67 @@ import picocli.CommandLine.Option;
         subcommands = {KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Retire.class, KeysCommand.Reseal.class})
 public final class KeysCommand extends CommandGroup {
 
-    /** {@code keys list}. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the signing keys in force, newest (the signing one) first.")
-    static final class ListKeys implements Callable<Integer> {
+    /** A keys subcommand on the accounts of the control-plane database: what it prints. */
+    abstract static class OnAccounts implements Callable<Integer> {
         @Mixin
         AccountsConnection connection;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        abstract String run(Accounts accounts);
+
         @Override
         public Integer call() {
             try (Accounts accounts = connection.open()) {
                 PrintWriter out = spec.commandLine().getOut();
-                boolean first = true;
-                for (Accounts.SigningKey key : accounts.signingKeys()) {
-                    out.println(key.kid() + "  " + key.algorithm() + "  created " + key.createdAt() + (first ? "  (signs)" : "  (verifies)"));
-                    first = false;
-                }
+                out.println(run(accounts));
                 out.flush();
             }
             return 0;
         }
     }
 
+    /** {@code keys list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the signing keys in force, newest (the signing one) first.")
+    static final class ListKeys extends OnAccounts {
+        @Override
+        String run(Accounts accounts) {
+            StringBuilder out = new StringBuilder();
+            boolean first = true;
+            for (Accounts.SigningKey key : accounts.signingKeys()) {
+                out.append(first ? "" : "\n").append(key.kid()).append("  ").append(key.algorithm()).append("  created ")
+                        .append(key.createdAt()).append(first ? "  (signs)" : "  (verifies)");
+                first = false;
+            }
+            return out.toString();
+        }
+    }
+
     /** {@code keys rotate}. */
     @Command(name = "rotate", mixinStandardHelpOptions = true,
             description = "Makes a new signing key; the previous ones keep verifying until `keys retire`.")
-    static final class Rotate implements Callable<Integer> {
-        @Mixin
-        AccountsConnection connection;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Rotate extends OnAccounts {
         @Override
-        public Integer call() {
-            try (Accounts accounts = connection.open()) {
-                Accounts.SigningKey key = accounts.rotateSigningKey(FleetCommand.actor());
-                spec.commandLine().getOut().println("new signing key " + key.kid() + "; retire the old ones once their tokens "
-                        + "have expired: pganalytics keys retire --older-than 1h");
-                spec.commandLine().getOut().flush();
-            }
-            return 0;
+        String run(Accounts accounts) {
+            Accounts.SigningKey key = accounts.rotateSigningKey(FleetCommand.actor());
+            return "new signing key " + key.kid() + "; retire the old ones once their tokens have expired: "
+                    + "pganalytics keys retire --older-than 1h";
         }
     }
 
     /** {@code keys retire}. */
     @Command(name = "retire", mixinStandardHelpOptions = true,
             description = "Retires every key but the signing one created longer ago than --older-than: tokens it signed stop verifying.")
-    static final class Retire implements Callable<Integer> {
+    static final class Retire extends OnAccounts {
         @Option(names = "--older-than", required = true, paramLabel = "DURATION",
                 description = "e.g. 1h (no access token lives longer), 30m, 7d.")
         String olderThan;
 
-        @Mixin
-        AccountsConnection connection;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
-        public Integer call() {
+        String run(Accounts accounts) {
             Duration age = parse(olderThan);
-            try (Accounts accounts = connection.open()) {
-                int retired = accounts.retireSigningKeys(FleetCommand.actor(), Instant.now().minus(age));
-                spec.commandLine().getOut().println("retired " + retired + " signing key(s)");
-                spec.commandLine().getOut().flush();
-            }
-            return 0;
+            return "retired " + accounts.retireSigningKeys(FleetCommand.actor(), Instant.now().minus(age)) + " signing key(s)";
         }
 
         static Duration parse(String text) {

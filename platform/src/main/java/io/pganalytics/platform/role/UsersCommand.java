@@ -62,6 +62,28 @@ public final class UsersCommand extends CommandGroup {
         }
     }
 
+    /** A change of one named user: what it says when done. */
+    abstract static class OnUser implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Mixin
+        AccountsConnection connection;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        abstract String change(Accounts accounts);
+
+        @Override
+        public Integer call() {
+            try (Accounts accounts = connection.open()) {
+                printed(spec, change(accounts));
+            }
+            return 0;
+        }
+    }
+
     private static void printed(CommandLine.Model.CommandSpec spec, String line) {
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);
@@ -161,113 +183,52 @@ public final class UsersCommand extends CommandGroup {
 
     /** {@code users disable}. */
     @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disables a user: no login, every session ends.")
-    static final class Disable implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME")
-        String name;
-
-        @Mixin
-        AccountsConnection connection;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Disable extends OnUser {
         @Override
-        public Integer call() {
-            try (Accounts accounts = connection.open()) {
-                printed(spec, "disabled " + describe(accounts.setDisabled(FleetCommand.actor(), name, true)));
-            }
-            return 0;
+        String change(Accounts accounts) {
+            return "disabled " + describe(accounts.setDisabled(FleetCommand.actor(), name, true));
         }
     }
 
     /** {@code users enable}. */
     @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enables a disabled user.")
-    static final class Enable implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME")
-        String name;
-
-        @Mixin
-        AccountsConnection connection;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Enable extends OnUser {
         @Override
-        public Integer call() {
-            try (Accounts accounts = connection.open()) {
-                printed(spec, "enabled " + describe(accounts.setDisabled(FleetCommand.actor(), name, false)));
-            }
-            return 0;
+        String change(Accounts accounts) {
+            return "enabled " + describe(accounts.setDisabled(FleetCommand.actor(), name, false));
         }
     }
 
     /** {@code users set-role}. */
     @Command(name = "set-role", mixinStandardHelpOptions = true,
             description = "Changes a user's role; tokens already issued follow within a second.")
-    static final class SetRole implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class SetRole extends OnUser {
         @Parameters(index = "1", paramLabel = "ROLE", description = "admin, user, viewer or auditor.")
         String role;
 
-        @Mixin
-        AccountsConnection connection;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
-        public Integer call() {
-            try (Accounts accounts = connection.open()) {
-                printed(spec, "user " + describe(accounts.setRole(FleetCommand.actor(), name, role)));
-            }
-            return 0;
+        String change(Accounts accounts) {
+            return "user " + describe(accounts.setRole(FleetCommand.actor(), name, role));
         }
     }
 
     /** {@code users revoke-sessions}. */
     @Command(name = "revoke-sessions", mixinStandardHelpOptions = true,
             description = "Ends every session of a user (refresh tokens revoked, access tokens refused within a second).")
-    static final class RevokeSessions implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME")
-        String name;
-
-        @Mixin
-        AccountsConnection connection;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class RevokeSessions extends OnUser {
         @Override
-        public Integer call() {
-            try (Accounts accounts = connection.open()) {
-                printed(spec, "every session of " + describe(accounts.revokeSessions(FleetCommand.actor(), name)) + " ended");
-            }
-            return 0;
+        String change(Accounts accounts) {
+            return "every session of " + describe(accounts.revokeSessions(FleetCommand.actor(), name)) + " ended";
         }
     }
 
     /** {@code users unlock}. */
     @Command(name = "unlock", mixinStandardHelpOptions = true,
             description = "Lifts the lockout of a name after failed logins (every 5th failure locks it, 1 min doubling up to 1 h).")
-    static final class Unlock implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME")
-        String name;
-
-        @Mixin
-        AccountsConnection connection;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Unlock extends OnUser {
         @Override
-        public Integer call() {
-            try (Accounts accounts = connection.open()) {
-                printed(spec, accounts.unlock(FleetCommand.actor(), name) ? "lockout of " + name + " lifted"
-                        : name + " is not locked");
-            }
-            return 0;
+        String change(Accounts accounts) {
+            return accounts.unlock(FleetCommand.actor(), name) ? "lockout of " + name + " lifted" : name + " is not locked";
         }
     }
 }
