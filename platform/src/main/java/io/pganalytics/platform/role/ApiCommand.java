@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         description = {
             "Runs the fleet-management REST API (docs/api.md). Configuration: a properties file with",
             "the keys of docs/configuration.md (API), each overridable by PGA_<KEY> (e.g. PGA_API_PORT,",
-            "PGA_API_ADMIN_TOKEN). Ctrl-C or TERM stops taking requests, drains those in flight, and stops."})
+            "PGA_CONTROL_DATABASE_URL); sign-in: docs/security.md. Ctrl-C or TERM stops taking requests, drains those in",
+            "flight, and stops."})
 public final class ApiCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
@@ -40,8 +41,8 @@ public final class ApiCommand implements Callable<Integer> {
         StopSignal stop = StopSignal.install();
         try (ControlPlane fleet = ControlPlanes.open(configs.getValue(), "pga-api");
              ApiServer server = FleetApi.start(apiConfig, fleet)) {
-            spec.commandLine().getOut().println("API listening on " + server.url()
-                    + (apiConfig.adminToken() == null ? " (no api.admin.token: every guarded route answers 401)" : ""));
+            spec.commandLine().getOut().println("API listening on " + server.url() + (fleet.accounts().users().isEmpty()
+                    ? " (no user yet: pganalytics users add NAME --role admin --generate-password --config FILE)" : ""));
             spec.commandLine().getOut().flush();
             stop.await();
         }
