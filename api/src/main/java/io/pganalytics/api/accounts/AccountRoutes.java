@@ -296,7 +296,6 @@ public final class AccountRoutes {
     }
 
     private static Actor actor(Context ctx) {
-        Principal principal = RouteTable.principal(ctx);
-        return new Actor(principal.name(), principal.role().name().toLowerCase(), ctx.ip());
+        return RouteTable.actor(ctx);
     }
 }

@@ -139,8 +139,7 @@ final class FleetRoutes {
     }
 
     static Actor actor(Context ctx) {
-        Principal principal = RouteTable.principal(ctx);
-        return new Actor(principal.name(), principal.role().name().toLowerCase(), ctx.ip());
+        return RouteTable.actor(ctx);
     }
 
     private void register(Context ctx) {

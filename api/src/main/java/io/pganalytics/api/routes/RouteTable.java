@@ -136,6 +136,12 @@ public final class RouteTable {
         }
     }
 
+    /** The actor of a change made by this request: its principal, in its role, from the client's address. */
+    public static io.pganalytics.fleet.admin.Actor actor(Context ctx) {
+        Principal principal = principal(ctx);
+        return new io.pganalytics.fleet.admin.Actor(principal.name(), principal.role().name().toLowerCase(), ctx.ip());
+    }
+
     /** The principal of a guarded route's request. */
     public static Principal principal(Context ctx) {
         Principal principal = ctx.attribute(PRINCIPAL);

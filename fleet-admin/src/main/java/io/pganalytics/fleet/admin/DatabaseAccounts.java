@@ -35,6 +35,8 @@ final class DatabaseAccounts implements Accounts {
     static final String TOTP_ISSUER = "pgAnalytics";
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private static final String REFRESH_PREFIX = "pga_rt_";
+    private static final String ACTIVE_KEYS = "SELECT kid, algorithm, public_key, private_key_sealed, created_at FROM signing_keys"
+            + " WHERE retired_at IS NULL ORDER BY created_at DESC";
     private static final DateTimeFormatter KID_DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
 
     private final ControlDatabase db;
@@ -90,6 +92,11 @@ final class DatabaseAccounts implements Accounts {
         Objects.requireNonNull(actor, "actor");
         requireLocal(name);
         PasswordPolicy.check("password", newPassword, name);
+        return setPassword(name, newPassword);
+    }
+
+    /** Stores a checked password: the user's sessions end (a new epoch, refresh tokens revoked). */
+    private User setPassword(String name, String newPassword) {
         String hash = hasher.hash(newPassword);
         return db.inTransaction(c -> {
             User user = updateUser(c, name, "password_hash = ?, password_changed_at = now(), session_epoch = session_epoch + 1", hash);
@@ -111,7 +118,7 @@ final class DatabaseAccounts implements Accounts {
         if (newPassword.equals(currentPassword)) {
             throw new InvalidValue("newPassword", "must differ from the current password");
         }
-        return resetPassword(actor, name, newPassword);
+        return setPassword(name, newPassword);
     }
 
     @Override
@@ -166,7 +173,8 @@ final class DatabaseAccounts implements Accounts {
                 recordFailure(name);
                 throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
             }
-            stored = Optional.of(new Stored(provision(found.get()), null));
+            stored = Optional.of(new Stored(provisionExternal(new Actor("ldap:" + found.get().dn(), "system", "ldap"), name,
+                    found.get().role(), "ldap"), null));
         }
         boolean ok;
         if (fromDirectory) {
@@ -201,24 +209,6 @@ final class DatabaseAccounts implements Accounts {
                     rehashed, name, oldHash));
         }
         return stored.get().user();
-    }
-
-    /** The row of a directory user who just signed in: made on the first sign-in, its role kept as the directory says. */
-    private User provision(LdapDirectory.DirectoryUser found) {
-        return db.inTransaction(c -> {
-            Optional<User> existing = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? FOR UPDATE", DatabaseAccounts::user,
-                    found.name());
-            if (existing.isEmpty()) {
-                ChangeLog.LOG.info("account change by the directory: user {} signed in for the first time, role {}", found.name(), found.role());
-                return one(c, "INSERT INTO users (name, role, password_hash, source, directory_dn, created_by) VALUES (?, ?, NULL, 'ldap', ?, 'ldap')"
-                        + " RETURNING " + USER_COLUMNS, DatabaseAccounts::user, found.name(), found.role(), found.dn()).orElseThrow();
-            }
-            if (!existing.get().role().equals(found.role())) {
-                ChangeLog.LOG.info("account change by the directory: user {} now has role {}", found.name(), found.role());
-                return updateUser(c, found.name(), "role = ?, directory_dn = ?", found.role(), found.dn());
-            }
-            return existing.get();
-        });
     }
 
     @Override
@@ -392,13 +382,15 @@ final class DatabaseAccounts implements Accounts {
             return false;
         }
         return db.inTransaction(c -> {
-            Optional<String> sealed = one(c, "SELECT totp_secret_sealed FROM users WHERE name = ? AND totp_enabled_at IS NOT NULL",
-                    rs -> rs.getString(1), name);
-            if (sealed.isEmpty()) {
+            record Enrolled(String sealed, long lastStep) {
+            }
+            Optional<Enrolled> enrolled = one(c, "SELECT totp_secret_sealed, totp_last_step FROM users WHERE name = ?"
+                    + " AND totp_enabled_at IS NOT NULL", rs -> new Enrolled(rs.getString(1), rs.getLong(2)), name);
+            if (enrolled.isEmpty()) {
                 return false;
             }
-            long lastStep = one(c, "SELECT totp_last_step FROM users WHERE name = ?", rs -> rs.getLong(1), name).orElse(0L);
-            byte[] secret = Base64.getDecoder().decode(requireSecrets().decrypt(sealed.get(), "totp:" + name));
+            long lastStep = enrolled.get().lastStep();
+            byte[] secret = Base64.getDecoder().decode(requireSecrets().decrypt(enrolled.get().sealed(), "totp:" + name));
             java.util.OptionalLong step = Totp.verify(secret, code, Instant.now(), lastStep);
             if (step.isPresent()) {
                 // Spent on every replica: a concurrent use of the same step finds totp_last_step moved and fails.
@@ -536,8 +528,7 @@ final class DatabaseAccounts implements Accounts {
         return db.inTransaction(c -> {
             // Replicas starting together on an empty ring make one key, not one each.
             one(c, "SELECT pg_advisory_xact_lock(hashtext('pga.signing_keys'))", rs -> Boolean.TRUE);
-            List<SigningKey> again = query(c, "SELECT kid, algorithm, public_key, private_key_sealed, created_at FROM signing_keys"
-                    + " WHERE retired_at IS NULL ORDER BY created_at DESC", this::signingKey);
+            List<SigningKey> again = query(c, ACTIVE_KEYS, this::signingKey);
             if (!again.isEmpty()) {
                 return again;
             }
@@ -559,8 +550,7 @@ final class DatabaseAccounts implements Accounts {
     }
 
     private List<SigningKey> activeKeys() {
-        return db.read(c -> query(c, "SELECT kid, algorithm, public_key, private_key_sealed, created_at FROM signing_keys"
-                + " WHERE retired_at IS NULL ORDER BY created_at DESC", this::signingKey));
+        return db.read(c -> query(c, ACTIVE_KEYS, this::signingKey));
     }
 
     private SigningKey createKey(Connection c, String createdBy) throws SQLException {

@@ -28,6 +28,8 @@ public final class RateLimits {
     }
 
     private final ProxyManager<String> buckets;
+    /** A handful of limits (per user, collector, address): built once each, not per request. */
+    private final java.util.Map<Long, BucketConfiguration> configurations = new java.util.concurrent.ConcurrentHashMap<>();
 
     RateLimits(ControlDatabase db) {
         // Rows of buckets full again are deleted by Accounts.purgeExpired, which the API runs every ten minutes.
@@ -40,9 +42,8 @@ public final class RateLimits {
 
     /** Spends one request of {@code key}'s {@code perMinute}. */
     public Decision consume(String key, long perMinute) {
-        BucketConfiguration configuration = BucketConfiguration.builder()
-                .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                .build();
+        BucketConfiguration configuration = configurations.computeIfAbsent(perMinute, n -> BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(n).refillGreedy(n, Duration.ofMinutes(1))).build());
         ConsumptionProbe probe;
         try {
             probe = buckets.builder().build(key, () -> configuration).tryConsumeAndReturnRemaining(1);

@@ -38,6 +38,13 @@ public final class UsersCommand extends CommandGroup {
         @Option(names = "--generate-password", description = "Make a random password and print it once.")
         boolean generate;
 
+        /** Prints {@code secret} once when it was made here: nobody else ever sees it. */
+        void printIfGenerated(CommandLine.Model.CommandSpec spec, String secret) {
+            if (generate) {
+                printed(spec, "password (shown once): " + secret);
+            }
+        }
+
         /** The password, and whether it was made here (then it is printed). */
         String read() {
             if (generate) {
@@ -120,9 +127,7 @@ public final class UsersCommand extends CommandGroup {
                 Accounts.User created = accounts.createUser(FleetCommand.actor(), user);
                 printed(spec, "created user " + describe(created));
             }
-            if (password.generate) {
-                printed(spec, "password (shown once): " + secret);
-            }
+            password.printIfGenerated(spec, secret);
             return 0;
         }
     }
@@ -174,9 +179,7 @@ public final class UsersCommand extends CommandGroup {
                 printed(spec, "password of " + describe(accounts.resetPassword(FleetCommand.actor(), name, secret))
                         + " reset; their sessions ended");
             }
-            if (password.generate) {
-                printed(spec, "password (shown once): " + secret);
-            }
+            password.printIfGenerated(spec, secret);
             return 0;
         }
     }
