@@ -28,6 +28,14 @@ public record TopicSpec(String name, int partitions, boolean compacted, String d
         return new TopicSpec(name, DEFAULT_PARTITIONS, false, description);
     }
 
+    /**
+     * A topic that keeps every record, in one partition: one total order, which the audit chain needs (its single
+     * writer numbers the events in the order they were committed).
+     */
+    public static TopicSpec single(String name, String description) {
+        return new TopicSpec(name, 1, false, description);
+    }
+
     /** A topic that keeps the latest value per key, {@link #DEFAULT_PARTITIONS} partitions. */
     public static TopicSpec compacted(String name, String description) {
         return new TopicSpec(name, DEFAULT_PARTITIONS, true, description);

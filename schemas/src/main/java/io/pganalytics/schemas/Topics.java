@@ -1,5 +1,7 @@
 package io.pganalytics.schemas;
 
+import java.util.List;
+
 /**
  * The topic contract of ARCHITECTURE.md §4: every topic name the pipeline uses, in one place.
  *
@@ -34,6 +36,15 @@ public final class Topics {
     public static final String AUDIT_LOG = "pga.audit.log";
     public static final String DLQ = "pga.dlq";
 
+    /**
+     * The control-plane tables whose every row change Debezium streams to {@link #controlChanges} (and whose changes
+     * the audit trail records): the state of the control plane. Left out are what only caches or meters it
+     * (idempotency keys, rate-limit buckets, the projection outbox, single sign-on requests in flight) and the audit tables themselves.
+     */
+    public static final List<String> CONTROL_TABLES = List.of("collector_groups", "collectors", "registration_secrets",
+            "targets", "commands", "alert_rules", "users", "refresh_tokens", "revocations", "signing_keys",
+            "login_failures", "backup_codes");
+
     private Topics() {
     }
 
@@ -66,6 +77,11 @@ public final class Topics {
     /** The topic of one family's closed windows, e.g. {@code pga.rollups.database.1m}. */
     public static String rollups(String family, Resolution resolution) {
         return PREFIX + "rollups." + family + "." + resolution.suffix();
+    }
+
+    /** The change stream of one control-plane table, e.g. {@code pga.control.cdc.users}. */
+    public static String controlChanges(String table) {
+        return PREFIX + "control.cdc." + table;
     }
 
     /** The subject a topic's values are registered under (Confluent's TopicNameStrategy). */

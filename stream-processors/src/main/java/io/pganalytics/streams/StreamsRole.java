@@ -6,6 +6,7 @@ import io.pganalytics.config.Fields;
 import io.pganalytics.config.InvalidValue;
 import io.pganalytics.config.Values;
 import io.pganalytics.streams.alert.AlertsStreamsRole;
+import io.pganalytics.streams.audit.AuditChainStreamsRole;
 import io.pganalytics.streams.fleet.FleetStreamsRole;
 import io.pganalytics.streams.ingest.IngestConfig;
 import io.pganalytics.streams.ingest.IngestStreamsRole;
@@ -22,7 +23,7 @@ import java.util.Properties;
 
 /**
  * The stream-processing role, {@code pganalytics streams}: the settings its applications share and the
- * ingest topology's, read from {@link #FIELDS}, and its four applications ({@link #applications}), started
+ * ingest topology's, read from {@link #FIELDS}, and its five applications ({@link #applications}), started
  * and stopped together by {@link #start(RollupsStreamsRole)}. Each application is a {@link TopologyRole}
  * of its own package; this package assembles them and nothing in them depends on it.
  *
@@ -119,10 +120,10 @@ public record StreamsRole(String bootstrapServers, String schemaRegistryUrl, Pat
     /**
      * The applications of {@code pganalytics streams}, in the order they start: ingest (with this role's
      * {@link #ingest()}), fleet liveness, {@code rollups} (its grace is a key of its own,
-     * {@link RollupsStreamsRole#GRACE}) and alerts.
+     * {@link RollupsStreamsRole#GRACE}), alerts and the audit chain.
      */
     public List<TopologyRole> applications(RollupsStreamsRole rollups) {
-        return List.of(new IngestStreamsRole(ingest), new FleetStreamsRole(), rollups, new AlertsStreamsRole());
+        return List.of(new IngestStreamsRole(ingest), new FleetStreamsRole(), rollups, new AlertsStreamsRole(), new AuditChainStreamsRole());
     }
 
     /**

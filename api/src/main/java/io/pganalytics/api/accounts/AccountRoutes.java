@@ -127,9 +127,10 @@ public final class AccountRoutes {
                             "the SAML HTTP-POST binding's assertion consumer service: a signed assertion in, this API's token pair out",
                             200, ctx -> {
                                 limiter.chargeLogin(ctx);
-                                Accounts.User user = saml.consume(ctx.formParam("SAMLResponse"), ctx.ip());
+                                Accounts.User user = accounts.attributed(RouteTable.attempt(ctx, null, "saml"),
+                                        () -> saml.consume(ctx.formParam("SAMLResponse"), ctx.ip()));
                                 sessions.changedHere(user);
-                                ctx.json(pair(accounts.openSession(user.name())));
+                                ctx.json(pair(openSession(ctx, user, "saml")));
                             });
         }
         if (oidc == null) {
@@ -143,10 +144,10 @@ public final class AccountRoutes {
                 .get("/api/v1/auth/oidc/callback", Access.open(),
                         "the provider's redirect: the code exchanged, the ID token checked, this API's own token pair answered", ctx -> {
                             limiter.chargeLogin(ctx);
-                            Accounts.User user = oidc.callback(ctx.queryParam("code"), ctx.queryParam("state"),
-                                    ctx.queryParam("error"), ctx.ip());
+                            Accounts.User user = accounts.attributed(RouteTable.attempt(ctx, null, "oidc"),
+                                    () -> oidc.callback(ctx.queryParam("code"), ctx.queryParam("state"), ctx.queryParam("error"), ctx.ip()));
                             sessions.changedHere(user);
-                            ctx.json(pair(accounts.openSession(user.name())));
+                            ctx.json(pair(openSession(ctx, user, "oidc")));
                         });
     }
 
@@ -158,14 +159,26 @@ public final class AccountRoutes {
                     + "enrol one with POST /api/v1/auth/mfa/enrol, then POST /api/v1/auth/mfa/confirm");
         }
         sessions.changedHere(user);
-        ctx.json(pair(accounts.openSession(user.name())));
+        ctx.json(pair(openSession(ctx, user, user.source().equals("local") ? "password" : user.source())));
+    }
+
+    /** A user who proved their password in this request, as the actor of what they do in it. */
+    private static Actor proven(Context ctx, Accounts.User user) {
+        Actor attempt = RouteTable.attempt(ctx, user.name(), "password");
+        return new Actor(attempt.name(), user.role(), attempt.from(), attempt.method(), attempt.userAgent(), attempt.requestId());
+    }
+
+    /** A new session of {@code user}, recorded in the audit trail as theirs, from this request. */
+    private Accounts.Session openSession(Context ctx, Accounts.User user, String method) {
+        return accounts.attributed(RouteTable.attempt(ctx, user.name(), method), () -> accounts.openSession(user.name()));
     }
 
     /** A login's check, charged to the client's address: the password, and the second factor of a user who has one. */
     private Accounts.User authenticate(Context ctx, Login body) {
         limiter.chargeLogin(ctx);
         try {
-            return accounts.authenticate(body.name(), body.password(), body.code());
+            return accounts.attributed(RouteTable.attempt(ctx, body.name(), "password"),
+                    () -> accounts.authenticate(body.name(), body.password(), body.code()));
         } catch (Accounts.SecondFactorRequired e) {
             throw new ApiException(401, "mfa_required", e.getMessage());
         } catch (ControlPlane.NotAuthorized e) {
@@ -183,7 +196,7 @@ public final class AccountRoutes {
     private void enrol(Context ctx) {
         Login body = StrictJson.body(ctx, Login.class, null);
         Accounts.User user = authenticate(ctx, body);
-        Accounts.TotpEnrolment enrolment = accounts.beginTotp(new Actor(user.name(), user.role(), ctx.ip()), user.name());
+        Accounts.TotpEnrolment enrolment = accounts.beginTotp(proven(ctx, user), user.name());
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("secret", enrolment.secretBase32());
         answer.put("otpauthUri", enrolment.otpauthUri());
@@ -195,13 +208,14 @@ public final class AccountRoutes {
     private void confirm(Context ctx) {
         Login body = StrictJson.body(ctx, Login.class, null);
         Accounts.User user = authenticate(ctx, new Login(body.name(), body.password(), null));
-        java.util.List<String> codes = accounts.confirmTotp(new Actor(user.name(), user.role(), ctx.ip()), user.name(), body.code());
+        java.util.List<String> codes = accounts.confirmTotp(proven(ctx, user), user.name(), body.code());
         ctx.json(Map.of("backupCodes", codes));
     }
 
     private void refresh(Context ctx) {
         Refresh body = StrictJson.body(ctx, Refresh.class, null);
-        Accounts.Session session = accounts.refresh(body.refreshToken());
+        Accounts.Session session = accounts.attributed(RouteTable.attempt(ctx, null, "refresh-token"),
+                () -> accounts.refresh(body.refreshToken()));
         sessions.changedHere(session.user());
         ctx.json(pair(session));
     }
@@ -233,7 +247,7 @@ public final class AccountRoutes {
         Principal principal = RouteTable.principal(ctx);
         Accounts.User user = accounts.changePassword(actor(ctx), principal.name(), body.currentPassword(), body.newPassword());
         sessions.changedHere(user);
-        ctx.json(pair(accounts.openSession(user.name())));
+        ctx.json(pair(openSession(ctx, user, "password")));
     }
 
     private void createUser(Context ctx) {

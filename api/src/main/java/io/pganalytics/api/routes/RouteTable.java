@@ -137,9 +137,39 @@ public final class RouteTable {
     }
 
     /** The actor of a change made by this request: its principal, in its role, from the client's address. */
+    private static final String REQUEST_ID = "pga.request.id";
+
     public static io.pganalytics.fleet.admin.Actor actor(Context ctx) {
         Principal principal = principal(ctx);
-        return new io.pganalytics.fleet.admin.Actor(principal.name(), principal.role().name().toLowerCase(), ctx.ip());
+        return new io.pganalytics.fleet.admin.Actor(principal.name(), principal.role().name().toLowerCase(), ctx.ip(),
+                principal.method(), userAgent(ctx), requestId(ctx));
+    }
+
+    /**
+     * The actor of a request nobody is signed in to yet (a login, a refresh, a single sign-on callback): the name it
+     * tries, for the audit trail's record of a failed login; {@code anonymous} when it names none.
+     */
+    public static io.pganalytics.fleet.admin.Actor attempt(Context ctx, String name, String method) {
+        String who = name == null || name.isBlank() ? "anonymous" : name.strip();
+        return new io.pganalytics.fleet.admin.Actor(who.length() > 128 ? who.substring(0, 128) : who, "anonymous", ctx.ip(),
+                method, userAgent(ctx), requestId(ctx));
+    }
+
+    /** The request's id: the client's {@code X-Request-Id} when it is a plain token, else one made for it (and answered). */
+    public static String requestId(Context ctx) {
+        String id = ctx.attribute(REQUEST_ID);
+        if (id == null) {
+            String given = ctx.header("X-Request-Id");
+            id = given != null && io.pganalytics.api.http.Params.ID.matcher(given).matches() ? given : java.util.UUID.randomUUID().toString();
+            ctx.attribute(REQUEST_ID, id);
+            ctx.header("X-Request-Id", id);
+        }
+        return id;
+    }
+
+    private static String userAgent(Context ctx) {
+        String agent = ctx.userAgent();
+        return agent == null ? null : agent.length() > 256 ? agent.substring(0, 256) : agent;
     }
 
     /** The principal of a guarded route's request. */

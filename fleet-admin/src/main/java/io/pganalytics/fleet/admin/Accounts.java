@@ -138,6 +138,15 @@ public interface Accounts extends AutoCloseable {
     record SsoRequest(String state, String nonce, String codeVerifier) {
     }
 
+    /**
+     * Runs {@code work} with its changes attributed to {@code actor} in the audit trail: for the calls that take no
+     * actor because nobody is signed in yet (sign-in, refresh, the second factor), so that a failed login is recorded
+     * with the name tried and the client's address.
+     */
+    default <T> T attributed(Actor actor, java.util.function.Supplier<T> work) {
+        return work.get();
+    }
+
     /** How often {@link #syncDirectory} should run; empty without a directory. */
     default Optional<Duration> directorySyncInterval() {
         return Optional.empty();

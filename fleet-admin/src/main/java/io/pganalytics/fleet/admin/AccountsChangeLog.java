@@ -17,6 +17,11 @@ class AccountsChangeLog implements Accounts {
     }
 
     @Override
+    public <T> T attributed(Actor actor, java.util.function.Supplier<T> work) {
+        return delegate.attributed(actor, work);
+    }
+
+    @Override
     public User createUser(Actor actor, NewUser user) {
         User created = delegate.createUser(actor, user);
         ChangeLog.LOG.info("account change by {}: user {} created with role {}", actor, created.name(), created.role());

@@ -1,5 +1,7 @@
 package io.pganalytics.fleet.admin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Array;
@@ -33,8 +35,11 @@ final class ControlDatabase implements AutoCloseable {
         T map(ResultSet row) throws SQLException;
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final HikariDataSource pool;
     private final ThreadLocal<Connection> bound = new ThreadLocal<>();
+    private final ThreadLocal<Actor> attributed = new ThreadLocal<>();
 
     ControlDatabase(ControlPlaneConfig config, String poolName) {
         HikariConfig hikari = new HikariConfig();
@@ -63,15 +68,29 @@ final class ControlDatabase implements AutoCloseable {
 
     /** Runs {@code work} in a transaction: the thread's own when one is open (it joins), else a new one. */
     <T> T inTransaction(Work<T> work) {
+        return inTransaction(null, null, work);
+    }
+
+    /**
+     * Runs {@code work} in a transaction whose changes the audit trail attributes to {@code actor} doing {@code action}
+     * (V9: the triggers read {@code pga.audit.actor}). A null actor is the one {@link #attributed} to this thread, else
+     * {@link Actor#SYSTEM}; a null action lets each change be named by its table and operation. A joined transaction
+     * keeps what its opener declared unless this call names its own.
+     */
+    <T> T inTransaction(Actor actor, String action, Work<T> work) {
         Connection open = bound.get();
         try {
             if (open != null) {
+                if (actor != null || action != null) {
+                    declare(open, actor, action);
+                }
                 return work.run(open);
             }
             try (Connection connection = pool.getConnection()) {
                 connection.setAutoCommit(false);
                 bound.set(connection);
                 try {
+                    declare(connection, actor, action);
                     T result = work.run(connection);
                     connection.commit();
                     return result;
@@ -86,6 +105,36 @@ final class ControlDatabase implements AutoCloseable {
         } catch (SQLException e) {
             throw new ControlPlane.Unavailable("control-plane database: " + e.getMessage(), e);
         }
+    }
+
+    /** Runs {@code work} with the changes of every transaction it opens without an actor attributed to {@code actor}. */
+    <T> T attributed(Actor actor, java.util.function.Supplier<T> work) {
+        Actor before = attributed.get();
+        attributed.set(actor);
+        try {
+            return work.get();
+        } finally {
+            if (before == null) {
+                attributed.remove();
+            } else {
+                attributed.set(before);
+            }
+        }
+    }
+
+    private void declare(Connection c, Actor actor, String action) throws SQLException {
+        Actor who = actor != null ? actor : attributed.get() != null ? attributed.get() : Actor.SYSTEM;
+        ObjectNode declared = JSON.createObjectNode();
+        declared.put("actor", who.name());
+        declared.put("role", who.role());
+        declared.put("authMethod", who.method());
+        declared.put("clientIp", who.from());
+        declared.put("userAgent", who.userAgent());
+        declared.put("requestId", who.requestId());
+        if (action != null) {
+            declared.put("action", action);
+        }
+        one(c, "SELECT set_config('pga.audit.actor', ?, true)", rs -> 1, declared.toString());
     }
 
     /**

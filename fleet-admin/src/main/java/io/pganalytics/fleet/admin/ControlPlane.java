@@ -164,6 +164,9 @@ public interface ControlPlane extends FleetAdmin {
     /** Rate-limit buckets shared by every process on this control plane's database. */
     RateLimits rateLimits();
 
+    /** The audit trail: the hash chain and its checkpoints, as stored in this database. */
+    AuditTrail audit();
+
     // ======== values ========
 
     /** Ids users choose or see in paths: 1 to 128 letters, digits, '.', '_' or '-'. */

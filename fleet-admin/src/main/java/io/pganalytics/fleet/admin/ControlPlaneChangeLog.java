@@ -228,6 +228,11 @@ final class ControlPlaneChangeLog extends ChangeLog implements ControlPlane {
     }
 
     @Override
+    public AuditTrail audit() {
+        return plane.audit();
+    }
+
+    @Override
     public RateLimits rateLimits() {
         return plane.rateLimits();
     }

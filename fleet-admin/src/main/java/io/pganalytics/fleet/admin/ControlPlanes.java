@@ -25,6 +25,11 @@ public final class ControlPlanes {
         return new AccountsChangeLog(new DatabaseAccounts(db, new PasswordHasher(config.passwordHashing()), config.secrets(), true, null));
     }
 
+    /** Only the audit trail of the control plane: what the audit role and {@code pganalytics audit verify} open. */
+    public static AuditTrail openAuditTrail(ControlPlaneConfig config) {
+        return new DatabaseAuditTrail(new ControlDatabase(config, "pga-audit"), true);
+    }
+
     /** Applies the control plane's Flyway migrations ({@code classpath:db/control}); returns how many ran. */
     public static int migrate(ControlPlaneConfig config) {
         return ControlDatabase.migrate(config);

@@ -69,7 +69,7 @@ final class DatabaseAccounts implements Accounts {
     public User createUser(Actor actor, NewUser user) {
         Objects.requireNonNull(actor, "actor");
         String hash = hasher.hash(user.password());
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "user.create", c -> {
             Optional<User> created = one(c, "INSERT INTO users (name, role, password_hash, created_by) VALUES (?, ?, ?, ?)"
                     + " ON CONFLICT (name) DO NOTHING RETURNING " + USER_COLUMNS, DatabaseAccounts::user,
                     user.name(), user.role(), hash, actor.name());
@@ -92,13 +92,13 @@ final class DatabaseAccounts implements Accounts {
         Objects.requireNonNull(actor, "actor");
         requireLocal(name);
         PasswordPolicy.check("password", newPassword, name);
-        return setPassword(name, newPassword);
+        return setPassword(actor, "user.reset-password", name, newPassword);
     }
 
     /** Stores a checked password: the user's sessions end (a new epoch, refresh tokens revoked). */
-    private User setPassword(String name, String newPassword) {
+    private User setPassword(Actor actor, String action, String name, String newPassword) {
         String hash = hasher.hash(newPassword);
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, action, c -> {
             User user = updateUser(c, name, "password_hash = ?, password_changed_at = now(), session_epoch = session_epoch + 1", hash);
             revokeRefreshTokens(c, name);
             return user;
@@ -118,13 +118,13 @@ final class DatabaseAccounts implements Accounts {
         if (newPassword.equals(currentPassword)) {
             throw new InvalidValue("newPassword", "must differ from the current password");
         }
-        return setPassword(name, newPassword);
+        return setPassword(actor, "user.change-password", name, newPassword);
     }
 
     @Override
     public User setDisabled(Actor actor, String name, boolean disabled) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "user.set-disabled", c -> {
             if (!disabled) {
                 return updateUser(c, name, "disabled_at = NULL");
             }
@@ -138,13 +138,13 @@ final class DatabaseAccounts implements Accounts {
     public User setRole(Actor actor, String name, String role) {
         Objects.requireNonNull(actor, "actor");
         Accounts.checkRole("role", role);
-        return db.inTransaction(c -> updateUser(c, name, "role = ?", role));
+        return db.inTransaction(actor, "user.set-role", c -> updateUser(c, name, "role = ?", role));
     }
 
     @Override
     public User revokeSessions(Actor actor, String name) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "user.revoke-sessions", c -> {
             User user = updateUser(c, name, "session_epoch = session_epoch + 1");
             revokeRefreshTokens(c, name);
             return user;
@@ -201,11 +201,11 @@ final class DatabaseAccounts implements Accounts {
                 throw new ControlPlane.NotAuthorized(LOGIN_REFUSED);
             }
         }
-        db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name));
+        db.inTransaction(null, "login.succeeded", c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name));
         String oldHash = stored.get().hash();
         if (!fromDirectory && hasher.needsRehash(oldHash)) {
             String rehashed = hasher.hash(password);
-            db.inTransaction(c -> ControlDatabase.update(c, "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
+            db.inTransaction(null, "user.rehash-password", c -> ControlDatabase.update(c, "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
                     rehashed, name, oldHash));
         }
         return stored.get().user();
@@ -250,7 +250,7 @@ final class DatabaseAccounts implements Accounts {
             throw new ControlPlane.NotAuthorized("the identity provider's user name " + ControlPlane.Texts.quoted(name)
                     + " is not a valid user name");
         }
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "user.provision", c -> {
             Optional<User> existing = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? FOR UPDATE", DatabaseAccounts::user, name);
             if (existing.isEmpty()) {
                 ChangeLog.LOG.info("account change by {}: user {} signed in for the first time by {}, role {}", actor, name, source, role);
@@ -296,6 +296,11 @@ final class DatabaseAccounts implements Accounts {
     }
 
     @Override
+    public <T> T attributed(Actor actor, java.util.function.Supplier<T> work) {
+        return db.attributed(actor, work);
+    }
+
+    @Override
     public Optional<java.time.Duration> directorySyncInterval() {
         return directory == null ? Optional.empty() : Optional.of(directory.syncInterval());
     }
@@ -305,7 +310,7 @@ final class DatabaseAccounts implements Accounts {
      * time and twice as long each time after, up to an hour. A day without failures starts the count again.
      */
     private void recordFailure(String name) {
-        db.inTransaction(c -> ControlDatabase.update(c, """
+        db.inTransaction(null, "login.failed", c -> ControlDatabase.update(c, """
                 INSERT INTO login_failures (account, failures, last_failure_at) VALUES (?, 1, now())
                 ON CONFLICT (account) DO UPDATE SET
                     failures = CASE WHEN login_failures.last_failure_at < now() - interval '1 day' THEN 1 ELSE login_failures.failures + 1 END,
@@ -320,7 +325,7 @@ final class DatabaseAccounts implements Accounts {
     @Override
     public boolean unlock(Actor actor, String name) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name)) > 0;
+        return db.inTransaction(actor, "user.unlock", c -> ControlDatabase.update(c, "DELETE FROM login_failures WHERE account = ?", name)) > 0;
     }
 
     private void requireLocal(String name) {
@@ -337,7 +342,7 @@ final class DatabaseAccounts implements Accounts {
         SecretBox box = requireSecrets();
         byte[] secret = Totp.newSecret(RANDOM);
         String sealed = box.encrypt(Base64.getEncoder().encodeToString(secret), "totp:" + name);
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "mfa.begin", c -> {
             User user = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? FOR UPDATE", DatabaseAccounts::user, name)
                     .orElseThrow(() -> new ControlPlane.NotFound("user", name));
             if (user.mfaEnabled()) {
@@ -351,7 +356,7 @@ final class DatabaseAccounts implements Accounts {
     @Override
     public List<String> confirmTotp(Actor actor, String name, String code) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "mfa.confirm", c -> {
             String pending = one(c, "SELECT totp_pending_sealed FROM users WHERE name = ? AND totp_enabled_at IS NULL FOR UPDATE",
                     rs -> rs.getString(1), name).orElse(null);
             if (pending == null) {
@@ -381,7 +386,7 @@ final class DatabaseAccounts implements Accounts {
         if (code == null || code.length() > 32) {
             return false;
         }
-        return db.inTransaction(c -> {
+        return db.inTransaction(null, "mfa.verify", c -> {
             record Enrolled(String sealed, long lastStep) {
             }
             Optional<Enrolled> enrolled = one(c, "SELECT totp_secret_sealed, totp_last_step FROM users WHERE name = ?"
@@ -405,7 +410,7 @@ final class DatabaseAccounts implements Accounts {
     @Override
     public User resetMfa(Actor actor, String name) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "mfa.reset", c -> {
             ControlDatabase.update(c, "DELETE FROM backup_codes WHERE user_name = ?", name);
             User user = updateUser(c, name, "totp_secret_sealed = NULL, totp_pending_sealed = NULL, totp_last_step = 0,"
                     + " totp_enabled_at = NULL, session_epoch = session_epoch + 1");
@@ -436,7 +441,7 @@ final class DatabaseAccounts implements Accounts {
 
     @Override
     public Session openSession(String userName) {
-        return db.inTransaction(c -> {
+        return db.inTransaction(null, "session.open", c -> {
             User user = one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ? AND disabled_at IS NULL", DatabaseAccounts::user, userName)
                     .orElseThrow(() -> new ControlPlane.NotAuthorized(LOGIN_REFUSED));
             return issueRefresh(c, user, UUID.randomUUID().toString());
@@ -450,7 +455,7 @@ final class DatabaseAccounts implements Accounts {
         }
         byte[] hash = DatabaseControlPlane.hash(refreshToken);
         // The replay's revocation must commit although the request fails: decided inside, thrown outside.
-        Optional<Session> rotated = db.inTransaction(c -> {
+        Optional<Session> rotated = db.inTransaction(null, "session.refresh", c -> {
             record Presented(String family, String userName, Instant expiresAt, boolean used, boolean revoked) {
             }
             Optional<Presented> presented = one(c, "SELECT family, user_name, expires_at, used_at IS NOT NULL AS used,"
@@ -481,7 +486,7 @@ final class DatabaseAccounts implements Accounts {
     @Override
     public void endSession(Actor actor, String tokenId, String family, Instant tokenExpiresAt) {
         Objects.requireNonNull(actor, "actor");
-        db.inTransaction(c -> {
+        db.inTransaction(actor, "session.end", c -> {
             if (tokenId != null) {
                 ControlDatabase.update(c, "INSERT INTO revocations (id, kind, expires_at) VALUES (?, 'token', ?) ON CONFLICT (id) DO NOTHING",
                         tokenId, tokenExpiresAt == null ? Instant.now().plus(REVOCATION_KEPT) : tokenExpiresAt);
@@ -507,7 +512,7 @@ final class DatabaseAccounts implements Accounts {
     /** Deletes what can no longer matter: expired revocations, old refresh tokens and login failures, full rate-limit buckets. */
     @Override
     public int purgeExpired() {
-        return db.inTransaction(c -> ControlDatabase.update(c, "DELETE FROM revocations WHERE expires_at < now()")
+        return db.inTransaction(Actor.SYSTEM, "purge-expired", c -> ControlDatabase.update(c, "DELETE FROM revocations WHERE expires_at < now()")
                 + ControlDatabase.update(c, "DELETE FROM refresh_tokens WHERE expires_at < now()"
                         + " OR coalesce(used_at, revoked_at) < now() - interval '1 day'")
                 + ControlDatabase.update(c, "DELETE FROM login_failures WHERE last_failure_at < now() - interval '1 day'"
@@ -539,13 +544,13 @@ final class DatabaseAccounts implements Accounts {
     @Override
     public SigningKey rotateSigningKey(Actor actor) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> createKey(c, actor.name()));
+        return db.inTransaction(actor, "signing-key.rotate", c -> createKey(c, actor.name()));
     }
 
     @Override
     public int retireSigningKeys(Actor actor, Instant before) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> ControlDatabase.update(c, "UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL"
+        return db.inTransaction(actor, "signing-key.retire", c -> ControlDatabase.update(c, "UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL"
                 + " AND created_at < ? AND kid <> (SELECT kid FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1)", before));
     }
 

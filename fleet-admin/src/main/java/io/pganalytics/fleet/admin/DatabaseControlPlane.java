@@ -62,6 +62,7 @@ final class DatabaseControlPlane implements ControlPlane {
     private final Projection projection;
     private final DatabaseAccounts accounts;
     private final RateLimits rateLimits;
+    private final AuditTrail audit;
 
     DatabaseControlPlane(ControlPlaneConfig config, String clientId) {
         this.db = new ControlDatabase(config, "pga-control");
@@ -73,6 +74,7 @@ final class DatabaseControlPlane implements ControlPlane {
             throw e;
         }
         this.rateLimits = new RateLimits(db);
+        this.audit = new DatabaseAuditTrail(db, false);
         this.topics = new TopicClient(config.bootstrapServers(), config.schemaRegistryUrl(), clientId);
         this.projection = config.publisher() ? Projection.start(db, config, clientId, this::projected) : null;
     }
@@ -85,7 +87,7 @@ final class DatabaseControlPlane implements ControlPlane {
         String secret = "pga_r_" + randomToken();
         String id = "rs-" + randomId();
         Instant now = Instant.now();
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "registration-secret.create", c -> {
             requireGroup(c, spec.group());
             update(c, "INSERT INTO registration_secrets (id, secret_hash, description, group_name, expires_at, max_uses, created_at, created_by)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, hash(secret), spec.description(), spec.group(), now.plus(spec.validFor()),
@@ -102,7 +104,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public void revokeRegistrationSecret(Actor actor, String id) {
         Objects.requireNonNull(actor, "actor");
-        db.inTransaction(c -> {
+        db.inTransaction(actor, "registration-secret.revoke", c -> {
             if (update(c, "UPDATE registration_secrets SET revoked_at = coalesce(revoked_at, now()) WHERE id = ?", id) == 0) {
                 throw new NotFound("registration secret", id);
             }
@@ -113,7 +115,8 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public Registration register(RegistrationRequest request, String from) {
         String token = "pga_c_" + randomToken();
-        return db.inTransaction(c -> {
+        Actor collector = new Actor("collector:" + request.name(), "collector", from, "registration-secret", null, null);
+        return db.inTransaction(collector, "collector.register", c -> {
             // Counted in the same statement that checks it, so that two registrations never share the last use.
             Optional<String> group = one(c, "UPDATE registration_secrets SET uses = uses + 1 WHERE secret_hash = ? AND revoked_at IS NULL"
                     + " AND expires_at > now() AND uses < max_uses RETURNING coalesce(group_name, '')", rs -> rs.getString(1), hash(request.secret()));
@@ -209,7 +212,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public Collector updateCollector(Actor actor, String id, CollectorUpdate u) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "collector.update", c -> {
             requireGroup(c, u.group());
             if (update(c, "UPDATE collectors SET name = ?, group_name = ?, tags = ?, labels = ?::jsonb, updated_at = now() WHERE id = ?",
                     u.name(), u.group(), u.tags(), json(u.labels()), id) == 0) {
@@ -222,7 +225,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public Collector unregister(Actor actor, String id) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "collector.unregister", c -> {
             Collector collector = collectorRow(c, id).orElseThrow(() -> new NotFound("collector", id));
             if (collector.archived()) {
                 throw new Conflict("collector_archived", "collector '" + id + "' is archived already");
@@ -237,7 +240,7 @@ final class DatabaseControlPlane implements ControlPlane {
     public Registration reRegister(Actor actor, String id) {
         Objects.requireNonNull(actor, "actor");
         String token = "pga_c_" + randomToken();
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "collector.re-register", c -> {
             Collector collector = collectorRow(c, id).orElseThrow(() -> new NotFound("collector", id));
             if (!collector.archived() && one(c, "SELECT 1 FROM collectors WHERE id = ? AND token_hash IS NOT NULL", rs -> 1, id).isPresent()) {
                 throw new Conflict("collector_active", "collector '" + id + "' is registered; only an archived or imported one can be re-registered");
@@ -270,7 +273,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public Command issueCommand(Actor actor, String collectorId, CommandType type, Duration timeout) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "command.issue", c -> {
             Collector collector = collectorRow(c, collectorId).orElseThrow(() -> new NotFound("collector", collectorId));
             if (collector.archived()) {
                 throw new Conflict("collector_archived", "collector '" + collectorId + "' is archived; re-register it first");
@@ -314,7 +317,7 @@ final class DatabaseControlPlane implements ControlPlane {
             return;
         }
         String status = "done".equals(outcome) ? "acknowledged" : "failed";
-        db.inTransaction(c -> update(c, "UPDATE commands SET status = ?, outcome = ?, reason = ?, acknowledged_at = ? WHERE id = ? AND status = 'pending'",
+        db.inTransaction(Actor.SYSTEM, "command.acknowledged", c -> update(c, "UPDATE commands SET status = ?, outcome = ?, reason = ?, acknowledged_at = ? WHERE id = ? AND status = 'pending'",
                 status, outcome, reason, at, uuid));
     }
 
@@ -338,7 +341,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public Group createGroup(Actor actor, GroupSpec spec) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "group.create", c -> {
             if (update(c, "INSERT INTO collector_groups (name, description) VALUES (?, ?) ON CONFLICT DO NOTHING", spec.name(), spec.description()) == 0) {
                 throw new Conflict("group_exists", "a group named '" + spec.name() + "' exists");
             }
@@ -360,7 +363,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public void deleteGroup(Actor actor, String name) {
         Objects.requireNonNull(actor, "actor");
-        db.inTransaction(c -> {
+        db.inTransaction(actor, "group.delete", c -> {
             if (one(c, "SELECT 1 FROM collectors WHERE group_name = ? UNION ALL SELECT 1 FROM targets WHERE group_name = ? UNION ALL"
                     + " SELECT 1 FROM registration_secrets WHERE group_name = ? LIMIT 1", rs -> 1, name, name, name).isPresent()) {
                 throw new Conflict("group_in_use", "group '" + name + "' has collectors, targets or registration secrets");
@@ -377,14 +380,14 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public FleetTarget putTarget(Actor actor, TargetSpec target) {
         replaceTarget(actor, target, false);
-        return db.inTransaction(c -> fleetTarget(c, target.targetId())).orElseThrow();
+        return db.inTransaction(actor, "target.put", c -> fleetTarget(c, target.targetId())).orElseThrow();
     }
 
     @Override
     public StoredTarget createTarget(Actor actor, TargetSpec target) {
         Objects.requireNonNull(actor, "actor");
         requireKeysFor(target);
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "target.create", c -> {
             if (one(c, "SELECT 1 FROM targets WHERE id = ?", rs -> 1, target.targetId()).isPresent()) {
                 throw new Conflict("target_exists", "a target with id '" + target.targetId() + "' exists; PUT replaces it");
             }
@@ -396,7 +399,7 @@ final class DatabaseControlPlane implements ControlPlane {
     public StoredTarget replaceTarget(Actor actor, TargetSpec target, boolean keepPassword) {
         Objects.requireNonNull(actor, "actor");
         requireKeysFor(target);
-        return db.inTransaction(c -> writeTarget(c, target, keepPassword));
+        return db.inTransaction(actor, "target.replace", c -> writeTarget(c, target, keepPassword));
     }
 
     /** A password needs a key: refused before anything is contacted. */
@@ -424,7 +427,7 @@ final class DatabaseControlPlane implements ControlPlane {
     public void removeTarget(Actor actor, String targetId) {
         Objects.requireNonNull(actor, "actor");
         FleetRules.checkTargetId(targetId);
-        db.inTransaction(c -> {
+        db.inTransaction(actor, "target.remove", c -> {
             if (update(c, "DELETE FROM targets WHERE id = ?", targetId) == 0) {
                 throw new NotFound("target", targetId);
             }
@@ -507,7 +510,7 @@ final class DatabaseControlPlane implements ControlPlane {
         if (!valid || batch.dryRun()) {
             return new ImportReport(batch.kind(), batch.dryRun(), false, report);
         }
-        db.inTransaction(c -> {
+        db.inTransaction(actor, "target.import", c -> {
             for (Object value : parsed) {
                 if (value instanceof TargetSpec target) {
                     writeTarget(c, target, false);
@@ -531,7 +534,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public FleetConfig setDesiredState(Actor actor, DesiredStateSpec desired) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "collector.set-desired-state", c -> {
             update(c, "INSERT INTO collectors (id, name, desired_state, desired_log_level, desired_family_interval_millis) VALUES (?, ?, ?, ?, ?::jsonb)"
                     + " ON CONFLICT (id) DO UPDATE SET desired_state = excluded.desired_state, desired_log_level = excluded.desired_log_level,"
                     + " desired_family_interval_millis = excluded.desired_family_interval_millis, updated_at = now()",
@@ -567,7 +570,8 @@ final class DatabaseControlPlane implements ControlPlane {
      */
     private Command commandAnyCollector(Actor actor, String collectorId, CommandType type, Duration timeout) {
         boolean known = db.inTransaction(c -> collectorRow(c, collectorId).isPresent());
-        return known ? issueCommand(actor, collectorId, type, timeout) : db.inTransaction(c -> insertCommand(c, actor, collectorId, type, timeout));
+        return known ? issueCommand(actor, collectorId, type, timeout)
+                : db.inTransaction(actor, "command.issue", c -> insertCommand(c, actor, collectorId, type, timeout));
     }
 
     @Override
@@ -588,7 +592,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public AlertRuleView putAlertRule(Actor actor, AlertRuleSpec r) {
         Objects.requireNonNull(actor, "actor");
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "alert-rule.put", c -> {
             update(c, "INSERT INTO alert_rules (id, family, field, kind, operator, threshold, duration_seconds, window_samples, collector_id, target_id,"
                     + " description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family = excluded.family, field = excluded.field,"
                     + " kind = excluded.kind, operator = excluded.operator, threshold = excluded.threshold, duration_seconds = excluded.duration_seconds,"
@@ -614,7 +618,7 @@ final class DatabaseControlPlane implements ControlPlane {
     @Override
     public void removeAlertRule(Actor actor, String id) {
         Objects.requireNonNull(actor, "actor");
-        db.inTransaction(c -> {
+        db.inTransaction(actor, "alert-rule.remove", c -> {
             if (update(c, "DELETE FROM alert_rules WHERE id = ?", id) == 0) {
                 throw new NotFound("alert rule", id);
             }
@@ -666,7 +670,7 @@ final class DatabaseControlPlane implements ControlPlane {
             throw new InvalidValue(SecretBox.KEYS, "required to re-encrypt the stored secrets");
         }
         String key = secrets.encryptingKeyId();
-        return db.inTransaction(c -> {
+        return db.inTransaction(actor, "secrets.reseal", c -> {
             record Sealed(String id, String value) {
             }
             int targets = 0;
@@ -683,6 +687,11 @@ final class DatabaseControlPlane implements ControlPlane {
             int[] accountSecrets = accounts.reseal(c, secrets);
             return new ResealReport(key, targets, accountSecrets[0], accountSecrets[1]);
         });
+    }
+
+    @Override
+    public AuditTrail audit() {
+        return audit;
     }
 
     @Override

@@ -40,9 +40,13 @@ public final class TopicContract {
                 TopicSpec.compacted(Topics.QUOTAS, "per-collector ingest quota overrides, keyed by collectorId"),
                 TopicSpec.compacted(Topics.ALERT_RULES, "alert rules, keyed by rule id"),
                 TopicSpec.stream(Topics.ALERTS, "alerts raised by the stream processors"),
-                TopicSpec.stream(Topics.AUDIT_EVENTS, "audit events captured from the control-plane outbox"),
-                TopicSpec.stream(Topics.AUDIT_LOG, "the hash-chained audit log"),
+                TopicSpec.single(Topics.AUDIT_EVENTS, "audit events captured from the control-plane outbox by Debezium, keyed by outbox id"),
+                TopicSpec.single(Topics.AUDIT_LOG, "the hash-chained audit log, keyed by seq"),
                 TopicSpec.stream(Topics.DLQ, "records that failed a check, original bytes with the reason in headers")));
+        for (String table : Topics.CONTROL_TABLES) {
+            all.add(TopicSpec.single(Topics.controlChanges(table), "row changes of the control-plane table " + table
+                    + " in commit order, keyed by primary key (what a point-in-time recovery replays)"));
+        }
         return List.copyOf(all);
     }
 }
