@@ -27,7 +27,8 @@ CREATE TABLE audit_outbox (
 
 -- One outbox row per changed row. A constraint trigger deferred to the commit sees the actor pgAnalytics declared
 -- anywhere in the transaction (an operation may change rows before it knows every detail). TG_ARGV[0] is the column
--- naming the row, the others are secrets: the entry says they changed, never what to.
+-- naming the row, the others are secrets: the entry shows a fingerprint (8 hex digits of an MD5 of the stored value,
+-- itself a hash or a ciphertext), so that an auditor sees that a secret changed and never what to.
 CREATE FUNCTION audit_row_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     declared jsonb := nullif(current_setting('pga.audit.actor', true), '')::jsonb;
@@ -44,10 +45,10 @@ BEGIN
     FOR i IN 1 .. TG_NARGS - 1 LOOP
         secret := TG_ARGV[i];
         IF old_row IS NOT NULL AND old_row ->> secret IS NOT NULL THEN
-            old_row := jsonb_set(old_row, ARRAY[secret], '"[redacted]"');
+            old_row := jsonb_set(old_row, ARRAY[secret], to_jsonb('[redacted ' || left(md5(old_row ->> secret), 8) || ']'));
         END IF;
         IF new_row IS NOT NULL AND new_row ->> secret IS NOT NULL THEN
-            new_row := jsonb_set(new_row, ARRAY[secret], '"[redacted]"');
+            new_row := jsonb_set(new_row, ARRAY[secret], to_jsonb('[redacted ' || left(md5(new_row ->> secret), 8) || ']'));
         END IF;
     END LOOP;
     INSERT INTO audit_outbox (actor, role, auth_method, action, resource_type, resource_id, before, after, client_ip,

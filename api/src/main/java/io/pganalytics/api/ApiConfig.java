@@ -32,12 +32,15 @@ import java.util.Map;
  * @param tlsKey           {@code api.tls.key}: its PKCS#8 PEM private key
  * @param oidc             {@code oidc.*}: OpenID Connect sign-in, null when off
  * @param saml             {@code saml.*}: SAML 2.0 sign-in, null when off
+ * @param auditPublicKey   {@code audit.checkpoint.public.key}: the pinned key {@code GET /api/v1/audit/verify} checks
+ *                         checkpoints' signatures with; null checks links and vouched hashes only
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                         String bootstrapServers, String adminToken, List<String> corsAllowedOrigins,
                         long maxBodyBytes, String schemaRegistryUrl, TokenSettings tokens, RateLimitSettings rateLimits,
                         List<String> mfaRequiredRoles, java.nio.file.Path tlsCertificate, java.nio.file.Path tlsKey,
-                        io.pganalytics.api.accounts.OidcConfig oidc, io.pganalytics.api.accounts.SamlConfig saml) {
+                        io.pganalytics.api.accounts.OidcConfig oidc, io.pganalytics.api.accounts.SamlConfig saml,
+                        java.nio.file.Path auditPublicKey) {
 
     /** The default of {@code api.max.body.bytes}: 1 MiB, enough for a bulk import of thousands of rows. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -46,7 +49,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
                      String bootstrapServers) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, null, List.of(),
-                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null, null);
+                DEFAULT_MAX_BODY_BYTES, null, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null, null, null);
     }
 
     /** A configuration with the default {@link TokenSettings}. */
@@ -54,49 +57,56 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                      String bootstrapServers, String adminToken, List<String> corsAllowedOrigins, long maxBodyBytes,
                      String schemaRegistryUrl) {
         this(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken, corsAllowedOrigins,
-                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null, null);
+                maxBodyBytes, schemaRegistryUrl, TokenSettings.DEFAULT, RateLimitSettings.DEFAULT, List.of(), null, null, null, null, null);
     }
 
     /** This configuration reading the fleet topics with the schemas of {@code schemaRegistryUrl}. */
     public ApiConfig withSchemaRegistry(String schemaRegistryUrl) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml, auditPublicKey);
+    }
+
+    /** This configuration verifying the audit trail's checkpoints with the public key in {@code file}. */
+    public ApiConfig withAuditPublicKey(java.nio.file.Path file) {
+        return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml,
+                file);
     }
 
     /** This configuration with {@code adminToken} as its admin token. */
     public ApiConfig withAdminToken(String adminToken) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml, auditPublicKey);
     }
 
     /** This configuration with {@code rateLimits}. */
     public ApiConfig withRateLimits(RateLimitSettings rateLimits) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml, auditPublicKey);
     }
 
     /** This configuration requiring a second factor of the users of {@code roles}. */
     public ApiConfig withMfaRequiredRoles(List<String> roles) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, roles, tlsCertificate, tlsKey, oidc, saml);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, roles, tlsCertificate, tlsKey, oidc, saml, auditPublicKey);
     }
 
     /** This configuration serving HTTPS with the PEM chain {@code certificate} and key {@code key}. */
     public ApiConfig withTls(java.nio.file.Path certificate, java.nio.file.Path key) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, certificate, key, oidc, saml);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, certificate, key, oidc, saml, auditPublicKey);
     }
 
     /** This configuration signing users in by the SAML identity provider {@code saml} too. */
     public ApiConfig withSaml(io.pganalytics.api.accounts.SamlConfig saml) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml, auditPublicKey);
     }
 
     /** This configuration signing users in by the OpenID provider {@code oidc} too. */
     public ApiConfig withOidc(io.pganalytics.api.accounts.OidcConfig oidc) {
         return new ApiConfig(host, port, databaseUrl, databaseUser, databasePassword, bootstrapServers, adminToken,
-                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml);
+                corsAllowedOrigins, maxBodyBytes, schemaRegistryUrl, tokens, rateLimits, mfaRequiredRoles, tlsCertificate, tlsKey, oidc, saml, auditPublicKey);
     }
 
     /** Whether the listener speaks HTTPS. */
@@ -163,6 +173,9 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                         + "and sends `Strict-Transport-Security`");
         public static final Field<String> TLS_KEY = Field.string("api.tls.key").optional()
                 .withDoc("PEM file of its private key, PKCS#8 (`BEGIN PRIVATE KEY`)");
+        public static final Field<String> AUDIT_PUBLIC_KEY = Field.string("audit.checkpoint.public.key").optional()
+                .withDoc("the Ed25519 public key (PEM, `pganalytics audit keygen`) that `GET /api/v1/audit/verify` checks the"
+                        + " checkpoints' signatures with; unset, it checks the chain's links and the hashes checkpoints vouch for");
         public static final Field<List<String>> TRUSTED_PROXIES = Field.list("api.trusted.proxies").withDefault(List.of())
                 .withDoc("addresses of load balancers whose `X-Forwarded-For` names the client (for limits and logs); "
                         + "empty = the connection's address is the client");
@@ -171,7 +184,7 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     /** Every key the API reads, in documentation order, each overridden by {@code PGA_<KEY>}. */
     public static final Fields FIELDS = Fields.of("PGA_", Keys.HOST, Keys.PORT, Keys.ADMIN_TOKEN, Keys.CORS_ALLOWED_ORIGINS,
             Keys.MAX_BODY_BYTES, Keys.TOKEN_ISSUER, Keys.TOKEN_AUDIENCE, Keys.TOKEN_ACCESS_TTL_SECONDS, Keys.RATE_USER, Keys.RATE_COLLECTOR, Keys.RATE_LOGIN,
-            Keys.TRUSTED_PROXIES, Keys.MFA_REQUIRED_ROLES, Keys.TLS_CERTIFICATE, Keys.TLS_KEY).and(io.pganalytics.api.accounts.OidcConfig.FIELDS)
+            Keys.TRUSTED_PROXIES, Keys.MFA_REQUIRED_ROLES, Keys.TLS_CERTIFICATE, Keys.TLS_KEY, Keys.AUDIT_PUBLIC_KEY).and(io.pganalytics.api.accounts.OidcConfig.FIELDS)
             .and(io.pganalytics.api.accounts.SamlConfig.FIELDS).and(ControlPlaneConfig.FIELDS);
 
     /** Follows the rules of {@link Keys}; an {@link InvalidValue} names every key that does not. */
@@ -227,10 +240,12 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         io.pganalytics.api.accounts.OidcConfig oidc = io.pganalytics.api.accounts.OidcConfig.from(values);
         io.pganalytics.api.accounts.SamlConfig saml = io.pganalytics.api.accounts.SamlConfig.from(values);
         values.validate();
+        String auditKey = values.get(Keys.AUDIT_PUBLIC_KEY);
         return new ApiConfig(host, port, databaseUrl, values.get(Keys.DATABASE_USER),
                 values.get(Keys.DATABASE_PASSWORD), bootstrapServers, adminToken, origins, maxBodyBytes,
                 values.get(Keys.SCHEMA_REGISTRY_URL), new TokenSettings(issuer, audience, java.time.Duration.ofSeconds(ttl)), limits, mfaRoles,
-                certificate == null ? null : java.nio.file.Path.of(certificate), key == null ? null : java.nio.file.Path.of(key), oidc, saml);
+                certificate == null ? null : java.nio.file.Path.of(certificate), key == null ? null : java.nio.file.Path.of(key), oidc, saml,
+                auditKey == null ? null : java.nio.file.Path.of(auditKey));
     }
 
     @Override
@@ -238,6 +253,6 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser="
                 + databaseUser + ", bootstrapServers=" + bootstrapServers + ", adminToken=" + (adminToken == null ? "none" : "***")
                 + ", corsAllowedOrigins=" + corsAllowedOrigins + ", maxBodyBytes=" + maxBodyBytes + ", schemaRegistryUrl="
-                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + ", mfaRequiredRoles=" + mfaRequiredRoles + ", tlsCertificate=" + tlsCertificate + ", oidc=" + oidc + ", saml=" + saml + "]";
+                + schemaRegistryUrl + ", tokens=" + tokens + ", rateLimits=" + rateLimits + ", mfaRequiredRoles=" + mfaRequiredRoles + ", tlsCertificate=" + tlsCertificate + ", oidc=" + oidc + ", saml=" + saml + ", auditPublicKey=" + auditPublicKey + "]";
     }
 }

@@ -59,10 +59,12 @@ public record AuditConfig(ControlPlaneConfig control, Path offsetsFile, String s
                         + " the database only (which a superuser could rewrite)");
     }
 
-    /** Every key of the role: the control plane's, the S3 connection's and its own; each overridden by {@code PGA_<KEY>}. */
-    public static final Fields FIELDS = ControlPlaneConfig.FIELDS.and(Fields.of("PGA_", Keys.OFFSETS_FILE, Keys.SLOT_NAME,
-            Keys.PUBLICATION_NAME, Keys.PRIVATE_KEY, Keys.CHECKPOINT_ENTRIES, Keys.CHECKPOINT_SECONDS, Keys.BUCKET))
-            .and(S3Connection.FIELDS);
+    /** The role's own keys and the S3 connection's, as docs/configuration.md lists them. */
+    public static final Fields OWN_FIELDS = Fields.of("PGA_", Keys.OFFSETS_FILE, Keys.SLOT_NAME, Keys.PUBLICATION_NAME,
+            Keys.PRIVATE_KEY, Keys.CHECKPOINT_ENTRIES, Keys.CHECKPOINT_SECONDS, Keys.BUCKET).and(S3Connection.FIELDS);
+
+    /** Every key of the role: the control plane's and {@link #OWN_FIELDS}; each overridden by {@code PGA_<KEY>}. */
+    public static final Fields FIELDS = ControlPlaneConfig.FIELDS.and(OWN_FIELDS);
 
     /** Reads the configuration from properties, each key overridden by its variable in {@code environment}. */
     public static AuditConfig from(Map<String, String> properties, Map<String, String> environment) {

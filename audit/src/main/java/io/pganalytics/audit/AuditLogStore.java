@@ -120,7 +120,8 @@ public final class AuditLogStore implements AutoCloseable {
         if (head.isEmpty() || head.get().size() <= signedSize) {
             return;
         }
-        Instant now = clock.instant();
+        // Milliseconds: what every store keeps exactly (timestamptz keeps microseconds; the signed bytes must survive it).
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         boolean due = head.get().size() - signedSize >= checkpointEntries
                 || !now.isBefore(lastCheckpointAt.plus(checkpointInterval));
         if (!due) {

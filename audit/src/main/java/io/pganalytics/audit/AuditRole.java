@@ -3,6 +3,7 @@ package io.pganalytics.audit;
 import io.pganalytics.fleet.admin.AuditTrail;
 import io.pganalytics.fleet.admin.ControlPlanes;
 import io.pganalytics.schemas.audit.AuditChain;
+import io.pganalytics.schemas.audit.CheckpointKeys;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Clock;

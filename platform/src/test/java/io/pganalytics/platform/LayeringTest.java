@@ -55,6 +55,7 @@ class LayeringTest {
             .layer("sink-connectors").definedBy("io.pganalytics.sink..")
             .layer("fleet-admin").definedBy("io.pganalytics.fleet..")
             .layer("api").definedBy("io.pganalytics.api..")
+            .layer("audit").definedBy("io.pganalytics.audit..")
             .layer("platform").definedBy("io.pganalytics.platform..")
             .layer("testkit").definedBy("io.pganalytics.testkit..")
 
@@ -71,6 +72,9 @@ class LayeringTest {
             // Exception by design (ARCHITECTURE.md §3, §8): the API changes the fleet through
             // fleet-admin, the one write path it shares with the command line.
             .whereLayer("api").mayOnlyAccessLayers("fleet-admin", "schemas", "config")
+            // Exception by design: the audit role stores the chain through fleet-admin (the control-plane database's
+            // one owner) and reaches the backup bucket with the S3 connection the backup sink and restore share.
+            .whereLayer("audit").mayOnlyAccessLayers("fleet-admin", "sink-connectors", "schemas", "config")
             .whereLayer("platform").mayNotBeAccessedByAnyLayer()
             // Test scaffolding (its classes are on this class path as a test dependency): it starts the embedded
             // components and the contract's topics, and no product code may use it.

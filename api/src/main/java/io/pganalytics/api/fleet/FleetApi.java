@@ -3,6 +3,8 @@ package io.pganalytics.api.fleet;
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
 import io.pganalytics.api.accounts.AccountRoutes;
+import io.pganalytics.api.audit.AuditRoutes;
+import io.pganalytics.schemas.audit.CheckpointKeys;
 import io.pganalytics.api.auth.AccessTokenResolver;
 import io.pganalytics.api.auth.CollectorTokenResolver;
 import io.pganalytics.api.auth.PrincipalResolver;
@@ -67,6 +69,8 @@ public final class FleetApi {
             LOG.warn("local sign-in is off: {}", e.getMessage());
         }
         AccountRoutes accountsOrNull = accountRoutes;
+        AuditRoutes audit = new AuditRoutes(fleet.audit(),
+                config.auditPublicKey() == null ? null : CheckpointKeys.readPublic(config.auditPublicKey()));
         return ApiServer.start(config, checks, new ApiServer.Extension(resolvers, table -> {
             if (accountsOrNull != null) {
                 accountsOrNull.register(table);
@@ -74,6 +78,7 @@ public final class FleetApi {
             fleetRoutes.register(table);
             viewRoutes.register(table);
             events.register(table);
+            audit.register(table);
         }, () -> views.caughtUp() && fleet.databaseUp(), resources, limiter));
     }
 

@@ -20,6 +20,17 @@ public interface AuditTrail extends AutoCloseable {
     /** Entries matching every filter given (null for none), newest first, {@code limit} of them before seq {@code before}. */
     Page entries(Query query);
 
+    /** Every entry matching {@code query}'s filters (its cursor and limit aside), oldest first, read in batches: an export. */
+    void forEach(Query query, java.util.function.Consumer<Entry> each);
+
+    /**
+     * Records an event that changes no row (an export of the trail, say) in the outbox, in-band: it reaches the chain
+     * as every change does.
+     *
+     * @param details JSON object of what the event concerned, or null
+     */
+    void record(Actor actor, String action, String resourceType, String resourceId, String details);
+
     /** Every entry from seq 1 on, in order, read in batches as the iterator moves: what {@link AuditChain#verify} walks. */
     Iterator<AuditChain.StoredEntry> chain();
 
@@ -44,13 +55,60 @@ public interface AuditTrail extends AutoCloseable {
     default void close() {
     }
 
-    /** A filter of {@link #entries}; null fields do not filter. */
-    record Query(String actor, String action, String resourceType, String resourceId, Instant from, Instant to,
-                 Long before, int limit) {
+    /**
+     * A filter of {@link #entries}; null fields do not filter.
+     *
+     * @param subject a user name: every entry about them (they acted, or the row changed is theirs), as a data-subject
+     *                access request (GDPR Art. 15) asks
+     * @param report  one of {@link Report}'s names, or null
+     */
+    record Query(String actor, String action, String resourceType, String resourceId, String subject, Report report,
+                 Instant from, Instant to, Long before, int limit) {
         public Query {
             if (limit < 1 || limit > MAX_PAGE) {
                 throw new io.pganalytics.config.InvalidValue("limit", "expected 1 to " + MAX_PAGE + ", got " + limit);
             }
+        }
+
+        /** Every entry, newest first. */
+        public static Query all(int limit) {
+            return new Query(null, null, null, null, null, null, null, null, null, limit);
+        }
+    }
+
+    /**
+     * The questions auditors ask, as filters: SOX's privileged changes, PCI DSS 10.2's access to credentials and failed
+     * logins, HIPAA §164.312(b)'s record of activity on the audit controls themselves (docs/audit.md).
+     */
+    enum Report {
+        /** Changes of users, roles, keys and secrets, and everything done by direct SQL. */
+        PRIVILEGED_ACTIONS("privileged-actions"),
+        /** Registration secrets, collector tokens, targets' passwords, signing keys and resealing. */
+        CREDENTIAL_ACCESS("credential-access"),
+        /** Logins refused, and second factors that failed. */
+        FAILED_LOGINS("failed-logins"),
+        /** Exports and verifications of the trail, and any change touching its tables. */
+        AUDIT_CONFIGURATION("audit-configuration");
+
+        private final String id;
+
+        Report(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        /** The report called {@code id}; an {@link io.pganalytics.config.InvalidValue} naming them all otherwise. */
+        public static Report of(String id) {
+            for (Report report : values()) {
+                if (report.id.equals(id)) {
+                    return report;
+                }
+            }
+            throw new io.pganalytics.config.InvalidValue("report", "expected one of privileged-actions, credential-access,"
+                    + " failed-logins, audit-configuration; got '" + id + "'");
         }
     }
 

@@ -33,20 +33,9 @@ final class DatabaseAuditTrail implements AuditTrail {
 
     @Override
     public Page entries(Query q) {
-        StringBuilder where = new StringBuilder("TRUE");
+        StringBuilder where = new StringBuilder();
         List<Object> params = new ArrayList<>();
-        filter(where, params, "actor", q.actor());
-        filter(where, params, "action", q.action());
-        filter(where, params, "resource_type", q.resourceType());
-        filter(where, params, "resource_id", q.resourceId());
-        if (q.from() != null) {
-            where.append(" AND occurred_at_micros >= ?");
-            params.add(micros(q.from()));
-        }
-        if (q.to() != null) {
-            where.append(" AND occurred_at_micros < ?");
-            params.add(micros(q.to()));
-        }
+        filters(q, where, params);
         if (q.before() != null) {
             where.append(" AND seq < ?");
             params.add(q.before());
@@ -59,6 +48,69 @@ final class DatabaseAuditTrail implements AuditTrail {
             return new Page(List.copyOf(page), page.get(page.size() - 1).seq());
         }
         return new Page(rows, null);
+    }
+
+    @Override
+    public void forEach(Query q, java.util.function.Consumer<Entry> each) {
+        long after = 0;
+        while (true) {
+            StringBuilder where = new StringBuilder();
+            List<Object> params = new ArrayList<>();
+            filters(q, where, params);
+            where.append(" AND seq > ?");
+            params.add(after);
+            params.add(CHAIN_BATCH);
+            List<Entry> batch = db.read(c -> query(c, "SELECT " + ENTRY_COLUMNS + " FROM audit_log WHERE " + where
+                    + " ORDER BY seq LIMIT ?", DatabaseAuditTrail::entry, params.toArray()));
+            batch.forEach(each);
+            if (batch.size() < CHAIN_BATCH) {
+                return;
+            }
+            after = batch.get(batch.size() - 1).seq();
+        }
+    }
+
+    @Override
+    public void record(Actor actor, String action, String resourceType, String resourceId, String details) {
+        db.inTransaction(actor, action, c -> ControlDatabase.update(c, "INSERT INTO audit_outbox (actor, role, auth_method, action,"
+                + " resource_type, resource_id, after, client_ip, user_agent, request_id, out_of_band) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb,"
+                + " ?, ?, ?, false)", actor.name(), actor.role(), actor.method(), action, resourceType, resourceId, details,
+                actor.from(), actor.userAgent(), actor.requestId()));
+    }
+
+    /** The WHERE clause of {@code q}'s filters (without its cursor), always starting with TRUE. */
+    private static void filters(Query q, StringBuilder where, List<Object> params) {
+        where.append("TRUE");
+        filter(where, params, "actor", q.actor());
+        filter(where, params, "action", q.action());
+        filter(where, params, "resource_type", q.resourceType());
+        filter(where, params, "resource_id", q.resourceId());
+        if (q.subject() != null) {
+            // Their own acts, their user row, and rows keyed by them (second factors, lockouts, sessions).
+            where.append(" AND (actor = ? OR (resource_type IN ('users', 'login_failures', 'backup_codes') AND resource_id = ?)"
+                    + " OR event::jsonb -> 'after' ->> 'user_name' = ? OR event::jsonb -> 'before' ->> 'user_name' = ?)");
+            params.addAll(List.of(q.subject(), q.subject(), q.subject(), q.subject()));
+        }
+        if (q.report() != null) {
+            where.append(" AND ").append(switch (q.report()) {
+                case PRIVILEGED_ACTIONS -> "(out_of_band OR resource_type IN ('users', 'signing_keys', 'registration_secrets')"
+                        + " OR action IN ('secrets.reseal', 'user.unlock', 'mfa.reset'))";
+                case CREDENTIAL_ACCESS -> "(resource_type IN ('registration_secrets', 'signing_keys', 'refresh_tokens')"
+                        + " OR action IN ('secrets.reseal', 'collector.re-register', 'user.reset-password', 'user.change-password')"
+                        + " OR (resource_type = 'targets' AND event::jsonb -> 'before' ->> 'encrypted_password'"
+                        + " IS DISTINCT FROM event::jsonb -> 'after' ->> 'encrypted_password'))";
+                case FAILED_LOGINS -> "action = 'login.failed'";
+                case AUDIT_CONFIGURATION -> "(action LIKE 'audit.%' OR resource_type LIKE 'audit%')";
+            });
+        }
+        if (q.from() != null) {
+            where.append(" AND occurred_at_micros >= ?");
+            params.add(micros(q.from()));
+        }
+        if (q.to() != null) {
+            where.append(" AND occurred_at_micros < ?");
+            params.add(micros(q.to()));
+        }
     }
 
     @Override

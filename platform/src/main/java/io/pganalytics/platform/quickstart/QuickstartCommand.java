@@ -118,6 +118,8 @@ public final class QuickstartCommand implements Callable<Integer> {
                   Connect       %s/connectors
                   S3            %s   (access key %s, secret key %s)
                   Backups       s3://%s   (S3 backup sink of the pga.raw/metrics/rollups topics; ./pganalytics restore --help)
+                  Audit trail   GET %s/api/v1/audit (admins and auditors; docs/audit.md), checkpoints in s3://%s/audit/
+                                  ./pganalytics audit verify --config %s --public-key %s
                   Metrics store psql postgresql://%s@%s:%d/%s
                                   SELECT datname, sampled_at, xact_commit, xact_commit_per_sec FROM database_metrics ORDER BY sampled_at DESC LIMIT 5;
                                   SELECT window_start, metric, mean, p95 FROM database_rollups_1m ORDER BY window_start DESC LIMIT 5;  (after the first minute closes)
@@ -135,6 +137,8 @@ public final class QuickstartCommand implements Callable<Integer> {
                 stack.connect().restUrl(),
                 stack.s3().endpoint(), stack.s3().accessKey(), stack.s3().secretKey(),
                 QuickstartStack.BACKUP_BUCKET,
+                stack.api().url(), QuickstartStack.BACKUP_BUCKET, stack.auditPropertiesFile().toAbsolutePath().normalize(),
+                stack.auditPublicKeyFile().toAbsolutePath().normalize(),
                 pg.user(), pg.host(), pg.port(), QuickstartStack.METRICS_DATABASE,
                 pg.user(), pg.host(), pg.port(), QuickstartStack.DEMO_DATABASE,
                 stack.collector().httpPort(), QuickstartStack.FLEET_GROUP, connection(stack),

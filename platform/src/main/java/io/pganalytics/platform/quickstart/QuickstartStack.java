@@ -16,7 +16,10 @@ import io.pganalytics.embedded.EmbeddedConnect;
 import io.pganalytics.embedded.EmbeddedKafka;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedRegistry;
+import io.pganalytics.audit.AuditConfig;
+import io.pganalytics.audit.AuditRole;
 import io.pganalytics.embedded.EmbeddedS3;
+import io.pganalytics.schemas.audit.CheckpointKeys;
 import io.pganalytics.schemas.TopicSpec;
 import io.pganalytics.schemas.contract.TopicContract;
 import io.pganalytics.schemas.family.MetricFamilies;
@@ -89,6 +92,7 @@ public final class QuickstartStack implements AutoCloseable {
     private EmbeddedKafka kafka;
     private EmbeddedRegistry registry;
     private EmbeddedS3 s3;
+    private AuditRole audit;
     private EmbeddedConnect connect;
     private RunningTopologies streams;
     private DemoWorkload workload;
@@ -166,8 +170,49 @@ public final class QuickstartStack implements AutoCloseable {
             controlPlane.accounts().createUser(Actor.cli(System.getProperty("user.name", "quickstart"), "localhost"),
                     new Accounts.NewUser(ADMIN_USER, "admin", firstAdminPassword));
         }
+        // The audit role: Debezium over the control-plane database, the chain's store, checkpoints signed into the
+        // backup bucket with a key made on the first start (the chain itself is one of the streams applications).
+        audit = track(AuditRole.start(auditConfig(control)));
+        writeAuditProperties(control);
         api = track(FleetApi.start(new ApiConfig("127.0.0.1", options.apiPort(), control.databaseUrl(),
-                postgres.user(), null, kafka.bootstrapServers()).withSchemaRegistry(registry.url()), controlPlane));
+                postgres.user(), null, kafka.bootstrapServers()).withSchemaRegistry(registry.url())
+                .withAuditPublicKey(auditPublicKeyFile()), controlPlane));
+    }
+
+    /** The audit role's configuration: checkpoints every 1,000 entries or 5 minutes, into {@link #BACKUP_BUCKET}. */
+    AuditConfig auditConfig(ControlPlaneConfig control) throws java.io.IOException {
+        Path keys = options.dataDir().resolve("audit");
+        if (!Files.exists(keys.resolve("audit-checkpoint.key"))) {
+            CheckpointKeys.write(CheckpointKeys.generate(), keys.resolve("audit-checkpoint.key"), auditPublicKeyFile());
+        }
+        return new AuditConfig(control, options.dataDir().resolve("audit").resolve("offsets.dat"), "pga_audit", "pga_audit",
+                keys.resolve("audit-checkpoint.key"), 1000, java.time.Duration.ofMinutes(5), BACKUP_BUCKET,
+                new S3Connection(s3.endpoint(), s3.region(), true, s3.accessKey(),
+                        new org.apache.kafka.common.config.types.Password(s3.secretKey())));
+    }
+
+    /** The public key of the audit checkpoints, to pin wherever the chain is verified. */
+    public Path auditPublicKeyFile() {
+        return options.dataDir().resolve("audit").resolve("audit-checkpoint.pub");
+    }
+
+    /** What {@code pganalytics audit verify --config} needs to reach this stack's trail: {@code <data>/audit.properties}. */
+    public Path auditPropertiesFile() {
+        return options.dataDir().resolve("audit.properties");
+    }
+
+    private void writeAuditProperties(ControlPlaneConfig control) throws java.io.IOException {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put(ControlPlaneConfig.Keys.DATABASE_URL.name(), control.databaseUrl());
+        properties.put(ControlPlaneConfig.Keys.DATABASE_USER.name(), postgres.user());
+        properties.put(ControlPlaneConfig.Keys.BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers());
+        properties.put(ControlPlaneConfig.Keys.SCHEMA_REGISTRY_URL.name(), registry.url());
+        properties.put(AuditConfig.Keys.BUCKET.name(), BACKUP_BUCKET);
+        properties.putAll(new java.util.TreeMap<>(s3ConnectionConfig()));
+        StringBuilder text = new StringBuilder("# The quickstart's audit trail: ./pganalytics audit verify --config <this file> --public-key "
+                + auditPublicKeyFile().toAbsolutePath().normalize() + "\n");
+        properties.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        Files.writeString(auditPropertiesFile(), text);
     }
 
     /**

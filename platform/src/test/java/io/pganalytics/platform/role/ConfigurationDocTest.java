@@ -43,6 +43,7 @@ class ConfigurationDocTest {
         SECTIONS.put("## Restore:", RestoreConfig.FIELDS);
         SECTIONS.put("## API:", ApiConfig.FIELDS);
         SECTIONS.put("## Control plane:", ControlPlaneConfig.FIELDS);
+        SECTIONS.put("## Audit role:", io.pganalytics.audit.AuditConfig.OWN_FIELDS);
         SECTIONS.put("## Kafka clients", AvroSerdeConfig.FIELDS);
     }
 

@@ -40,14 +40,14 @@ class MigrateCommandIT {
 
         CommandRun first = CommandRun.of("migrate", "--config", config.toString());
         assertThat(first.exitCode()).as(first.err()).isZero();
-        assertThat(first.out()).contains("applied 8 migration(s)").contains("created " + Topics.FLEET_TARGETS + " (12 partitions, compact)")
+        assertThat(first.out()).contains("applied 9 migration(s)").contains("created " + Topics.FLEET_TARGETS + " (12 partitions, compact)")
                 .contains(TopicContract.all().size() + " topic(s) created, 0 existed");
         try (Connection c = postgres.dataSource("pganalytics_control").getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
                      + " AND table_name IN ('collectors', 'targets', 'commands', 'registration_secrets', 'idempotency_keys', 'alert_rules',"
-                     + " 'collector_groups', 'projection_outbox')")) {
+                     + " 'collector_groups', 'projection_outbox', 'audit_outbox', 'audit_log')")) {
             rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(8);
+            assertThat(rs.getInt(1)).isEqualTo(10);
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             // The broker's metadata follows the controller's within moments of the creation.

@@ -1,4 +1,4 @@
-package io.pganalytics.audit;
+package io.pganalytics.schemas.audit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,7 @@ public final class CheckpointKeys {
         }
     }
 
-    /** Writes {@code keys} as {@code <dir>/audit-checkpoint.key} (owner-only) and {@code <dir>/audit-checkpoint.pub}. */
+    /** Writes {@code keys}: the private key readable by its owner only, the public key to hand to verifiers. */
     public static void write(KeyPair keys, Path privateKey, Path publicKey) throws IOException {
         Files.createDirectories(privateKey.toAbsolutePath().getParent());
         Files.createDirectories(publicKey.toAbsolutePath().getParent());
