@@ -69,8 +69,7 @@ public final class FleetApi {
             LOG.warn("local sign-in is off: {}", e.getMessage());
         }
         AccountRoutes accountsOrNull = accountRoutes;
-        AuditRoutes audit = new AuditRoutes(fleet.audit(),
-                config.auditPublicKey() == null ? null : CheckpointKeys.readPublic(config.auditPublicKey()));
+        AuditRoutes audit = new AuditRoutes(fleet.audit(), auditPublicKey(config));
         return ApiServer.start(config, checks, new ApiServer.Extension(resolvers, table -> {
             if (accountsOrNull != null) {
                 accountsOrNull.register(table);
@@ -80,6 +79,18 @@ public final class FleetApi {
             events.register(table);
             audit.register(table);
         }, () -> views.caughtUp() && fleet.databaseUp(), resources, limiter));
+    }
+
+    /** The pinned checkpoint key, read at start: a bad file is a configuration error naming its key. */
+    private static java.security.PublicKey auditPublicKey(ApiConfig config) {
+        if (config.auditPublicKey() == null) {
+            return null;
+        }
+        try {
+            return CheckpointKeys.readPublic(config.auditPublicKey());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidValue(ApiConfig.Keys.AUDIT_PUBLIC_KEY.name(), e.getMessage());
+        }
     }
 
     /** What the views hand the control plane; a failure is logged and the view goes on (the next change retries). */
