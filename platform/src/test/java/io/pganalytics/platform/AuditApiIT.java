@@ -186,6 +186,45 @@ class AuditApiIT {
         assertThat(post("/api/v1/audit/export", auditor, "{\"format\":\"csv\"}").statusCode()).isEqualTo(400);
     }
 
+    @Test
+    void newEntriesReachAuditorsOnTheLiveWebSocketAndNobodyElse() throws Exception {
+        java.util.List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.http.WebSocket socket = HTTP.newWebSocketBuilder().header("Authorization", "Bearer " + auditor)
+                .buildAsync(URI.create(api.url().replace("http", "ws") + "/api/v1/audit/live"), new java.net.http.WebSocket.Listener() {
+                    private final StringBuilder text = new StringBuilder();
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
+                        text.append(data);
+                        if (last) {
+                            messages.add(text.toString());
+                            text.setLength(0);
+                        }
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> messages.stream().anyMatch(m -> m.contains("\"hello\"")));
+            assertThat(post("/api/v1/groups", admin, "{\"name\":\"live\"}").statusCode()).isEqualTo(201);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(messages).anySatisfy(m -> {
+                JsonNode message = JSON.readTree(m);
+                assertThat(message.get("type").asText()).isEqualTo("audit-entry");
+                assertThat(message.get("data").get("event").get("action").asText()).isEqualTo("group.create");
+                assertThat(message.get("data").get("event").get("resourceId").asText()).isEqualTo("live");
+            }));
+        } finally {
+            socket.abort();
+        }
+        java.util.concurrent.CompletableFuture<java.net.http.WebSocket> refused = HTTP.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + viewer)
+                .buildAsync(URI.create(api.url().replace("http", "ws") + "/api/v1/audit/live"), new java.net.http.WebSocket.Listener() {
+                });
+        org.assertj.core.api.Assertions.assertThatThrownBy(refused::get).hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
+        assertThat(((java.net.http.WebSocketHandshakeException) org.assertj.core.api.Assertions.catchThrowable(refused::get).getCause())
+                .getResponse().statusCode()).isEqualTo(403);
+    }
+
     // ======== helpers ========
 
     private static String login(String name) throws Exception {

@@ -3,6 +3,7 @@ package io.pganalytics.api.fleet;
 import io.pganalytics.api.ApiConfig;
 import io.pganalytics.api.ApiServer;
 import io.pganalytics.api.accounts.AccountRoutes;
+import io.pganalytics.api.audit.AuditLive;
 import io.pganalytics.api.audit.AuditRoutes;
 import io.pganalytics.schemas.audit.CheckpointKeys;
 import io.pganalytics.api.auth.AccessTokenResolver;
@@ -70,6 +71,8 @@ public final class FleetApi {
         }
         AccountRoutes accountsOrNull = accountRoutes;
         AuditRoutes audit = new AuditRoutes(fleet.audit(), auditPublicKey(config));
+        AuditLive auditLive = new AuditLive(config.bootstrapServers(), config.schemaRegistryUrl());
+        resources.add(auditLive);
         return ApiServer.start(config, checks, new ApiServer.Extension(resolvers, table -> {
             if (accountsOrNull != null) {
                 accountsOrNull.register(table);
@@ -78,6 +81,7 @@ public final class FleetApi {
             viewRoutes.register(table);
             events.register(table);
             audit.register(table);
+            auditLive.register(table);
         }, () -> views.caughtUp() && fleet.databaseUp(), resources, limiter));
     }
 

@@ -117,7 +117,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                   Registry      %s/subjects
                   Connect       %s/connectors
                   S3            %s   (access key %s, secret key %s)
-                  Backups       s3://%s   (S3 backup sink of the pga.raw/metrics/rollups topics; ./pganalytics restore --help)
+                  Backups       s3://%s   (S3 backup sink of the pga.raw/metrics/rollups, pga.audit.* and pga.control.cdc.* topics; ./pganalytics restore --help)
                   Audit trail   GET %s/api/v1/audit (admins and auditors; docs/audit.md), checkpoints in s3://%s/audit/
                                   ./pganalytics audit verify --config %s --public-key %s
                   Metrics store psql postgresql://%s@%s:%d/%s

@@ -339,7 +339,7 @@ public final class QuickstartStack implements AutoCloseable {
                 S3Connection.SECRET_ACCESS_KEY, s3.secretKey());
     }
 
-    /** The data topics of every metric family. */
+    /** What the quickstart backs up: the data topics of every metric family, the audit trail's and the control plane's changes. */
     public static List<String> backupTopics() {
         List<String> topics = new ArrayList<>();
         for (MetricFamily family : MetricFamilies.all()) {
@@ -349,6 +349,10 @@ public final class QuickstartStack implements AutoCloseable {
                 topics.add(family.rollupTopic(resolution));
             }
         }
+        // The audit trail and the control plane's change streams: what a recovery of the control plane replays.
+        topics.add(Topics.AUDIT_EVENTS);
+        topics.add(Topics.AUDIT_LOG);
+        Topics.CONTROL_TABLES.forEach(table -> topics.add(Topics.controlChanges(table)));
         return topics;
     }
 
