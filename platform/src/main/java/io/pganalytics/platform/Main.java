@@ -5,6 +5,7 @@ import io.pganalytics.platform.quickstart.QuickstartCommand;
 import io.pganalytics.platform.role.ApiCommand;
 import io.pganalytics.platform.role.AuditCaptureCommand;
 import io.pganalytics.platform.role.AuditCommand;
+import io.pganalytics.platform.role.BackupCommand;
 import io.pganalytics.platform.role.CollectorCommand;
 import io.pganalytics.platform.role.FleetCommand;
 import io.pganalytics.platform.role.MigrateCommand;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "PostgreSQL fleet monitoring on Apache Kafka.",
         subcommands = {QuickstartCommand.class, CollectorCommand.class, StreamsCommand.class, RegistryCommand.class,
-            RestoreCommand.class, FleetCommand.class, MigrateCommand.class, ApiCommand.class, UsersCommand.class, KeysCommand.class, AuditCaptureCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
+            RestoreCommand.class, FleetCommand.class, MigrateCommand.class, ApiCommand.class, UsersCommand.class, KeysCommand.class, AuditCaptureCommand.class, AuditCommand.class, BackupCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

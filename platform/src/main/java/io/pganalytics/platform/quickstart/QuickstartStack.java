@@ -336,7 +336,9 @@ public final class QuickstartStack implements AutoCloseable {
                 S3Connection.REGION, s3.region(),
                 S3Connection.PATH_STYLE, "true",
                 S3Connection.ACCESS_KEY_ID, s3.accessKey(),
-                S3Connection.SECRET_ACCESS_KEY, s3.secretKey());
+                S3Connection.SECRET_ACCESS_KEY, s3.secretKey(),
+                // Client-side envelope encryption of the backups, with the ring that seals the fleet's secrets (fleet.keys).
+                S3Connection.ENCRYPTION_KEYS, fleetKeys());
     }
 
     /** What the quickstart backs up: the data topics of every metric family, the audit trail's and the control plane's changes. */

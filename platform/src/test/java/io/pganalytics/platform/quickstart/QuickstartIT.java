@@ -155,6 +155,18 @@ class QuickstartIT {
                 assertThat(new String(java.nio.file.Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).as(file.toString()).doesNotContain(password);
             }
         }
+        // the first admin's creation is in the audit trail, which the banner's verify command finds intact
+        await().atMost(WAIT).until(() -> new ObjectMapper().readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(stack.api().url() + "/api/v1/audit?action=user.create&resourceId=admin"))
+                .header("Authorization", "Bearer " + token.group(1)).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .path("items").size() == 1);
+        java.util.regex.Matcher verify = java.util.regex.Pattern.compile("pganalytics audit verify (--config \\S+) (--public-key \\S+)")
+                .matcher(banner);
+        assertThat(verify.find()).as(banner).isTrue();
+        CommandRun verified = CommandRun.of("audit", "verify", "--config", verify.group(1).substring("--config ".length()),
+                "--public-key", verify.group(2).substring("--public-key ".length()));
+        assertThat(verified.exitCode()).as(verified.err()).isZero();
+        assertThat(verified.out()).startsWith("intact: ");
     }
 
     @Test
@@ -253,6 +265,11 @@ class QuickstartIT {
                     .map(o -> BackupFormat.parse(o.key()).map(BackupFormat.ObjectName::topic).orElse("?"))
                     .collect(java.util.stream.Collectors.toSet())
                     .containsAll(List.of(Topics.RAW_DATABASE, Topics.METRICS_DATABASE)));
+            // client-side encryption is on: what the store holds is ciphertext, sealed with the fleet's key ring
+            String any = client.listObjectsV2Paginator(b -> b.bucket(QuickstartStack.BACKUP_BUCKET)).contents().stream()
+                    .map(o -> o.key()).filter(k -> BackupFormat.parse(k).isPresent()).findFirst().orElseThrow();
+            assertThat(client.headObject(b -> b.bucket(QuickstartStack.BACKUP_BUCKET).key(any)).metadata())
+                    .containsEntry(io.pganalytics.sink.s3.BackupEncryption.META_ENCRYPTION, io.pganalytics.sink.s3.BackupEncryption.SCHEME);
         }
 
         String restored = "restored." + Topics.METRICS_DATABASE;

@@ -16,19 +16,36 @@ final class S3ObjectStore implements ObjectStore {
     private final S3Client client;
     private final String bucket;
     private final String where;
+    private final BackupEncryption encryption;
+    private final S3Connection connection;
 
     S3ObjectStore(S3Connection connection, String bucket) {
         this.client = connection.newClient();
         this.bucket = bucket;
         this.where = "s3://" + bucket + " at " + connection.describe();
+        this.encryption = connection.encryption();
+        this.connection = connection;
     }
 
     @Override
     public void put(String key, byte[] content, Map<String, String> metadata) {
+        byte[] body = content;
+        Map<String, String> meta = metadata;
+        if (encryption != null) {
+            BackupEncryption.Sealed sealed = encryption.seal(key, content, metadata);
+            body = sealed.content();
+            meta = sealed.metadata();
+        }
+        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(key).metadata(meta)
+                .contentType(encryption != null ? "application/octet-stream" : "application/avro").contentLength((long) body.length);
+        if (connection.serverSideEncryption() != null) {
+            request.serverSideEncryption(connection.serverSideEncryption());
+            if (connection.kmsKeyId() != null) {
+                request.ssekmsKeyId(connection.kmsKeyId());
+            }
+        }
         try {
-            client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).metadata(metadata)
-                    .contentType("application/avro").contentLength((long) content.length).build(),
-                    RequestBody.fromBytes(content));
+            client.putObject(request.build(), RequestBody.fromBytes(body));
         } catch (SdkException e) {
             throw classify("cannot upload " + key + " to " + where, e);
         }

@@ -96,6 +96,8 @@ class S3BackupRestoreIT {
     private static final String PREFIX = "it";
     static final String DATABASE = "metrics";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    /** Every object of this test is encrypted client-side: each restore below reads ciphertext. */
+    private static final String RING = io.pganalytics.schemas.secret.SecretBox.generateKey("k1");
 
     private static final String RAW = Topics.RAW_DATABASE;
     private static final String METRICS = Topics.METRICS_DATABASE;
@@ -356,6 +358,52 @@ class S3BackupRestoreIT {
 
     // --- the data ----------------------------------------------------------------------------------------------
 
+    @Test
+    @Order(9)
+    void anEncryptedBackupWithoutItsKeyOrWithAnotherFailsTheRestoreNamingTheKey() {
+        // The topics whose objects the earlier tests left whole (one of RAW's was deleted on purpose).
+        RestoreRequest all = new RestoreRequest(BUCKET, PREFIX, List.of(METRICS, HEARTBEATS), null, null, RestoreRequest.Target.KAFKA,
+                "nokey.");
+        assertThatThrownBy(() -> new Restore(restoreConfig(null)).run(all, RestoreProgress.NONE))
+                .isInstanceOf(RestoreException.class).hasMessageContaining("is encrypted (data key sealed with key 'k1')")
+                .hasMessageContaining(S3Connection.ENCRYPTION_KEYS);
+        assertThatThrownBy(() -> new Restore(restoreConfig(io.pganalytics.schemas.secret.SecretBox.generateKey("k9"))).run(all,
+                RestoreProgress.NONE))
+                .isInstanceOf(RestoreException.class).hasMessageContaining("sealed with key 'k1', which " + S3Connection.ENCRYPTION_KEYS
+                        + " does not have (it has k9)");
+        assertThatThrownBy(() -> new Restore(restoreConfig(io.pganalytics.schemas.secret.SecretBox.generateKey("k1"))).run(all,
+                RestoreProgress.NONE))
+                .isInstanceOf(RestoreException.class).hasMessageContaining("does not open with key 'k1'");
+    }
+
+    @Test
+    @Order(10)
+    void rotatingTheRingRewrapsEveryDataKeyAndTheOldKeyCanThenGo() throws Exception {
+        String k2 = io.pganalytics.schemas.secret.SecretBox.generateKey("k2");
+        Map<String, String> before = new TreeMap<>();
+        for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(PREFIX + "/")).contents()) {
+            before.put(object.key(), object.eTag());
+        }
+        io.pganalytics.sink.s3.restore.Rewrap.Report report = new io.pganalytics.sink.s3.restore.Rewrap(
+                restoreConfig(k2 + "," + RING).s3()).run(BUCKET, PREFIX + "/");
+        assertThat(report.examined()).isEqualTo(before.size());
+        assertThat(report.rewrapped()).isEqualTo(before.size());
+        for (String key : before.keySet()) {
+            var head = client.headObject(b -> b.bucket(BUCKET).key(key));
+            assertThat(head.metadata()).containsEntry(BackupEncryption.META_KEY_ID, "k2");
+            assertThat(head.eTag()).as("the data is not re-encrypted").isEqualTo(before.get(key));
+        }
+        for (Map.Entry<String, Integer> topic : PARTITIONS.entrySet()) {
+            kafka.createTopics(new NewTopic("rewrapped." + topic.getKey(), topic.getValue(), (short) 1));
+        }
+        RestoreReport restored = new Restore(restoreConfig(k2)).run(new RestoreRequest(BUCKET, PREFIX, List.of(METRICS, HEARTBEATS),
+                null, null, RestoreRequest.Target.KAFKA, "rewrapped."), RestoreProgress.NONE);
+        assertThat(restored.recordsRestored()).isEqualTo(restored.recordsRead()).isGreaterThanOrEqualTo(produced.entrySet().stream()
+                .filter(e -> !e.getKey().topic().equals(RAW)).mapToLong(e -> e.getValue().size()).sum());
+        assertThat(new io.pganalytics.sink.s3.restore.Rewrap(restoreConfig(k2).s3()).run(BUCKET, PREFIX + "/").current())
+                .isEqualTo(before.size());
+    }
+
     private static void produceAll() throws Exception {
         try (KafkaProducer<String, GenericContainer> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -421,6 +469,7 @@ class S3BackupRestoreIT {
         config.put(S3Connection.PATH_STYLE, "true");
         config.put(S3Connection.ACCESS_KEY_ID, s3.accessKey());
         config.put(S3Connection.SECRET_ACCESS_KEY, s3.secretKey());
+        config.put(S3Connection.ENCRYPTION_KEYS, RING);
         config.put(S3BackupSinkConfig.SCHEMA_REGISTRY_URL, registry.url());
         config.put(S3BackupSinkConfig.FLUSH_SIZE, "7");
         config.put(S3BackupSinkConfig.ROTATE_INTERVAL_MS, "300000");
@@ -441,7 +490,12 @@ class S3BackupRestoreIT {
     }
 
     private static RestoreConfig restoreConfig() {
-        return RestoreConfig.from(Map.of(
+        return restoreConfig(RING);
+    }
+
+    /** The restore's configuration with the ring {@code ring}, or none when null. */
+    private static RestoreConfig restoreConfig(String ring) {
+        Map<String, String> config = new HashMap<>(Map.of(
                 S3Connection.ENDPOINT, s3.endpoint(),
                 S3Connection.REGION, s3.region(),
                 S3Connection.PATH_STYLE, "true",
@@ -451,6 +505,10 @@ class S3BackupRestoreIT {
                 RestoreConfig.SCHEMA_REGISTRY_URL, registry.url(),
                 RestoreConfig.CONNECTION_URL, postgres.jdbcUrl(DATABASE),
                 RestoreConfig.CONNECTION_USER, postgres.user()));
+        if (ring != null) {
+            config.put(S3Connection.ENCRYPTION_KEYS, ring);
+        }
+        return RestoreConfig.from(config);
     }
 
     private static RestoreProgress recording(List<long[]> progress) {
@@ -512,10 +570,18 @@ class S3BackupRestoreIT {
         }
     }
 
+    /** Every object's plaintext, after checking that what the store holds is ciphertext. */
     private static Map<String, byte[]> objects() {
         Map<String, byte[]> objects = new TreeMap<>();
+        BackupEncryption ring = BackupEncryption.of(RING);
         for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(PREFIX + "/")).contents()) {
-            objects.put(object.key(), client.getObjectAsBytes(b -> b.bucket(BUCKET).key(object.key())).asByteArray());
+            ResponseBytes<GetObjectResponse> stored = client.getObjectAsBytes(b -> b.bucket(BUCKET).key(object.key()));
+            byte[] content = stored.asByteArray();
+            assertThat(stored.response().metadata()).containsEntry(BackupEncryption.META_ENCRYPTION, BackupEncryption.SCHEME)
+                    .containsEntry(BackupEncryption.META_KEY_ID, "k1");
+            // An Avro container file starts with "Obj" 0x01; a thief reading the bucket sees none.
+            assertThat(new String(content, 0, 3, java.nio.charset.StandardCharsets.ISO_8859_1)).isNotEqualTo("Obj");
+            objects.put(object.key(), BackupEncryption.open(ring, object.key(), content, stored.response().metadata()));
         }
         return objects;
     }

@@ -1,5 +1,6 @@
 package io.pganalytics.sink.s3.restore;
 
+import io.pganalytics.sink.s3.BackupEncryption;
 import io.pganalytics.sink.s3.BackupFormat;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -26,10 +27,13 @@ final class BackupObjectReader {
 
     private final S3Client client;
     private final String bucket;
+    private final BackupEncryption encryption;
 
-    BackupObjectReader(S3Client client, String bucket) {
+    /** @param encryption the ring that opens encrypted objects, or null (an encrypted object then fails, naming its key) */
+    BackupObjectReader(S3Client client, String bucket, BackupEncryption encryption) {
         this.client = client;
         this.bucket = bucket;
+        this.encryption = encryption;
     }
 
     List<BackupEntry> read(BackupObject object) {
@@ -41,6 +45,11 @@ final class BackupObjectReader {
             throw new RestoreException("missing object " + object.key() + ": listed, then gone when read", e);
         } catch (SdkException e) {
             throw new RestoreException("cannot read " + object.key() + ": " + e.getMessage(), e);
+        }
+        try {
+            content = BackupEncryption.open(encryption, object.key(), content, object.metadata());
+        } catch (BackupEncryption.Undecryptable e) {
+            throw new RestoreException(List.of(e.getMessage()));
         }
         String expectedSha = object.metadata().get(BackupFormat.META_SHA256);
         String actualSha = sha256(content);

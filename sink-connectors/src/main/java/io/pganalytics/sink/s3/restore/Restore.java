@@ -71,7 +71,7 @@ public final class Restore {
         LOG.info("Restoring from {}: {} objects of {} partitions, {} records before the time filter", request.location(),
                 all.size(), objects.size(), planned);
 
-        BackupObjectReader reader = new BackupObjectReader(client, request.bucket());
+        BackupObjectReader reader = new BackupObjectReader(client, request.bucket(), config.s3().encryption());
         for (BackupObject object : all) {
             try {
                 reader.read(object);
