@@ -57,6 +57,13 @@ public final class OutboxCapture implements AutoCloseable {
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "pga-audit-capture"));
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Future<?> running;
+    /** How often the change streams tick: the backups' lag behind an idle table, beside the sink's rotate interval. */
+    static final long TICK_SECONDS = 5;
+    private final java.util.concurrent.ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pga-audit-capture-tick");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile Throwable failure;
     /** The audited-table changes of the transaction in progress, kept until its end marker says whether it wrote an outbox row. */
     private final List<Change> transaction = new ArrayList<>();
@@ -82,6 +89,13 @@ public final class OutboxCapture implements AutoCloseable {
                     stopped.countDown();
                 }).build();
         this.running = runner.submit(engine);
+        this.ticker.scheduleAtFixedRate(() -> {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                LOG.warn("audit capture: a tick of the change streams failed: {}", e.getMessage());
+            }
+        }, TICK_SECONDS, TICK_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Starts capturing; the position is kept in {@code config.offsetsFile()}, the first start snapshots the tables. */
@@ -184,10 +198,33 @@ public final class OutboxCapture implements AutoCloseable {
             }
             return;
         }
-        ControlChange change = new ControlChange(table, op, txId, lsn, committedAt, text(value.get("before")), text(value.get("after")));
+        ControlChange change = new ControlChange(table, op, txId, lsn, commitOrder(source), committedAt, text(value.get("before")),
+                text(value.get("after")));
         producer.send(new ProducerRecord<>(Topics.controlChanges(table), record.key(), change));
         if (!op.equals("r") && txId == transactionId) {
             transaction.add(new Change(table, op, txId, lsn, committedAt, record.key()));
+        }
+    }
+
+    /** The first of Debezium's {@code source.sequence} ({@code ["<last commit LSN>", "<LSN>"]}); 0 when it has none. */
+    static long commitOrder(JsonNode source) {
+        try {
+            JsonNode sequence = JSON.readTree(source.path("sequence").asText("[]"));
+            return sequence.isArray() && sequence.size() > 0 && !sequence.get(0).isNull() ? Long.parseLong(sequence.get(0).asText()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * A tick on every change stream: the backup sink closes an object when a record of a later window arrives, so
+     * without ticks the last changes of a table that goes quiet would wait in memory for its next change.
+     */
+    private void tick() {
+        Instant now = Instant.now();
+        for (String table : Topics.CONTROL_TABLES) {
+            producer.send(new ProducerRecord<>(Topics.controlChanges(table), null,
+                    new ControlChange(table, "t", -1L, -1L, 0L, now, null, null)));
         }
     }
 
@@ -276,6 +313,7 @@ public final class OutboxCapture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            ticker.shutdownNow();
             runner.shutdown();
             running.cancel(false);
             producer.close();

@@ -102,7 +102,8 @@ class RequestValidationTest {
     @Test
     void anActorNamesWhoInWhichRoleAndFromWhere() {
         Actor cli = Actor.cli("alice", "web1");
-        assertThat(cli).isEqualTo(new Actor("alice", Actor.CLI_ROLE, "cli@web1"));
+        assertThat(cli).isEqualTo(new Actor("alice", Actor.CLI_ROLE, "cli@web1", "cli", null, null));
+        assertThat(cli.method()).as("what the audit trail records as its sign-in method").isEqualTo("cli");
         assertThat(cli.toString()).isEqualTo("alice (role cli, from cli@web1)");
         assertThatThrownBy(() -> new Actor(" ", "admin", "10.0.0.1")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("an actor needs a name");

@@ -82,7 +82,21 @@ public final class RestoreCommand implements Callable<Integer> {
         @Option(names = "--to-db", required = true,
                 description = "Write into the metrics store through the metrics-store sink (insert-ignore).")
         boolean database;
+
+        @Option(names = "--control-plane", required = true,
+                description = "Recover the control plane as it was --at an instant into the empty, migrated database of "
+                        + "connection.url, from the pga.control.cdc.* and pga.audit.log backups; the audit chain is verified "
+                        + "up to that instant (docs/audit.md).")
+        boolean controlPlane;
     }
+
+    @Option(names = "--at", paramLabel = "TIME", converter = TimeConverter.class,
+            description = "With --control-plane: the instant to recover to (every change committed by then, none after).")
+    Instant at;
+
+    @Option(names = "--public-key", paramLabel = "FILE",
+            description = "With --control-plane: the audit checkpoints' pinned public key; without it signatures are not checked.")
+    Path publicKey;
 
     @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
             description = "With --to-kafka: produce to <PREFIX><topic> instead of the original topic.")
@@ -97,6 +111,12 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (target.controlPlane) {
+            return recoverControlPlane();
+        }
+        if (at != null || publicKey != null) {
+            throw new InvalidValue(at != null ? "--at" : "--public-key", "only with --control-plane");
+        }
         RestoreRequest.Target where = target.kafka ? RestoreRequest.Target.KAFKA : RestoreRequest.Target.DATABASE;
         if (!topicPrefix.isEmpty() && where != RestoreRequest.Target.KAFKA) {
             throw new InvalidValue("--topic-prefix", "only with --to-kafka");
@@ -148,5 +168,56 @@ public final class RestoreCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private Integer recoverControlPlane() {
+        if (at == null) {
+            throw new InvalidValue("--at", "required with --control-plane: the instant to recover to, e.g. 2026-11-20T10:00:00Z");
+        }
+        if (!topics.isEmpty() || fromTime != null || toTime != null || !topicPrefix.isEmpty()) {
+            throw new InvalidValue("--control-plane", "takes --at, not --topics, --from-time, --to-time or --topic-prefix");
+        }
+        java.security.PublicKey key;
+        try {
+            key = publicKey == null ? null : io.pganalytics.schemas.audit.CheckpointKeys.readPublic(publicKey);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidValue("--public-key", e.getMessage());
+        }
+        String[] location = RestoreRequest.parseLocation(from);
+        RestoreRequest request = new RestoreRequest(location[0], location[1], List.of(), null, at,
+                RestoreRequest.Target.CONTROL_PLANE, "");
+        RestoreConfig restoreConfig = ConfigFile.load(config, RestoreConfig.FIELDS, values -> {
+            RestoreConfig parsed = RestoreConfig.from(values);
+            parsed.requireFor(RestoreRequest.Target.CONTROL_PLANE);
+            return parsed;
+        });
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        io.pganalytics.sink.s3.restore.ControlPlaneRestoreTarget.Recovery recovery;
+        try {
+            recovery = new Restore(restoreConfig).recoverControlPlane(request, key, new ProgressBar(err, System.console() != null));
+        } catch (RestoreException e) {
+            err.println("pganalytics restore: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        out.println("Recovered the control plane as of " + recovery.at() + ": " + recovery.changes() + " change(s) replayed, the last"
+                + " committed at " + recovery.lastChangeAt() + " (" + recovery.later() + " later one(s) left out), in "
+                + recovery.took().toMillis() + " ms.");
+        recovery.rows().forEach((table, rows) -> out.println("  " + table + ": " + rows + " row(s)"));
+        out.println("RPO at " + recovery.at() + ": " + (recovery.rpo().isZero() ? "0 s (the backup covers it: changes until "
+                + recovery.coveredUntil() + ")" : recovery.rpo().toMillis() / 1000.0 + " s (the backup stops at " + recovery.coveredUntil() + ")"));
+        var verification = recovery.verification();
+        if (verification.intact()) {
+            out.println("Audit trail: " + recovery.auditEntries() + " entries restored, intact against " + verification.checkpoints()
+                    + " checkpoint(s)" + (verification.signaturesChecked() ? ", signatures verified." : " (signatures not checked: no --public-key)."));
+            out.flush();
+            return 0;
+        }
+        var problem = verification.problem().orElseThrow();
+        out.flush();
+        err.println("Audit trail NOT intact at seq " + problem.seq() + ": " + problem.reason());
+        err.flush();
+        return 1;
     }
 }

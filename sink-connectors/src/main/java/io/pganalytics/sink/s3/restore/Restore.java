@@ -34,12 +34,36 @@ public final class Restore {
         this(config, request -> switch (request.target()) {
             case KAFKA -> new KafkaRestoreTarget(config, request.topicPrefix());
             case DATABASE -> new DatabaseRestoreTarget(config);
+            case CONTROL_PLANE -> new ControlPlaneRestoreTarget(config, request.to(), null);
         });
     }
 
     Restore(RestoreConfig config, Function<RestoreRequest, RestoreTarget> targets) {
         this.config = config;
         this.targets = targets;
+    }
+
+    /**
+     * Recovers the control plane as it was at {@code request.to()} into the empty database of {@code connection.url}
+     * (point-in-time recovery, docs/audit.md), verifying the audit chain up to then against the bucket's checkpoints
+     * (their signatures with {@code publicKey} when given).
+     */
+    public ControlPlaneRestoreTarget.Recovery recoverControlPlane(RestoreRequest request, java.security.PublicKey publicKey,
+                                                                RestoreProgress progress) {
+        if (request.target() != RestoreRequest.Target.CONTROL_PLANE || request.to() == null) {
+            throw new IllegalArgumentException("a control-plane recovery needs Target.CONTROL_PLANE and a time");
+        }
+        config.requireFor(request.target());
+        ControlPlaneRestoreTarget[] target = new ControlPlaneRestoreTarget[1];
+        try (S3Client client = config.s3().newClient()) {
+            target[0] = new ControlPlaneRestoreTarget(config, request.to(),
+                    new ControlPlaneRestoreTarget.Checkpoints(client, request.bucket(), publicKey));
+            new Restore(config, r -> target[0]).run(client, request, progress);
+            return target[0].recovery();
+        } catch (SdkException e) {
+            throw new RestoreException("cannot read " + request.location() + " at " + config.s3().describe() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Runs the restore; throws {@link RestoreException} naming every missing or corrupt object it found. */
@@ -124,6 +148,10 @@ public final class Restore {
                 }
             }
             return request.topics();
+        }
+        if (request.target() == RestoreRequest.Target.CONTROL_PLANE) {
+            return inBackup.stream().filter(t -> t.startsWith(io.pganalytics.schemas.Topics.controlChanges(""))
+                    || t.equals(io.pganalytics.schemas.Topics.AUDIT_LOG)).toList();
         }
         if (request.target() == RestoreRequest.Target.DATABASE) {
             // The metrics store holds the validated topics and the rollups; raw samples have no table.

@@ -88,6 +88,10 @@ public record RestoreConfig(S3Connection s3, String bootstrapServers, String sch
         if (target == RestoreRequest.Target.DATABASE && connectionUrl == null) {
             throw new InvalidValue(CONNECTION_URL, "required by --to-db, e.g. jdbc:postgresql://host:5432/metrics");
         }
+        if (target == RestoreRequest.Target.CONTROL_PLANE && connectionUrl == null) {
+            throw new InvalidValue(CONNECTION_URL, "required by --control-plane: the empty, migrated control-plane database to"
+                    + " recover into, e.g. jdbc:postgresql://host:5432/pganalytics_control_restored");
+        }
     }
 
     /** Safe to log. */

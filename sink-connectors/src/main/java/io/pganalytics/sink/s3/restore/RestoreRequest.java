@@ -22,8 +22,12 @@ import java.util.List;
 public record RestoreRequest(String bucket, String prefix, List<String> topics, Instant from, Instant to,
                              Target target, String topicPrefix) {
 
-    /** Where restored records go. */
-    public enum Target { KAFKA, DATABASE }
+    /**
+     * Where restored records go. {@code CONTROL_PLANE}: the change streams of the control plane replayed into an empty
+     * control-plane database as it was at {@code to} (point-in-time recovery); the time is the changes' commit time,
+     * not the records' Kafka time, so every object is read.
+     */
+    public enum Target { KAFKA, DATABASE, CONTROL_PLANE }
 
     public RestoreRequest {
         topics = List.copyOf(topics);
@@ -49,6 +53,9 @@ public record RestoreRequest(String bucket, String prefix, List<String> topics, 
 
     /** Whether a record time falls in the range; a record without a timestamp only when the range is open. */
     public boolean inRange(Long timestampMs) {
+        if (target == Target.CONTROL_PLANE) {
+            return true; // the target selects by commit time
+        }
         if (timestampMs == null) {
             return from == null && to == null;
         }
@@ -57,6 +64,9 @@ public record RestoreRequest(String bucket, String prefix, List<String> topics, 
 
     /** Whether records between these times (inclusive) may fall in the range. */
     public boolean overlaps(long minMs, long maxMs) {
+        if (target == Target.CONTROL_PLANE) {
+            return true;
+        }
         return (from == null || maxMs >= from.toEpochMilli()) && (to == null || minMs < to.toEpochMilli());
     }
 
