@@ -201,6 +201,37 @@ class AuditTrailIT {
 
     @Test
     @Order(7)
+    void killingTheChainsWriterMidTransactionNeitherSkipsNorRepeatsASeq() throws Exception {
+        StreamsSettings.stop(chain);
+        chain = null;
+        Path state = dir.resolve("streams-child");
+        Process first = chainWriter(state, "first");
+        java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+        long before = one("SELECT count(*) FROM audit_log WHERE action = 'group.create'");
+        for (int i = 0; i < 40; i++) {
+            plane.createGroup(ALICE, new ControlPlane.GroupSpec("k" + i, null));
+            if (i == 15) {
+                // Entries are flowing through the child's transactions (100 ms commits): kill -9 amid one.
+                await().atMost(Duration.ofSeconds(60)).until(() -> one("SELECT count(*) FROM audit_log WHERE action = 'group.create'") > before);
+                first.destroyForcibly().waitFor();
+                killed.set(true);
+            }
+        }
+        assertThat(killed).isTrue();
+        Process second = chainWriter(state, "second");
+        try {
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
+                    assertThat(one("SELECT count(*) FROM audit_log WHERE action = 'group.create'")).isEqualTo(before + 40));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(contiguousAndComplete()).isTrue());
+        } finally {
+            second.destroy();
+            second.waitFor();
+        }
+        chain = startChain();
+    }
+
+    @Test
+    @Order(8)
     void anUntouchedChainVerifiesCleanAgainstTheCheckpointsInTheBucket() throws SQLException {
         await().atMost(Duration.ofSeconds(30)).until(() -> !checkpoints.all().isEmpty());
         AuditChain.Verification clean = verify();
@@ -213,7 +244,7 @@ class AuditTrailIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void tamperingAsASuperuserIsReportedAtTheRightSeqWithTheRightReason() throws Exception {
         long size = checkpoints.all().get(checkpoints.all().size() - 1).checkpoint().size();
         assertThat(size).isGreaterThanOrEqualTo(5);
@@ -285,6 +316,16 @@ class AuditTrailIT {
     }
 
     // ======== helpers ========
+
+    /** The chain's writer in a JVM of its own ({@link ChainWriterProcess}), its output in {@code <dir>/<name>.log}. */
+    private static Process chainWriter(Path state, String name) throws java.io.IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+                ChainWriterProcess.class.getName(), stack.kafka().bootstrapServers(), stack.registry().url(), state.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        return process;
+    }
 
     /** The chain's writer, on the same state directory each time (a restart restores its head from there or the changelog). */
     private static KafkaStreams startChain() {
