@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -17,7 +15,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class CheckpointStore implements AutoCloseable {
 
-    public static final String PREFIX = "audit/checkpoints/";
+    public static final String PREFIX = AuditChain.CHECKPOINT_PREFIX;
 
     private final S3Client s3;
     private final String bucket;
@@ -27,32 +25,18 @@ public final class CheckpointStore implements AutoCloseable {
         this.bucket = bucket;
     }
 
-    /** The object key of the checkpoint at {@code size}: zero-padded, so that keys sort as sizes do. */
-    public static String key(long size) {
-        return PREFIX + String.format("%020d", size) + ".json";
-    }
 
     public void put(AuditChain.SignedCheckpoint checkpoint) {
-        s3.putObject(b -> b.bucket(bucket).key(key(checkpoint.checkpoint().size())).contentType("application/json"),
+        s3.putObject(b -> b.bucket(bucket).key(AuditChain.checkpointKey(checkpoint.checkpoint().size())).contentType("application/json"),
                 RequestBody.fromString(checkpoint.toJson(), StandardCharsets.UTF_8));
     }
 
-    /** Every checkpoint in the bucket, by size. */
+    /** Every checkpoint in the bucket, by size (keys sort as sizes do). */
     public List<AuditChain.SignedCheckpoint> all() {
         List<AuditChain.SignedCheckpoint> out = new ArrayList<>();
-        String token = null;
-        do {
-            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket).prefix(PREFIX);
-            if (token != null) {
-                request.continuationToken(token);
-            }
-            ListObjectsV2Response page = s3.listObjectsV2(request.build());
-            for (S3Object object : page.contents()) {
-                String json = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asUtf8String();
-                out.add(AuditChain.SignedCheckpoint.fromJson(json));
-            }
-            token = page.isTruncated() ? page.nextContinuationToken() : null;
-        } while (token != null);
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(PREFIX)).contents()) {
+            out.add(AuditChain.SignedCheckpoint.fromJson(s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asUtf8String()));
+        }
         return out;
     }
 

@@ -7,6 +7,7 @@ import io.pganalytics.api.http.StrictJson;
 import io.pganalytics.api.routes.RouteTable;
 import io.pganalytics.api.views.LiveEvent;
 import io.pganalytics.schemas.Topics;
+import io.pganalytics.schemas.audit.AuditChain;
 import io.pganalytics.schemas.audit.AuditEntry;
 import io.pganalytics.schemas.serde.AvroDeserializer;
 import io.pganalytics.schemas.serde.AvroSerdeConfig;
@@ -98,8 +99,7 @@ public final class AuditLive implements AutoCloseable {
             event = entry.getEvent();
         }
         data.put("event", event);
-        long micros = StrictJson.MAPPER.valueToTree(event).path("occurredAtMicros").asLong();
-        Instant at = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+        Instant at = AuditChain.ofMicros(StrictJson.MAPPER.valueToTree(event).path("occurredAtMicros").asLong());
         return new LiveEvent("audit-entry", null, null, at.toString(), data, Long.toString(entry.getSeq()));
     }
 

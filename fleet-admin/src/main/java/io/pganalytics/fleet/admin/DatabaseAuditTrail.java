@@ -105,11 +105,11 @@ final class DatabaseAuditTrail implements AuditTrail {
         }
         if (q.from() != null) {
             where.append(" AND occurred_at_micros >= ?");
-            params.add(micros(q.from()));
+            params.add(AuditChain.micros(q.from()));
         }
         if (q.to() != null) {
             where.append(" AND occurred_at_micros < ?");
-            params.add(micros(q.to()));
+            params.add(AuditChain.micros(q.to()));
         }
     }
 
@@ -209,14 +209,9 @@ final class DatabaseAuditTrail implements AuditTrail {
     }
 
     private static Entry entry(ResultSet rs) throws SQLException {
-        long micros = rs.getLong("occurred_at_micros");
         return new Entry(rs.getLong("seq"), rs.getString("prev_hash"), rs.getString("hash"), rs.getString("event"),
-                Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L),
+                AuditChain.ofMicros(rs.getLong("occurred_at_micros")),
                 rs.getString("actor"), rs.getString("action"), rs.getString("resource_type"), rs.getString("resource_id"),
                 rs.getBoolean("out_of_band"));
-    }
-
-    private static long micros(Instant at) {
-        return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
     }
 }

@@ -40,6 +40,9 @@ public final class AuditChain {
     /** The previous hash of entry 1. */
     public static final String GENESIS = "0".repeat(64);
 
+    /** Where checkpoints lie in the backup bucket, one object each: {@code audit/checkpoints/<size, 20 digits>.json}. */
+    public static final String CHECKPOINT_PREFIX = "audit/checkpoints/";
+
     private static final byte[] DOMAIN = "pganalytics.audit.v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CHECKPOINT_DOMAIN = "pganalytics.audit.checkpoint.v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -282,8 +285,19 @@ public final class AuditChain {
         }
     }
 
-    private static long micros(Instant at) {
+    /** Microseconds since the epoch, as the event's {@code occurredAtMicros} counts time. */
+    public static long micros(Instant at) {
         return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
+    }
+
+    /** The instant of {@link #micros}. */
+    public static Instant ofMicros(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+
+    /** The object key of the checkpoint at {@code size}, zero-padded so that keys sort as sizes do. */
+    public static String checkpointKey(long size) {
+        return CHECKPOINT_PREFIX + String.format("%020d", size) + ".json";
     }
 
     private static MessageDigest sha256() {

@@ -30,13 +30,16 @@ final class BackupCatalog {
         this.request = request;
     }
 
-    /** Every topic that has objects under the prefix. */
+    /** Every topic that has objects under the prefix (the audit trail's checkpoints, which lie beside them, aside). */
     List<String> topics() {
         String root = request.prefix().isEmpty() ? "" : request.prefix() + "/";
+        String checkpoints = io.pganalytics.schemas.audit.AuditChain.CHECKPOINT_PREFIX.substring(0,
+                io.pganalytics.schemas.audit.AuditChain.CHECKPOINT_PREFIX.indexOf('/'));
         List<String> topics = new ArrayList<>();
         client.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(request.bucket()).prefix(root)
                         .delimiter("/").build())
                 .commonPrefixes().forEach(p -> topics.add(p.prefix().substring(root.length(), p.prefix().length() - 1)));
+        topics.remove(checkpoints);
         return topics;
     }
 

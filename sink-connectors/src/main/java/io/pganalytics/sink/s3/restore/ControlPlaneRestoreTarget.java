@@ -59,12 +59,12 @@ public final class ControlPlaneRestoreTarget implements RestoreTarget {
         this.checkpoints = checkpoints;
     }
 
-    /** The audit checkpoints beside the backups ({@code audit/checkpoints/} of the bucket) and the pinned key, if any. */
+    /** The audit checkpoints beside the backups ({@link AuditChain#CHECKPOINT_PREFIX} of the bucket) and the pinned key, if any. */
     public record Checkpoints(S3Client client, String bucket, PublicKey publicKey) {
 
         List<AuditChain.SignedCheckpoint> all() {
             List<AuditChain.SignedCheckpoint> out = new ArrayList<>();
-            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix("audit/checkpoints/")).contents()) {
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(AuditChain.CHECKPOINT_PREFIX)).contents()) {
                 out.add(AuditChain.SignedCheckpoint.fromJson(client.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asUtf8String()));
             }
             return out;
@@ -211,7 +211,7 @@ public final class ControlPlaneRestoreTarget implements RestoreTarget {
 
     /** The chain's entries from seq 1 for as long as each was committed by {@code at}: the trail of the recovered state. */
     private List<AuditChain.StoredEntry> chainUpTo(Instant at) {
-        long atMicros = Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
+        long atMicros = AuditChain.micros(at);
         List<AuditChain.StoredEntry> chain = new ArrayList<>();
         for (AuditChain.StoredEntry entry : audit.values()) {
             try {
@@ -246,8 +246,7 @@ public final class ControlPlaneRestoreTarget implements RestoreTarget {
         if (value instanceof Instant instant) {
             return instant;
         }
-        long micros = ((Number) value).longValue();
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+        return AuditChain.ofMicros(((Number) value).longValue());
     }
 
     /**

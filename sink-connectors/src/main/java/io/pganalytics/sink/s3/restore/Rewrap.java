@@ -6,8 +6,6 @@ import java.util.Map;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -39,38 +37,29 @@ public final class Rewrap {
         int current = 0;
         int plaintext = 0;
         try (S3Client client = connection.newClient()) {
-            String token = null;
-            do {
-                ListObjectsV2Request.Builder list = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix);
-                if (token != null) {
-                    list.continuationToken(token);
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+                examined++;
+                HeadObjectResponse head = client.headObject(b -> b.bucket(bucket).key(object.key()));
+                Map<String, String> metadata = head.metadata();
+                if (!BackupEncryption.encrypted(metadata)) {
+                    plaintext++;
+                    continue;
                 }
-                ListObjectsV2Response page = client.listObjectsV2(list.build());
-                for (S3Object object : page.contents()) {
-                    examined++;
-                    HeadObjectResponse head = client.headObject(b -> b.bucket(bucket).key(object.key()));
-                    Map<String, String> metadata = head.metadata();
-                    if (!BackupEncryption.encrypted(metadata)) {
-                        plaintext++;
-                        continue;
-                    }
-                    Map<String, String> renewed;
-                    try {
-                        renewed = ring.rewrapped(object.key(), metadata);
-                    } catch (BackupEncryption.Undecryptable e) {
-                        throw new RestoreException(java.util.List.of(e.getMessage()));
-                    }
-                    if (renewed == metadata) {
-                        current++;
-                        continue;
-                    }
-                    client.copyObject(b -> b.sourceBucket(bucket).sourceKey(object.key()).destinationBucket(bucket)
-                            .destinationKey(object.key()).metadataDirective(MetadataDirective.REPLACE).metadata(renewed)
-                            .contentType(head.contentType()));
-                    rewrapped++;
+                Map<String, String> renewed;
+                try {
+                    renewed = ring.rewrapped(object.key(), metadata);
+                } catch (BackupEncryption.Undecryptable e) {
+                    throw new RestoreException(java.util.List.of(e.getMessage()));
                 }
-                token = page.isTruncated() ? page.nextContinuationToken() : null;
-            } while (token != null);
+                if (renewed == metadata) {
+                    current++;
+                    continue;
+                }
+                client.copyObject(b -> b.sourceBucket(bucket).sourceKey(object.key()).destinationBucket(bucket)
+                        .destinationKey(object.key()).metadataDirective(MetadataDirective.REPLACE).metadata(renewed)
+                        .contentType(head.contentType()));
+                rewrapped++;
+            }
         } catch (SdkException e) {
             throw new RestoreException("cannot rewrap s3://" + bucket + "/" + prefix + ": " + e.getMessage(), e);
         }
