@@ -1,5 +1,6 @@
 package io.pganalytics.streams.audit;
 
+import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.audit.AuditChain;
 import io.pganalytics.schemas.audit.AuditEntry;
 import io.pganalytics.schemas.audit.AuditEvent;
@@ -21,6 +22,11 @@ final class ChainAuditEvents implements Processor<String, AuditEvent, String, Au
 
     @Override
     public void init(ProcessorContext<String, AuditEntry> context) {
+        if (context.taskId().partition() != 0) {
+            // A second partition would be a second chain, numbered from 1 on its own: refuse rather than fork.
+            throw new IllegalStateException(Topics.AUDIT_EVENTS + " has more than one partition: the audit chain needs exactly one"
+                    + " (recreate it with one partition before any event is chained)");
+        }
         this.context = context;
         this.head = context.getStateStore(AuditChainTopology.HEAD_STORE);
         this.chained = context.getStateStore(AuditChainTopology.CHAINED_STORE);
