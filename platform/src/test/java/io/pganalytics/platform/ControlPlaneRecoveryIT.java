@@ -7,12 +7,9 @@ import io.pganalytics.audit.AuditConfig;
 import io.pganalytics.audit.AuditRole;
 import io.pganalytics.embedded.EmbeddedPostgres;
 import io.pganalytics.embedded.EmbeddedS3;
-import io.pganalytics.fleet.admin.Accounts;
-import io.pganalytics.fleet.admin.Actor;
 import io.pganalytics.fleet.admin.ControlPlane;
 import io.pganalytics.fleet.admin.ControlPlaneConfig;
 import io.pganalytics.fleet.admin.ControlPlanes;
-import io.pganalytics.fleet.admin.TargetSpec;
 import io.pganalytics.schemas.Topics;
 import io.pganalytics.schemas.audit.CheckpointKeys;
 import io.pganalytics.schemas.secret.SecretBox;
@@ -46,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The point-in-time recovery drill of issue 16: a thousand changes through the control plane while the capture, the
+ * The point-in-time recovery drill of issue 16: a thousand changes through the API while the capture, the
  * chain, the audit role and the (encrypted) S3 backup sink run; {@code pganalytics restore --control-plane --at T}
  * into an empty database; the recovered tables equal a dump taken at T, the trail up to T verifies, and the RPO and
  * recovery time are reported.
@@ -58,7 +55,8 @@ class ControlPlaneRecoveryIT {
 
     private static final String BUCKET = "pga-recovery";
     private static final String RING = SecretBox.generateKey("k1");
-    private static final Actor ALICE = new Actor("alice", "admin", "10.0.0.1", "password", "drill", null);
+    private static final String TOKEN = "recovery-admin-token-0123456789";
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
     @TempDir
     static Path dir;
@@ -66,6 +64,7 @@ class ControlPlaneRecoveryIT {
     static ControlPlane plane;
     static KafkaStreams chain;
     static AuditRole audit;
+    static io.pganalytics.api.ApiServer api;
 
     @BeforeAll
     static void start(TestStack testStack) throws Exception {
@@ -100,11 +99,15 @@ class ControlPlaneRecoveryIT {
         backup.put(S3Connection.SECRET_ACCESS_KEY, s3.secretKey());
         backup.put(S3Connection.ENCRYPTION_KEYS, RING);
         stack.connect().putConnector("recovery-backup", backup);
+        api = io.pganalytics.api.fleet.FleetApi.start(new io.pganalytics.api.ApiConfig("127.0.0.1", 0, control.databaseUrl(),
+                control.databaseUser(), null, stack.kafka().bootstrapServers()).withSchemaRegistry(stack.registry().url())
+                .withAdminToken(TOKEN).withRateLimits(new io.pganalytics.api.auth.RateLimitSettings(1_000_000, 1_000_000, 100_000,
+                        List.of())), plane);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {audit, chain == null ? null : () -> StreamsSettings.stop(chain), plane}) {
+        for (AutoCloseable c : new AutoCloseable[] {api, audit, chain == null ? null : () -> StreamsSettings.stop(chain), plane}) {
             if (c != null) {
                 c.close();
             }
@@ -150,24 +153,41 @@ class ControlPlaneRecoveryIT {
         assertThat(dump("recovered")).isEqualTo(dumpAtT);
     }
 
-    /** A mix of what operators do: groups, users and their roles, targets with stored passwords, sessions, deletions. */
-    private static void changes(int from, int to) {
+    /** A mix of what operators do, over HTTP: groups, users and their roles, targets with passwords, logins, deletions. */
+    private static void changes(int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             switch (i % 5) {
-                case 0 -> plane.createGroup(ALICE, new ControlPlane.GroupSpec("g" + i, "group " + i));
-                case 1 -> plane.accounts().createUser(ALICE, new Accounts.NewUser("u" + i, "viewer", "a long enough password " + i));
-                case 2 -> plane.accounts().setRole(ALICE, "u" + (i - 1), i % 2 == 0 ? "user" : "auditor");
-                case 3 -> plane.createTarget(ALICE, new TargetSpec("t" + i, "jdbc:postgresql://db" + i + ":5432/app", "monitor",
-                        "secret-" + i, "standard", Map.of(), List.of(), true, "g" + (i - 3)));
+                case 0 -> call("POST", "/api/v1/groups", "{\"name\":\"g" + i + "\",\"description\":\"group " + i + "\"}", 201);
+                case 1 -> call("POST", "/api/v1/users", "{\"name\":\"u" + i + "\",\"role\":\"viewer\",\"password\":\"a long enough password "
+                        + i + "\"}", 201);
+                case 2 -> call("PUT", "/api/v1/users/u" + (i - 1) + "/role", "{\"role\":\"" + (i % 2 == 0 ? "user" : "auditor") + "\"}", 200);
+                case 3 -> call("POST", "/api/v1/targets", "{\"id\":\"t" + i + "\",\"url\":\"jdbc:postgresql://db" + i + ":5432/app\","
+                        + "\"user\":\"monitor\",\"password\":\"secret-" + i + "\",\"group\":\"g" + (i - 3) + "\"}", 201);
                 default -> {
                     if (i % 10 == 4) {
-                        plane.accounts().openSession("u" + (i - 3));
+                        login("u" + (i - 3), "a long enough password " + (i - 3));
                     } else {
-                        plane.removeTarget(ALICE, "t" + (i - 6));
+                        call("DELETE", "/api/v1/targets/t" + (i - 6), null, 204);
                     }
                 }
             }
         }
+    }
+
+    private static void call(String method, String path, String body, int expected) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url() + path)).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        var response = HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(expected);
+    }
+
+    private static void login(String name, String password) throws Exception {
+        var response = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url() + "/api/v1/auth/login"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"password\":\"" + password + "\"}"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
     /** Every control-plane table's rows as JSON (generated columns aside), in key order. */
