@@ -138,7 +138,7 @@ class ControlPlaneRecoveryIT {
         Files.writeString(config, String.join("\n",
                 "s3.endpoint=" + s3.endpoint(), "s3.region=" + s3.region(), "s3.path.style.access.enabled=true",
                 "aws.access.key.id=" + s3.accessKey(), "aws.secret.access.key=" + s3.secretKey(), "s3.encryption.keys=" + RING,
-                "schema.registry.url=" + stack.registry().url(),
+                "schema.registry.url=" + stack.registry().url(), "kafka.bootstrap.servers=" + stack.kafka().bootstrapServers(),
                 "connection.url=" + stack.postgres().jdbcUrl("recovered"), "connection.user=" + stack.postgres().user(), ""));
         CommandRun run = CommandRun.of("restore", "--from", "s3://" + BUCKET, "--control-plane", "--at", at.toString(),
                 "--public-key", dir.resolve("audit-checkpoint.pub").toString(), "--config", config.toString());
@@ -151,6 +151,15 @@ class ControlPlaneRecoveryIT {
                 || l.startsWith("Audit")).reduce((a, b) -> a + " | " + b).orElse(""));
 
         assertThat(dump("recovered")).isEqualTo(dumpAtT);
+
+        // A plain restore of every topic at the bucket's root reads past the checkpoints lying beside the backups.
+        List<String> backedUp = new ArrayList<>(List.of(Topics.AUDIT_LOG));
+        Topics.CONTROL_TABLES.forEach(table -> backedUp.add(Topics.controlChanges(table)));
+        stack.kafka().createTopics(backedUp.stream().map(t -> new org.apache.kafka.clients.admin.NewTopic("copy." + t, 1, (short) 1))
+                .toArray(org.apache.kafka.clients.admin.NewTopic[]::new));
+        CommandRun copy = CommandRun.of("restore", "--from", "s3://" + BUCKET, "--to-kafka", "--topic-prefix", "copy.",
+                "--config", config.toString());
+        assertThat(copy.exitCode()).as(copy.err()).isZero();
     }
 
     /** A mix of what operators do, over HTTP: groups, users and their roles, targets with passwords, logins, deletions. */
