@@ -10,14 +10,13 @@ import picocli.CommandLine.Option;
 /** {@code pganalytics audit-capture}: the audit role (Debezium capture, the chain's store, signed checkpoints). */
 @Command(name = "audit-capture",
         mixinStandardHelpOptions = true,
-        description = {
-            "Captures every change of the control-plane database from its write-ahead log (Debezium, pgoutput):",
-            "audit_outbox -> pga.audit.events, each control-plane table -> pga.control.cdc.<table>; stores the",
-            "hash chain the stream processors write (pga.audit.log) in audit_log, and signs a checkpoint every",
-            "audit.checkpoint.every.entries entries or .seconds into the database and audit.checkpoint.bucket.",
-            "Configuration: the control plane's keys (control.database.*, kafka.bootstrap.servers,",
-            "schema.registry.url) and audit.* (docs/audit.md), each overridable by PGA_<KEY>.",
-            "Run one; stops cleanly on Ctrl-C or TERM (Debezium commits its position on the way out)."})
+        description = "Captures every change of the control-plane database from its write-ahead log (Debezium, pgoutput): "
+                + "audit_outbox -> pga.audit.events, each control-plane table -> pga.control.cdc.<table>; stores the "
+                + "hash chain the stream processors write (pga.audit.log) in audit_log, and signs a checkpoint every "
+                + "audit.checkpoint.every.entries entries or .seconds into the database and audit.checkpoint.bucket. "
+                + "Configuration: the control plane's keys (control.database.*, kafka.bootstrap.servers, "
+                + "schema.registry.url) and audit.* (docs/audit.md), each overridable by PGA_<KEY>. Run one; stops "
+                + "cleanly on Ctrl-C or TERM (Debezium commits its position on the way out).")
 public final class AuditCaptureCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",

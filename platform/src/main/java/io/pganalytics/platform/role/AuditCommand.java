@@ -18,16 +18,16 @@ import picocli.CommandLine.Option;
 
 /** {@code pganalytics audit}: verifies the audit trail, makes checkpoint keys (docs/audit.md). */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Verifies the hash chain of the audit trail against its signed checkpoints, and makes the",
-            "Ed25519 key pair that signs them."},
+        description = "Verifies the hash chain of the audit trail against its signed checkpoints, and makes the Ed25519 key"
+                + " pair that signs them.",
         subcommands = {AuditCommand.Verify.class, AuditCommand.Keygen.class})
 public final class AuditCommand extends CommandGroup {
 
     /** {@code audit verify}. */
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Recomputes every link of the chain in the control-plane database and checks it against the",
-                "checkpoints in audit.checkpoint.bucket (the database's own without one), their signatures against the",
-                "pinned public key. Exit 0 when intact; 1 with the first bad seq and why."})
+            description = "Recomputes every link of the chain in the control-plane database and checks it against the "
+                    + "checkpoints in audit.checkpoint.bucket (the database's own without one), their signatures against "
+                    + "the pinned public key. Exit 0 when intact; 1 with the first bad seq and why.")
     static final class Verify implements Callable<Integer> {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE",
                 description = "Properties file of the audit role. Optional when PGA_* variables say it all.")
@@ -72,9 +72,9 @@ public final class AuditCommand extends CommandGroup {
 
     /** {@code audit keygen}. */
     @Command(name = "keygen", mixinStandardHelpOptions = true,
-            description = {"Writes a new Ed25519 key pair for audit checkpoints: <dir>/audit-checkpoint.key (owner-only;",
-                "audit.checkpoint.private.key of the audit role) and <dir>/audit-checkpoint.pub (pin it wherever the",
-                "chain is verified: audit.checkpoint.public.key of the API, --public-key of `audit verify`)."})
+            description = "Writes a new Ed25519 key pair for audit checkpoints: <dir>/audit-checkpoint.key (owner-only; "
+                    + "audit.checkpoint.private.key of the audit role) and <dir>/audit-checkpoint.pub (pin it wherever the "
+                    + "chain is verified: audit.checkpoint.public.key of the API, --public-key of `audit verify`).")
     static final class Keygen implements Callable<Integer> {
         @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where to write the two files.")
         Path dir;

@@ -19,10 +19,10 @@ public final class BackupCommand extends CommandGroup {
 
     /** {@code backup rewrap}. */
     @Command(name = "rewrap", mixinStandardHelpOptions = true,
-            description = {"Seals the data key of every encrypted object under --from with the first key of",
-                "s3.encryption.keys (the older keys that sealed them must still be in the ring). The data is not",
-                "re-encrypted or downloaded: each object is copied onto itself with new metadata. Afterwards the",
-                "older keys can leave the ring. Exit 1, naming the object and key, when a data key cannot be opened."})
+            description = "Seals the data key of every encrypted object under --from with the first key of s3.encryption.keys "
+                    + "(the older keys that sealed them must still be in the ring). The data is not re-encrypted or "
+                    + "downloaded: each object is copied onto itself with new metadata. Afterwards the older keys can leave"
+                    + " the ring. Exit 1, naming the object and key, when a data key cannot be opened.")
     static final class RewrapCommand implements Callable<Integer> {
         @Option(names = "--from", required = true, paramLabel = "s3://BUCKET[/PREFIX]", description = "The backups.")
         String from;

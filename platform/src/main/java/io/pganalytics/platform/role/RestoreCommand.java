@@ -43,14 +43,21 @@ import picocli.CommandLine.Option;
             "  aws.access.key.id, aws.secret.access.key   (unset: the AWS default credentials chain)",
             "  schema.registry.url",
             "  kafka.bootstrap.servers                    (--to-kafka)",
-            "  connection.url, connection.user, connection.password   (--to-db)",
+            "  connection.url, connection.user, connection.password   (--to-db; --control-plane: the empty database)",
+            "  s3.encryption.keys                         (the ring that opens encrypted objects)",
+            "",
+            "--control-plane --at TIME recovers the control plane as it was at TIME from the backed-up "
+                + "pga.control.cdc.* and pga.audit.log topics into the empty, migrated database of connection.url, "
+                + "and verifies the audit trail up to then (docs/audit.md).",
             ""},
         footer = {"",
             "Examples:",
             "  pganalytics restore --from s3://pganalytics-backup -c restore.properties \\",
             "      --from-time 2026-11-20T00:00:00Z --to-time 2026-11-21 --to-db",
             "  pganalytics restore --from s3://pganalytics-backup/prod -c restore.properties \\",
-            "      --topics pga.metrics.database --to-kafka --topic-prefix restored."})
+            "      --topics pga.metrics.database --to-kafka --topic-prefix restored.",
+            "  pganalytics restore --from s3://pganalytics-backup -c restore.properties \\",
+            "      --control-plane --at 2026-11-20T10:15:00Z --public-key audit-checkpoint.pub"})
 public final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--from", required = true, paramLabel = "s3://BUCKET[/PREFIX]",
