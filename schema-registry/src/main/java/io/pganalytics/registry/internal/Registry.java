@@ -19,6 +19,8 @@ public final class Registry {
     // Planning a write reads the state and the write changes it: holding one lock across both (the write returns
     // only once applied) is what keeps two concurrent registrations from taking the same id or version.
     private final ReentrantLock writes = new ReentrantLock();
+    // Guarded by writes: the writer's term the state was current in when the write being planned took the lock.
+    private long plannedIn;
 
     public Registry(RegistryState state, StoreWriter writer) {
         this.state = state;
@@ -520,7 +522,7 @@ public final class Registry {
     private void lockForWrite() {
         writes.lock();
         try {
-            writer.awaitCurrent();
+            plannedIn = writer.awaitCurrent();
         } catch (SchemasTopic.NotLeaderException e) {
             writes.unlock();
             throw e;
@@ -541,7 +543,7 @@ public final class Registry {
      */
     private void store(List<StoreRecord> records) {
         try {
-            writer.write(records);
+            writer.write(records, plannedIn);
         } catch (SchemasTopic.NotLeaderException e) {
             throw e;
         } catch (SchemasTopic.StoreTimeoutException e) {

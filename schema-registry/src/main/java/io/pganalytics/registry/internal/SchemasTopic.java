@@ -72,6 +72,10 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     // took the leadership, then the end of each of its writes). The state must have applied up to here before a
     // write is planned, or two writes could be planned on the same state and take the same id.
     private long writtenUpTo = -1;
+    // Guarded by this: counts the times this instance took or gave up the write side. A write planned in one term is
+    // refused in another: in between another instance may have led and written, so the plan may be stale even though
+    // this instance leads again and has caught up.
+    private long term;
     // Set when the writer was dropped because a write failed with an unknown outcome; the election takes it back.
     private volatile boolean writerLost;
     private final Thread reader;
@@ -233,11 +237,13 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
         producer = created;
         writtenUpTo = end;
         writerLost = false;
+        term++;
     }
 
     /** Gives up the write side; a write after this fails with {@link NotLeaderException}. */
     public synchronized void resign() {
         closeProducer();
+        term++;
     }
 
     /**
@@ -262,15 +268,18 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
      * @throws NotLeaderException when this instance does not write (nothing was planned; a caller may forward)
      */
     @Override
-    public void awaitCurrent() {
+    public long awaitCurrent() {
         long upTo;
+        long current;
         synchronized (this) {
             if (producer == null) {
                 throw new NotLeaderException("this registry is not the leader of topic " + topic);
             }
             upTo = writtenUpTo;
+            current = term;
         }
         awaitApplied(upTo, System.nanoTime() + WRITE_TIMEOUT.toNanos());
+        return current;
     }
 
     /**
@@ -283,9 +292,13 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
      *                            anything else is planned
      */
     @Override
-    public synchronized void write(List<StoreRecord> records) {
+    public synchronized void write(List<StoreRecord> records, long plannedIn) {
         if (producer == null) {
             throw new NotLeaderException("this registry is not the leader of topic " + topic);
+        }
+        if (plannedIn != term) {
+            throw new NotLeaderException("this registry lost the leadership of topic " + topic
+                    + " after the write was planned");
         }
         long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
         RecordMetadata last = null;
@@ -301,8 +314,13 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
                 last = future.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
             }
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            // Fenced before the commit took effect: the next leader's initTransactions() aborted this transaction.
+            // Another initTransactions() took the transactional id: this transaction was aborted, or (a commit whose
+            // answer was lost) completed. Either way this producer is done; the election deposes this instance, and
+            // takes the leadership back, fenced and caught up, only while the group still gives it the partition.
             closeProducer();
+            writerLost = true;
+            term++;
+            LOG.warn("the writer of topic {} was fenced by another producer while writing {}", topic, what);
             throw new NotLeaderException("another registry took the leadership of topic " + topic
                     + " while writing " + what);
         } catch (ExecutionException e) {
@@ -322,8 +340,33 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
             loseWriter();
             throw new StoreException("cannot write " + what + " to topic " + topic + ": " + e.getMessage(), e);
         }
-        writtenUpTo = last.offset() + 1;
+        // A broker that recognises a retried batch it no longer holds the metadata of acknowledges it without an
+        // offset; the end of the log then bounds where it landed.
+        writtenUpTo = last.hasOffset() ? last.offset() + 1 : logEnd(deadline);
         awaitApplied(writtenUpTo, deadline);
+    }
+
+    /**
+     * The end of the log including records of transactions not yet settled (the high watermark): a write this
+     * instance just committed is before it, and the reader passes it once the commit marker is written.
+     */
+    private long logEnd(long deadline) {
+        try {
+            return admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
+                            new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
+                    .get(remainingMillis(deadline), TimeUnit.MILLISECONDS).get(partition).offset();
+        } catch (ExecutionException e) {
+            loseWriter();
+            throw new StoreException("cannot read the end of topic " + topic + " after writing to it: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            loseWriter();
+            throw new StoreTimeoutException("reading the end of topic " + topic + " after writing to it timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            loseWriter();
+            throw new StoreException("interrupted while reading the end of topic " + topic, e);
+        }
     }
 
     /**
@@ -334,6 +377,7 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     private void loseWriter() {
         closeProducer();
         writerLost = true;
+        term++;
         LOG.warn("a write to topic {} failed with an unknown outcome; this registry stops writing until it has fenced"
                 + " its previous writer and read the topic to its end", topic);
     }

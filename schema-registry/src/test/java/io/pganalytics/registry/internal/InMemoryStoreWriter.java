@@ -21,7 +21,7 @@ final class InMemoryStoreWriter implements StoreWriter {
     }
 
     @Override
-    public synchronized void write(List<StoreRecord> records) {
+    public synchronized void write(List<StoreRecord> records, long plannedIn) {
         for (StoreRecord record : records) {
             written.add(new Written(record.keyBytes(), record.value()));
             state.apply(TopicFormat.parseKey(record.keyBytes()), record.value());
@@ -29,8 +29,9 @@ final class InMemoryStoreWriter implements StoreWriter {
     }
 
     @Override
-    public void awaitCurrent() {
-        // Every write is applied before write() returns.
+    public long awaitCurrent() {
+        // Every write is applied before write() returns, and this writer never loses the leadership: one term.
+        return 0;
     }
 
     @Override

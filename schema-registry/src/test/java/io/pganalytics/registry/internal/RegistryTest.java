@@ -87,7 +87,7 @@ class RegistryTest {
         }
 
         @Override
-        public synchronized void write(List<StoreRecord> records) {
+        public synchronized void write(List<StoreRecord> records, long plannedIn) {
             committed.addAll(records);
             if (!lagged && records.get(0).key() instanceof StoreKey.SchemaKey) {
                 lagged = true;
@@ -97,11 +97,12 @@ class RegistryTest {
         }
 
         @Override
-        public synchronized void awaitCurrent() {
+        public synchronized long awaitCurrent() {
             for (StoreRecord record : committed) {
                 state.apply(TopicFormat.parseKey(record.keyBytes()), record.value());
             }
             committed.clear();
+            return 0;
         }
 
         @Override
