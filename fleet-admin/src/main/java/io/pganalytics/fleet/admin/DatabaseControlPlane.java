@@ -98,7 +98,7 @@ final class DatabaseControlPlane implements ControlPlane {
 
     @Override
     public List<RegistrationSecret> registrationSecrets() {
-        return db.inTransaction(c -> query(c, "SELECT * FROM registration_secrets ORDER BY created_at DESC, id", DatabaseControlPlane::secretRow));
+        return db.read(c -> query(c, "SELECT * FROM registration_secrets ORDER BY created_at DESC, id", DatabaseControlPlane::secretRow));
     }
 
     @Override
@@ -206,7 +206,7 @@ final class DatabaseControlPlane implements ControlPlane {
 
     @Override
     public Optional<Collector> collector(String id) {
-        return db.inTransaction(c -> collectorRow(c, id));
+        return db.read(c -> collectorRow(c, id));
     }
 
     @Override
@@ -257,7 +257,7 @@ final class DatabaseControlPlane implements ControlPlane {
         if (token == null || !token.startsWith("pga_c_")) {
             return Optional.empty();
         }
-        return db.inTransaction(c -> one(c, "SELECT " + COLLECTOR_COLUMNS + " FROM collectors WHERE token_hash = ? AND lifecycle = 'active'",
+        return db.read(c -> one(c, "SELECT " + COLLECTOR_COLUMNS + " FROM collectors WHERE token_hash = ? AND lifecycle = 'active'",
                 DatabaseControlPlane::collector, hash(token)));
     }
 
@@ -305,7 +305,7 @@ final class DatabaseControlPlane implements ControlPlane {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        return db.inTransaction(c -> commandRow(c, uuid.toString()));
+        return db.read(c -> commandRow(c, uuid.toString()));
     }
 
     @Override
@@ -351,12 +351,12 @@ final class DatabaseControlPlane implements ControlPlane {
 
     @Override
     public List<Group> groups() {
-        return db.inTransaction(c -> query(c, "SELECT * FROM collector_groups ORDER BY name", DatabaseControlPlane::groupRow));
+        return db.read(c -> query(c, "SELECT * FROM collector_groups ORDER BY name", DatabaseControlPlane::groupRow));
     }
 
     @Override
     public List<Tag> tags() {
-        return db.inTransaction(c -> query(c, "SELECT tag, count(*) FROM collectors, unnest(tags) AS tag WHERE lifecycle = 'active'"
+        return db.read(c -> query(c, "SELECT tag, count(*) FROM collectors, unnest(tags) AS tag WHERE lifecycle = 'active'"
                 + " GROUP BY tag ORDER BY tag", rs -> new Tag(rs.getString(1), rs.getInt(2))));
     }
 
@@ -438,19 +438,19 @@ final class DatabaseControlPlane implements ControlPlane {
 
     @Override
     public Optional<StoredTarget> target(String id) {
-        return db.inTransaction(c -> targetRow(c, id));
+        return db.read(c -> targetRow(c, id));
     }
 
     @Override
     public List<StoredTarget> targets(String group) {
-        return db.inTransaction(c -> group == null
+        return db.read(c -> group == null
                 ? query(c, "SELECT " + TARGET_COLUMNS + " FROM targets ORDER BY id", DatabaseControlPlane::storedTarget)
                 : query(c, "SELECT " + TARGET_COLUMNS + " FROM targets WHERE group_name = ? ORDER BY id", DatabaseControlPlane::storedTarget, group));
     }
 
     @Override
     public List<ListedTarget> listTargets() {
-        return db.inTransaction(c -> {
+        return db.read(c -> {
             List<ListedTarget> listed = new ArrayList<>();
             for (String id : query(c, "SELECT id FROM targets ORDER BY id", rs -> rs.getString(1))) {
                 listed.add(new ListedTarget.Target(id, fleetTarget(c, id).orElseThrow()));
@@ -466,7 +466,7 @@ final class DatabaseControlPlane implements ControlPlane {
 
     @Override
     public ConnectionReport testConnection(String targetId, Duration timeout) {
-        FleetTarget target = db.inTransaction(c -> fleetTarget(c, targetId)).orElseThrow(() -> new NotFound("target", targetId));
+        FleetTarget target = db.read(c -> fleetTarget(c, targetId)).orElseThrow(() -> new NotFound("target", targetId));
         String password = null;
         if (target.getEncryptedPassword() != null) {
             if (secrets == null) {
@@ -569,7 +569,7 @@ final class DatabaseControlPlane implements ControlPlane {
      * plane does not know): its command is stored and published all the same.
      */
     private Command commandAnyCollector(Actor actor, String collectorId, CommandType type, Duration timeout) {
-        boolean known = db.inTransaction(c -> collectorRow(c, collectorId).isPresent());
+        boolean known = db.read(c -> collectorRow(c, collectorId).isPresent());
         return known ? issueCommand(actor, collectorId, type, timeout)
                 : db.inTransaction(actor, "command.issue", c -> insertCommand(c, actor, collectorId, type, timeout));
     }
@@ -607,12 +607,12 @@ final class DatabaseControlPlane implements ControlPlane {
 
     @Override
     public Optional<AlertRuleView> alertRule(String id) {
-        return db.inTransaction(c -> alertRuleRow(c, id));
+        return db.read(c -> alertRuleRow(c, id));
     }
 
     @Override
     public List<AlertRuleView> alertRules() {
-        return db.inTransaction(c -> query(c, "SELECT * FROM alert_rules ORDER BY id", DatabaseControlPlane::alertRule));
+        return db.read(c -> query(c, "SELECT * FROM alert_rules ORDER BY id", DatabaseControlPlane::alertRule));
     }
 
     @Override
