@@ -45,6 +45,10 @@ public final class AuditLogStore implements AutoCloseable {
     private volatile boolean running = true;
     private AuditChain.SignedCheckpoint lastCheckpoint;
     private Instant lastCheckpointAt;
+    // The stored head as last read, and whether this store appended since: it is the only writer of audit_log, so an
+    // idle poll decides from these without a query.
+    private Optional<AuditTrail.Head> head = Optional.empty();
+    private boolean appendedSinceHead = true;
 
     /**
      * @param signingKey the checkpoint key, null to sign none
@@ -97,6 +101,7 @@ public final class AuditLogStore implements AutoCloseable {
                         }
                     }
                     trail.append(entries);
+                    appendedSinceHead = true;
                     consumer.commitSync();
                 }
                 checkpointIfDue();
@@ -111,11 +116,14 @@ public final class AuditLogStore implements AutoCloseable {
     }
 
     /** Signs a checkpoint of the stored head when enough entries or enough time have passed since the last one. */
-    void checkpointIfDue() {
+    private void checkpointIfDue() {
         if (signingKey == null) {
             return;
         }
-        Optional<AuditTrail.Head> head = trail.head();
+        if (appendedSinceHead) {
+            head = trail.head();
+            appendedSinceHead = false;
+        }
         long signedSize = lastCheckpoint == null ? 0 : lastCheckpoint.checkpoint().size();
         if (head.isEmpty() || head.get().size() <= signedSize) {
             return;
