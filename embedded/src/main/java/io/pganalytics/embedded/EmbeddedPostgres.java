@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * decoding for CDC and {@code pg_stat_statements} preloaded, listening on 127.0.0.1 only.
  *
  * <p>The data directory is initialised only when it holds no {@code postgresql.conf}, so a restart on the same
- * directory keeps databases and rows. A server orphaned by an earlier JVM that was killed (postgres outlives its
- * parent) is stopped before starting.
+ * directory keeps databases and rows. The server stops when the JVM that started it dies, even by {@code kill -9}
+ * ({@link ServerWatchdog}); a server orphaned all the same (its watchdog killed too) is stopped before the next start
+ * on its directory.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
 
@@ -62,6 +63,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final Path dataDir;
     private final Path binaries;
     private final Map<String, String> serverConfig;
+    private final Optional<ServerWatchdog> watchdog;
     private boolean closed;
 
     private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDir, Path binaries,
@@ -70,6 +72,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
         this.dataDir = dataDir;
         this.binaries = binaries;
         this.serverConfig = Map.copyOf(serverConfig);
+        OptionalLong pid = Builder.postmasterPid(dataDir);
+        this.watchdog = pid.isPresent() ? ServerWatchdog.watch(dataDir, pid.getAsLong()) : Optional.empty();
     }
 
     public static Builder builder() {
@@ -242,6 +246,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         closed = true;
         long start = System.nanoTime();
         int port = port();
+        watchdog.ifPresent(ServerWatchdog::close);
         try {
             server.close();
         } catch (IOException e) {

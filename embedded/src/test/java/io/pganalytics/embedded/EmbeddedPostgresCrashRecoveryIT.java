@@ -37,23 +37,42 @@ class EmbeddedPostgresCrashRecoveryIT {
     }
 
     @Test
+    void serverOfAJvmKilledWithSigkillStopsWithItAndKeepsItsData() throws Exception {
+        Path dataDir = tempDir.resolve("pg");
+        int port = FreePorts.pick();
+        startChild(dataDir, port);
+        long serverPid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        ProcessHandle server = ProcessHandle.of(serverPid).orElseThrow();
+
+        // A real crash: SIGKILL, so nothing of the child's runs on exit; only its watchdog is left to act.
+        child.destroyForcibly();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        Awaitility.await("postgres stops with the JVM that started it").atMost(Duration.ofSeconds(30))
+                .until(() -> !EmbeddedPostgres.running(server));
+        assertThat(dataDir.resolve("postmaster.pid")).as("a fast shutdown removes it").doesNotExist();
+        try (java.net.ServerSocket free = new java.net.ServerSocket(port, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(free.getLocalPort()).as("the port is free again").isEqualTo(port);
+        }
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().dataDir(dataDir).port(port).start();
+             Connection c = postgres.dataSource("crash").getConnection();
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT v FROM written_before_crash")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("survived");
+        }
+    }
+
+    @Test
     void serverOrphanedByAKilledJvmIsStoppedAndItsDataKept() throws Exception {
         Path dataDir = tempDir.resolve("pg");
         int port = FreePorts.pick();
-        Path childOutput = tempDir.resolve("child.log");
+        startChild(dataDir, port);
 
-        // A real crash: a separate JVM that owns the server is killed with SIGKILL, so nothing of ours runs on exit.
-        child = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"),
-                PostgresCrashChild.class.getName(), dataDir.toString(), Integer.toString(port))
-                .redirectErrorStream(true)
-                .redirectOutput(childOutput.toFile())
-                .start();
-        Awaitility.await("child JVM prints READY").atMost(Duration.ofSeconds(60))
-                .failFast("child JVM exited", () -> !child.isAlive())
-                .until(() -> Files.readString(childOutput, StandardCharsets.UTF_8).contains("READY"));
+        // The whole process group killed (or the OOM killer): the watchdog dies with the JVM and cannot act.
+        child.descendants().filter(p -> p.info().command().map(c -> !c.contains("postgres")).orElse(true))
+                .forEach(ProcessHandle::destroyForcibly);
         child.destroyForcibly();
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
@@ -79,6 +98,22 @@ class EmbeddedPostgresCrashRecoveryIT {
         } finally {
             ((Logger) LoggerFactory.getLogger(EmbeddedPostgres.class)).detachAppender(log);
         }
+    }
+
+    /** Starts a separate JVM that owns a server on the directory, and waits until it has written its row. */
+    private void startChild(Path dataDir, int port) throws Exception {
+        Path childOutput = tempDir.resolve("child.log");
+        child = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"),
+                PostgresCrashChild.class.getName(), dataDir.toString(), Integer.toString(port))
+                .redirectErrorStream(true)
+                .redirectOutput(childOutput.toFile())
+                .start();
+        Awaitility.await("child JVM prints READY").atMost(Duration.ofSeconds(60))
+                .failFast("child JVM exited", () -> !child.isAlive())
+                .until(() -> Files.readString(childOutput, StandardCharsets.UTF_8).contains("READY"));
     }
 
     private static ListAppender<ILoggingEvent> captureLog() {
