@@ -52,7 +52,10 @@ abstract class MetricsStoreContract {
     /** The name {@link MetricsStore#name()} must report for this store. */
     abstract String expectedStore();
 
-    /** Asserts that data older than {@code retention.days} is dropped (or will be, by a policy) for the table. */
+    /**
+     * Asserts that data older than {@code retention.days} is dropped (or will be, by a policy) for the table, which
+     * holds a row of a year ago, one of tomorrow and one within the retention.
+     */
     abstract void assertRetentionApplies(Connection c, String table) throws SQLException;
 
     @AfterAll
@@ -215,7 +218,10 @@ abstract class MetricsStoreContract {
         try (MetricsStoreWriter writer = writer()) {
             writer.write(rows("days", List.of(yearAgo, tomorrow, DatabaseSamples.sample("t", 2))), Map.of(), false);
         }
-        assertThat(queryLong("SELECT count(*) FROM days_metrics")).isEqualTo(3);
+        // The year-old row is the store's to keep or drop: TimescaleDB's scheduler runs a new retention policy at
+        // once, in a background worker, so it may already be gone (assertRetentionApplies says which).
+        assertThat(queryLong("SELECT count(*) FROM days_metrics WHERE sampled_at > now() - interval '30 days'"))
+                .isEqualTo(2);
         try (Connection c = connection()) {
             assertRetentionApplies(c, "days_metrics");
         }
