@@ -57,6 +57,16 @@ public final class QuickstartCommand implements Callable<Integer> {
             description = "How often the collector samples, e.g. 5s, 1m (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
+    @Option(names = "--metrics-store-url", paramLabel = "JDBC_URL",
+            description = "Sink into this existing PostgreSQL or TimescaleDB database (jdbc:postgresql://HOST:PORT/DB)"
+                    + " instead of the embedded one; its tables are created in it. The password, if any, is read from"
+                    + " PGA_METRICS_STORE_PASSWORD.")
+    String metricsStoreUrl;
+
+    @Option(names = "--metrics-store-user", paramLabel = "USER", defaultValue = "postgres",
+            description = "User for --metrics-store-url (default: ${DEFAULT-VALUE}).")
+    String metricsStoreUser;
+
     @Option(names = "--demo-tps", defaultValue = "20",
             description = "Transactions per second of the demo workload (default: ${DEFAULT-VALUE}).")
     int demoTransactionsPerSecond;
@@ -74,6 +84,11 @@ public final class QuickstartCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        if (metricsStoreUrl != null && !metricsStoreUrl.startsWith("jdbc:postgresql://")) {
+            err.println("pganalytics quickstart: --metrics-store-url must be a PostgreSQL JDBC URL"
+                    + " (jdbc:postgresql://HOST:PORT/DATABASE), got '" + metricsStoreUrl + "'");
+            return 2;
+        }
         StopSignal stop = StopSignal.install();
 
         long startNanos = System.nanoTime();
@@ -82,10 +97,14 @@ public final class QuickstartCommand implements Callable<Integer> {
         QuickstartOptions options = new QuickstartOptions(dataDir.toAbsolutePath().normalize(), kafkaPort,
                 kafkaControllerPort, registryPort, connectPort, apiPort, postgresPort, s3Port, interval,
                 demoTransactionsPerSecond);
+        if (metricsStoreUrl != null) {
+            options = options.withMetricsStore(new QuickstartOptions.MetricsStore(metricsStoreUrl, metricsStoreUser,
+                    System.getenv("PGA_METRICS_STORE_PASSWORD")));
+        }
         QuickstartStack stack;
         try {
             stack = QuickstartStack.start(options);
-        } catch (PortCheck.PortTakenException e) {
+        } catch (PortCheck.PortTakenException | QuickstartStack.MetricsStoreUnreachable e) {
             err.println("pganalytics quickstart: " + e.getMessage());
             return 2;
         }
@@ -120,7 +139,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                   Backups       s3://%s   (S3 backup sink of the pga.raw/metrics/rollups, pga.audit.* and pga.control.cdc.* topics; ./pganalytics restore --help)
                   Audit trail   GET %s/api/v1/audit (admins and auditors; docs/audit.md), checkpoints in s3://%s/audit/
                                   ./pganalytics audit verify --config %s --public-key %s
-                  Metrics store psql postgresql://%s@%s:%d/%s
+                  Metrics store %s
                                   SELECT datname, sampled_at, xact_commit, xact_commit_per_sec FROM database_metrics ORDER BY sampled_at DESC LIMIT 5;
                                   SELECT window_start, metric, mean, p95 FROM database_rollups_1m ORDER BY window_start DESC LIMIT 5;  (after the first minute closes)
                   Demo database psql postgresql://%s@%s:%d/%s   (a steady demo workload runs here)
@@ -139,11 +158,20 @@ public final class QuickstartCommand implements Callable<Integer> {
                 QuickstartStack.BACKUP_BUCKET,
                 stack.api().url(), QuickstartStack.BACKUP_BUCKET, stack.auditPropertiesFile().toAbsolutePath().normalize(),
                 stack.auditPublicKeyFile().toAbsolutePath().normalize(),
-                pg.user(), pg.host(), pg.port(), QuickstartStack.METRICS_DATABASE,
+                metricsStore(stack),
                 pg.user(), pg.host(), pg.port(), QuickstartStack.DEMO_DATABASE,
                 stack.collector().httpPort(), QuickstartStack.FLEET_GROUP, connection(stack),
                 stack.fleetKeysFile().toAbsolutePath().normalize(), connection(stack),
                 DurationConverter.format(stack.options().interval()));
+    }
+
+    /** How to query the metrics store: psql to the embedded one, or the database given with --metrics-store-url. */
+    private static String metricsStore(QuickstartStack stack) {
+        if (stack.externalMetricsStore()) {
+            return stack.metricsStore() + "   (--metrics-store-url)";
+        }
+        var pg = stack.postgres();
+        return "psql postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/" + QuickstartStack.METRICS_DATABASE;
     }
 
     /** The first login: the password made by this start, printed this once, or how to set a new one. */

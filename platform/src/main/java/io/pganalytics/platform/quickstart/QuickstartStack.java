@@ -119,6 +119,9 @@ public final class QuickstartStack implements AutoCloseable {
                 options.apiPort(), "--api-port",
                 options.postgresPort(), "--postgres-port",
                 options.s3Port(), "--s3-port");
+        if (options.metricsStore() != null) {
+            requireReachable(options.metricsStore());
+        }
         QuickstartStack stack = new QuickstartStack(options);
         try {
             stack.startAll();
@@ -298,8 +301,14 @@ public final class QuickstartStack implements AutoCloseable {
         config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
         config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
         config.put(TimescaleSinkConfig.SCHEMA_REGISTRY_URL, registry.url());
-        config.put("connection.url", postgres.jdbcUrl(METRICS_DATABASE));
-        config.put("connection.user", postgres.user());
+        QuickstartOptions.MetricsStore store = metricsStore();
+        config.put("connection.url", store.jdbcUrl());
+        if (store.user() != null) {
+            config.put("connection.user", store.user());
+        }
+        if (store.password() != null) {
+            config.put(TimescaleSinkConfig.CONNECTION_PASSWORD, store.password());
+        }
         config.put("errors.tolerance", "all");
         config.put("errors.deadletterqueue.topic.name", Topics.DLQ);
         config.put("errors.deadletterqueue.topic.replication.factor", "1");
@@ -388,6 +397,47 @@ public final class QuickstartStack implements AutoCloseable {
 
     public EmbeddedPostgres postgres() {
         return postgres;
+    }
+
+    /** Where the sink writes: the database named by {@code --metrics-store-url}, else the embedded one's. */
+    public QuickstartOptions.MetricsStore metricsStore() {
+        return options.metricsStore() != null ? options.metricsStore()
+                : new QuickstartOptions.MetricsStore(postgres.jdbcUrl(METRICS_DATABASE), postgres.user(), null);
+    }
+
+    /**
+     * Connects once to the metrics store named on the command line, so that a wrong URL, user or password stops the
+     * start with its reason instead of leaving the sink's task failed inside Connect.
+     */
+    private static void requireReachable(QuickstartOptions.MetricsStore store) {
+        java.util.Properties login = new java.util.Properties();
+        if (store.user() != null) {
+            login.setProperty("user", store.user());
+        }
+        if (store.password() != null) {
+            login.setProperty("password", store.password());
+        }
+        login.setProperty("connectTimeout", "10");
+        try (Connection c = java.sql.DriverManager.getConnection(store.jdbcUrl(), login)) {
+            c.isValid(10);
+        } catch (SQLException e) {
+            throw new MetricsStoreUnreachable("cannot use the metrics store " + store + " (--metrics-store-url): "
+                    + e.getMessage());
+        }
+    }
+
+    /** The database named by {@code --metrics-store-url} refused or could not be reached. */
+    public static final class MetricsStoreUnreachable extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        MetricsStoreUnreachable(String message) {
+            super(message);
+        }
+    }
+
+    /** True when the sink writes to a database of the user's, not to the embedded PostgreSQL. */
+    public boolean externalMetricsStore() {
+        return options.metricsStore() != null;
     }
 
     /** The streaming standby of {@link #postgres()}. */

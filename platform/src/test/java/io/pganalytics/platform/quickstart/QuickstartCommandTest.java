@@ -41,6 +41,28 @@ class QuickstartCommandTest {
     }
 
     @Test
+    void aMetricsStoreUrlThatIsNotPostgresJdbcIsRefusedBeforeAnythingStarts() {
+        CommandRun run = CommandRun.of("quickstart", "--data-dir", dataDir.toString(),
+                "--metrics-store-url", "postgresql://db.example:5432/metrics");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--metrics-store-url must be a PostgreSQL JDBC URL",
+                "'postgresql://db.example:5432/metrics'");
+    }
+
+    @Test
+    void anUnreachableMetricsStoreStopsTheStartWithItsReason() throws Exception {
+        int nothingListens = Integer.parseInt(free());
+        CommandRun run = CommandRun.of("quickstart", "--data-dir", dataDir.toString(),
+                "--kafka-port", free(), "--kafka-controller-port", free(), "--registry-port", free(),
+                "--connect-port", free(), "--postgres-port", free(), "--s3-port", free(), "--api-port", free(),
+                "--metrics-store-url", "jdbc:postgresql://127.0.0.1:" + nothingListens + "/metrics");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith("pganalytics quickstart: cannot use the metrics store jdbc:postgresql://127.0.0.1:"
+                + nothingListens + "/metrics as postgres (--metrics-store-url): ");
+        assertThat(dataDir.resolve("postgres")).as("nothing started").doesNotExist();
+    }
+
+    @Test
     void badIntervalIsRejectedWithTheExpectedFormat() {
         CommandRun run = CommandRun.of("quickstart", "--interval", "soon");
         assertThat(run.exitCode()).isEqualTo(2);
