@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * its port and data directory, until the next start on that directory stops it.
  *
  * <p>The watchdog is a shell reading its standard input (with the {@code read} builtin, so no other process), a
- * pipe whose only writer is this JVM. The kernel closes the pipe when the JVM exits, the read ends, and the shell sends PostgreSQL's fast shutdown (SIGINT) to the
- * postmaster. It checks first that the postmaster is still the one it watches: its pid must still be in
+ * pipe whose only writer is this JVM. The kernel closes the pipe when the JVM exits, the read ends, and the shell
+ * sends PostgreSQL's fast shutdown (SIGINT) to the postmaster. It checks first that the postmaster is still the one it watches: its pid must still be in
  * {@code postmaster.pid}, and the process must still be postgres. Ctrl-C in a terminal reaches the whole process
  * group, so the shell ignores INT, TERM and HUP. {@link #close()} kills the watchdog before a clean stop.
  */

@@ -167,7 +167,7 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     /** How to query the metrics store: psql to the embedded one, or the database given with --metrics-store-url. */
     private static String metricsStore(QuickstartStack stack) {
-        if (stack.externalMetricsStore()) {
+        if (stack.options().metricsStore() != null) {
             return stack.metricsStore() + "   (--metrics-store-url)";
         }
         var pg = stack.postgres();

@@ -34,6 +34,7 @@ import io.pganalytics.streams.runtime.RunningTopologies;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayDeque;
@@ -42,6 +43,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.types.Password;
 import org.slf4j.Logger;
@@ -410,7 +412,7 @@ public final class QuickstartStack implements AutoCloseable {
      * start with its reason instead of leaving the sink's task failed inside Connect.
      */
     private static void requireReachable(QuickstartOptions.MetricsStore store) {
-        java.util.Properties login = new java.util.Properties();
+        Properties login = new Properties();
         if (store.user() != null) {
             login.setProperty("user", store.user());
         }
@@ -418,7 +420,7 @@ public final class QuickstartStack implements AutoCloseable {
             login.setProperty("password", store.password());
         }
         login.setProperty("connectTimeout", "10");
-        try (Connection c = java.sql.DriverManager.getConnection(store.jdbcUrl(), login)) {
+        try (Connection c = DriverManager.getConnection(store.jdbcUrl(), login)) {
             c.isValid(10);
         } catch (SQLException e) {
             throw new MetricsStoreUnreachable("cannot use the metrics store " + store + " (--metrics-store-url): "
@@ -433,11 +435,6 @@ public final class QuickstartStack implements AutoCloseable {
         MetricsStoreUnreachable(String message) {
             super(message);
         }
-    }
-
-    /** True when the sink writes to a database of the user's, not to the embedded PostgreSQL. */
-    public boolean externalMetricsStore() {
-        return options.metricsStore() != null;
     }
 
     /** The streaming standby of {@link #postgres()}. */

@@ -72,9 +72,9 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     // took the leadership, then the end of each of its writes). The state must have applied up to here before a
     // write is planned, or two writes could be planned on the same state and take the same id.
     private long writtenUpTo = -1;
-    // Guarded by this: counts the times this instance took or gave up the write side. A write planned in one term is
-    // refused in another: in between another instance may have led and written, so the plan may be stale even though
-    // this instance leads again and has caught up.
+    // Guarded by this: counts the producers this instance dropped, so it changes whenever the write side changes
+    // hands. A write planned in one term is refused in another: in between another instance may have led and written,
+    // so the plan may be stale even though this instance leads again and has caught up.
     private long term;
     // Set when the writer was dropped because a write failed with an unknown outcome; the election takes it back.
     private volatile boolean writerLost;
@@ -198,9 +198,14 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
     /** The end of the committed part of the topic (the last stable offset), which readers can reach. */
     private static long committedEnd(Admin admin, String topic, long deadline)
             throws ExecutionException, InterruptedException, TimeoutException {
+        return end(admin, topic, IsolationLevel.READ_COMMITTED, deadline);
+    }
+
+    /** The topic's end offset as {@code isolation} sees it: the last stable offset, or the high watermark. */
+    private static long end(Admin admin, String topic, IsolationLevel isolation, long deadline)
+            throws ExecutionException, InterruptedException, TimeoutException {
         TopicPartition partition = new TopicPartition(topic, 0);
-        return admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
-                        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+        return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(isolation)).all()
                 .get(remainingMillis(deadline), TimeUnit.MILLISECONDS).get(partition).offset();
     }
 
@@ -237,13 +242,11 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
         producer = created;
         writtenUpTo = end;
         writerLost = false;
-        term++;
     }
 
     /** Gives up the write side; a write after this fails with {@link NotLeaderException}. */
     public synchronized void resign() {
         closeProducer();
-        term++;
     }
 
     /**
@@ -259,6 +262,7 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
             producer.close(Duration.ZERO);
             producer = null;
         }
+        term++;
     }
 
     /**
@@ -303,6 +307,7 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
         long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
         RecordMetadata last = null;
         String what = records.size() == 1 ? records.get(0).key().toString() : records.size() + " records";
+        String unknown = "failed to write " + what + " with an unknown outcome";
         try {
             producer.beginTransaction();
             List<java.util.concurrent.Future<RecordMetadata>> sent = new java.util.ArrayList<>();
@@ -317,27 +322,24 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
             // Another initTransactions() took the transactional id: this transaction was aborted, or (a commit whose
             // answer was lost) completed. Either way this producer is done; the election deposes this instance, and
             // takes the leadership back, fenced and caught up, only while the group still gives it the partition.
-            closeProducer();
-            writerLost = true;
-            term++;
-            LOG.warn("the writer of topic {} was fenced by another producer while writing {}", topic, what);
+            loseWriter("was fenced by another producer while writing " + what);
             throw new NotLeaderException("another registry took the leadership of topic " + topic
                     + " while writing " + what);
         } catch (ExecutionException e) {
-            loseWriter();
+            loseWriter(unknown);
             throw new StoreException("cannot write " + what + " to topic " + topic + ": " + e.getCause().getMessage(),
                     e.getCause());
         } catch (TimeoutException e) {
-            loseWriter();
+            loseWriter(unknown);
             throw new StoreTimeoutException("writing " + what + " to topic " + topic + " took longer than "
                     + WRITE_TIMEOUT.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            loseWriter();
+            loseWriter(unknown);
             throw new StoreException("interrupted while writing " + what + " to topic " + topic, e);
         } catch (KafkaException e) {
             // A commit that timed out or failed may still complete: only a new initTransactions() settles it.
-            loseWriter();
+            loseWriter(unknown);
             throw new StoreException("cannot write " + what + " to topic " + topic + ": " + e.getMessage(), e);
         }
         // A broker that recognises a retried batch it no longer holds the metadata of acknowledges it without an
@@ -352,19 +354,17 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
      */
     private long logEnd(long deadline) {
         try {
-            return admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
-                            new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
-                    .get(remainingMillis(deadline), TimeUnit.MILLISECONDS).get(partition).offset();
+            return end(admin, topic, IsolationLevel.READ_UNCOMMITTED, deadline);
         } catch (ExecutionException e) {
-            loseWriter();
+            loseWriter("cannot tell where its last write landed");
             throw new StoreException("cannot read the end of topic " + topic + " after writing to it: "
                     + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            loseWriter();
+            loseWriter("cannot tell where its last write landed");
             throw new StoreTimeoutException("reading the end of topic " + topic + " after writing to it timed out");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            loseWriter();
+            loseWriter("cannot tell where its last write landed");
             throw new StoreException("interrupted while reading the end of topic " + topic, e);
         }
     }
@@ -374,12 +374,11 @@ public final class SchemasTopic implements StoreWriter, AutoCloseable {
      * still complete, so nothing may be planned until a new producer's initTransactions() has settled it and the
      * state has read the topic to its end; the election does that when it sees {@link #writing()} false.
      */
-    private void loseWriter() {
+    private void loseWriter(String why) {
         closeProducer();
         writerLost = true;
-        term++;
-        LOG.warn("a write to topic {} failed with an unknown outcome; this registry stops writing until it has fenced"
-                + " its previous writer and read the topic to its end", topic);
+        LOG.warn("the writer of topic {} {}; this registry stops writing until it has fenced its previous writer and"
+                + " read the topic to its end", topic, why);
     }
 
     @Override
